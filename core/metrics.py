@@ -1,0 +1,59 @@
+"""Scoring a trained model: loss, accuracy, confusion matrix, per-class accuracy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.model import SoftmaxRegression, cross_entropy
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A model's predictions on one labelled set, with the numbers derived from them."""
+
+    proba: np.ndarray  # (n, K) class probabilities
+    y_true: np.ndarray  # (n,) true class indices
+
+    @property
+    def y_pred(self) -> np.ndarray:
+        return self.proba.argmax(axis=1)
+
+    @property
+    def accuracy(self) -> float:
+        return float(np.mean(self.y_pred == self.y_true))
+
+    @property
+    def loss(self) -> float:
+        return cross_entropy(self.proba, self.y_true)
+
+    @property
+    def n_wrong(self) -> int:
+        return int(np.sum(self.y_pred != self.y_true))
+
+    def confusion(self) -> np.ndarray:
+        return confusion_matrix(self.y_true, self.y_pred, self.proba.shape[1])
+
+
+def evaluate(model: SoftmaxRegression, x: np.ndarray, y: np.ndarray) -> Evaluation:
+    """Run the model on every image of (x, y) once."""
+    return Evaluation(model.predict_proba(x), np.asarray(y))
+
+
+def accuracy(model: SoftmaxRegression, x: np.ndarray, y: np.ndarray) -> float:
+    """The fraction of images whose most probable class is the true one."""
+    return float(np.mean(model.predict(x) == np.asarray(y)))
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 10) -> np.ndarray:
+    """C[i, j] = how many images of true class i were predicted as class j."""
+    from sklearn.metrics import confusion_matrix as sk_confusion
+
+    return sk_confusion(y_true, y_pred, labels=np.arange(n_classes))
+
+
+def per_class_accuracy(cm: np.ndarray) -> np.ndarray:
+    """For each true class, the fraction predicted correctly (the recall): C[i, i] / row sum."""
+    totals = cm.sum(axis=1)
+    return np.divide(np.diag(cm), totals, out=np.zeros(len(cm)), where=totals > 0)

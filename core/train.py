@@ -1,0 +1,380 @@
+"""Mini-batch SGD for softmax regression, as a run you can watch, pause, steer and stop.
+
+One epoch shuffles the 50,000 training images and walks through them in batches of B. For
+each batch it does exactly the tutorial's step (see :mod:`core.model` for the maths):
+
+    p     = softmax(x W + b)                 forward pass
+    delta = p - onehot(y)                    error at the logits
+    W    -= lr * (x^T delta / B + lambda W)  gradient step with L2 penalty
+    b    -= lr * mean(delta)
+
+The code below computes the same numbers, arranged for speed (see ``_sgd_step``): each
+batch is gathered by index from the uint8 images instead of copying the shuffled training
+set, the logits are kept as a (K, B) array so that softmax reductions run along contiguous
+memory, the one-hot matrix is never built, and all arithmetic is float32 in preallocated
+buffers. ``python -m core.bench`` measures it against the plain loop.
+
+Run it from the command line::
+
+    python -m core.train --epochs 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import math
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from typing import Callable, Iterator
+
+import numpy as np
+
+from core.config import LEARNING_RATE_RANGE, TrainConfig
+from core.data import Dataset, DataError, load_source
+from core.model import LOG_CLIP, SoftmaxRegression, ModelFileError
+from core.metrics import evaluate
+
+# OpenBLAS switches to a slower general kernel once M*N*K of a product exceeds 1e6, i.e. for
+# batches over ~127 images at 784 x 10. Larger batches are therefore split into chunks of at
+# most this many rows; the gradient is the sum of the chunks' gradients, so nothing changes.
+MAX_CHUNK = 120
+_INV_255 = np.float32(1.0 / 255.0)
+
+
+class RunStatus(str, enum.Enum):
+    READY = "ready"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    FINISHED = "finished"
+    DIVERGED = "diverged"
+
+
+@dataclass(frozen=True)
+class EpochMetrics:
+    """What one epoch did. Train loss / accuracy are averaged over the epoch's batches (each
+    batch scored just before its own update); valid loss / accuracy use the weights at the
+    end of the epoch. Losses are the mean cross-entropy, without the L2 term."""
+
+    epoch: int
+    train_loss: float
+    train_acc: float
+    valid_loss: float
+    valid_acc: float
+    learning_rate: float
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class TrainingRun:
+    """One training run: a model, its config, its history, and controls for a UI.
+
+    Call :meth:`run` (blocking; the dashboard calls it in a worker thread) or iterate
+    :meth:`iter_epochs`. From another thread you may call :meth:`pause`, :meth:`resume`,
+    :meth:`stop`, :meth:`set_learning_rate` and :meth:`extend`; they take effect between
+    batches. The run never prints. Read :attr:`history`, :attr:`status`, :attr:`message`,
+    :attr:`batches_done`, and :attr:`snapshot` (a copy of the model at the last finished
+    epoch, safe to use while training goes on).
+    """
+
+    def __init__(self, data: Dataset, config: TrainConfig | None = None,
+                 model: SoftmaxRegression | None = None):
+        self.config = config or TrainConfig()
+        self.config.check_fits(len(data.y_train))
+        self.data = data
+        self._rng = np.random.default_rng(self.config.seed)
+        self.model = model.copy() if model is not None else SoftmaxRegression.initialise(
+            data.n_features, data.n_classes, class_names=data.class_names, rng=self._rng)
+        self.model.config = self.config.to_dict()
+        # Keep W^T contiguous and let model.W be its transpose: the same memory, no copy.
+        self._WT = np.ascontiguousarray(self.model.W.T, dtype=np.float32)
+        self.model.W, self.model.b = self._WT.T, self.model.b.astype(np.float32)
+        self.history: list[EpochMetrics] = []
+        self.target_epochs = self.config.epochs
+        self.learning_rate = self.config.learning_rate
+        self.status = RunStatus.READY
+        self.message = ""
+        self.n_batches = math.ceil(len(data.y_train) / self.config.batch_size)
+        self.batches_done = 0
+        self.epoch_started_at: float | None = None
+        self.snapshot = self.model.copy()
+        self._stop_requested = False
+        self._running = threading.Event()
+        self._running.set()
+        self._bufs: dict[int, tuple] = {}
+        self._images, self._labels = data.x_train, data.y_train
+
+    # ------------------------------------------------------------------ controls
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self.history)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (RunStatus.RUNNING, RunStatus.PAUSED)
+
+    def pause(self) -> None:
+        """Hold training after the current batch until :meth:`resume` or :meth:`stop`."""
+        self._running.clear()
+        if self.status is RunStatus.RUNNING:
+            self.status = RunStatus.PAUSED
+
+    def resume(self) -> None:
+        if self.status is RunStatus.PAUSED:
+            self.status = RunStatus.RUNNING
+        self._running.set()
+
+    def stop(self) -> None:
+        """End the run after the current batch; the weights of the last full epoch are kept."""
+        self._stop_requested = True
+        self._running.set()
+
+    def set_learning_rate(self, lr: float) -> None:
+        """Change the step size; the next batch uses it."""
+        lo, hi = LEARNING_RATE_RANGE
+        if not (isinstance(lr, (int, float)) and lo <= lr <= hi):
+            raise ValueError(f"learning rate must be between {lo:g} and {hi:g}, got {lr!r}")
+        self.learning_rate = float(lr)
+
+    def extend(self, more_epochs: int) -> None:
+        """Train for ``more_epochs`` more epochs (call :meth:`run` again if it had ended)."""
+        if more_epochs < 1:
+            raise ValueError("more_epochs must be at least 1")
+        if self.status is RunStatus.DIVERGED:
+            raise ValueError("this run diverged; lower the learning rate and start a new run")
+        self.target_epochs = max(self.target_epochs, self.epochs_done) + int(more_epochs)
+        self._stop_requested = False
+
+    def eta_seconds(self) -> float | None:
+        """Estimated seconds until the last epoch ends, from the mean epoch time so far."""
+        if not self.history or not self.is_active:
+            return None
+        per_epoch = float(np.mean([m.seconds for m in self.history[-5:]]))
+        left = self.target_epochs - self.epochs_done - self.batches_done / self.n_batches
+        return max(0.0, left * per_epoch)
+
+    # ------------------------------------------------------------------ training
+
+    def run(self, on_epoch: Callable[[EpochMetrics], None] | None = None) -> RunStatus:
+        """Train until the target epoch, a stop, or divergence; returns the final status."""
+        for metrics in self.iter_epochs():
+            if on_epoch is not None:
+                on_epoch(metrics)
+        return self.status
+
+    def iter_epochs(self) -> Iterator[EpochMetrics]:
+        """Train epoch by epoch, yielding each epoch's metrics as it ends."""
+        self.status = RunStatus.RUNNING if self._running.is_set() else RunStatus.PAUSED
+        self.message = ""
+        try:
+            while self.epochs_done < self.target_epochs:
+                with np.errstate(all="ignore"):  # overflow is detected, not printed
+                    metrics = self._one_epoch()
+                if metrics is None:
+                    return
+                self.history.append(metrics)
+                self.batches_done = 0
+                if self._diverged(metrics):
+                    yield metrics
+                    return
+                self.snapshot = self.model.copy()
+                yield metrics
+            self.status = RunStatus.FINISHED
+        finally:
+            self.batches_done = 0
+
+    def _one_epoch(self) -> EpochMetrics | None:
+        n, B = len(self.data.y_train), self.config.batch_size
+        started = self.epoch_started_at = time.perf_counter()
+        order = self._rng.permutation(n)  # a fresh random order every epoch
+        p_true = np.empty(n, np.float32)  # probability given to the true class
+        hit = np.empty(n, bool)  # was the true class the top score?
+        for k in range(self.n_batches):
+            if not self._wait_while_paused():
+                self._stopped_mid_epoch()
+                return None
+            s = slice(k * B, (k + 1) * B)
+            self._sgd_step(order[s], p_true[s], hit[s])
+            self.batches_done = k + 1
+        train_loss = float(-np.mean(np.log(np.maximum(p_true, LOG_CLIP))))
+        valid = evaluate(self.model, self.data.features("valid"), self.data.y_valid)
+        return EpochMetrics(self.epochs_done + 1, train_loss, float(hit.mean()),
+                            valid.loss, valid.accuracy, self.learning_rate,
+                            time.perf_counter() - started)
+
+    def _stopped_mid_epoch(self) -> None:
+        self.status = RunStatus.STOPPED
+        self.message = (f"Stopped during epoch {self.epochs_done + 1}; "
+                        f"the weights of epoch {self.epochs_done} are kept.")
+        self._restore(self.snapshot)
+
+    def _wait_while_paused(self) -> bool:
+        """Block while paused; False means stop."""
+        if not self._running.is_set():
+            self.status = RunStatus.PAUSED
+            self._running.wait()
+            if not self._stop_requested:
+                self.status = RunStatus.RUNNING
+        return not self._stop_requested
+
+    def _sgd_step(self, idx: np.ndarray, p_true: np.ndarray, hit: np.ndarray) -> None:
+        """One SGD update on the training images ``idx``; records p(true class) and hits.
+
+        Speed notes (the maths is the module docstring's):
+        - each batch is gathered by index from the uint8 images (a quarter of the memory
+          traffic of float32; no shuffled copy of the training set is made) and cast to
+          float32 pixel values 0..255; the 1/255 scaling is applied to the small logits and
+          folded into the step size, so x / 255 is never built;
+        - it works on W^T (K x 784, the same memory as ``model.W``), so both products are
+          plain row-major matrix products, which OpenBLAS runs fastest.
+        """
+        WT, b = self._WT, self.model.b
+        B = len(idx)
+        step = np.float32(self.learning_rate / B / 255.0)
+        n_chunks = -(-B // MAX_CHUNK)
+        size = -(-B // n_chunks)  # equal chunks, each at most MAX_CHUNK images
+        grad_WT = grad_b = None
+        for c in range(0, B, size):
+            rows = idx[c:c + size]
+            raw, x, zT, r = self._buffers(len(rows))
+            np.take(self._images, rows, axis=0, out=raw, mode="clip")
+            np.copyto(x, raw)  # pixel values 0..255 as float32
+            y = self._labels[rows]
+            np.matmul(WT, x.T, out=zT)  # 255 * logits^T: one column per image
+            zT *= _INV_255
+            zT += b[:, None]
+            top = zT.max(axis=0)
+            hit[c:c + size] = zT[y, r] >= top
+            zT -= top  # stable softmax: the largest logit becomes 0
+            np.exp(zT, out=zT)
+            zT /= zT.sum(axis=0)
+            p_true[c:c + size] = zT[y, r]
+            zT[y, r] -= 1  # delta = p - onehot(y), without building the one-hot matrix
+            zT *= step  # lr / B / 255, folded into the small delta
+            if grad_WT is None:  # lr/B * (x^T delta)^T  and  lr * mean(delta)
+                grad_WT, grad_b = zT @ x, zT.sum(axis=1) * np.float32(255.0)
+            else:
+                grad_WT += zT @ x
+                grad_b += zT.sum(axis=1) * np.float32(255.0)
+        if self.config.l2:
+            WT *= np.float32(1.0 - self.learning_rate * self.config.l2)  # the lambda W term
+        WT -= grad_WT
+        b -= grad_b
+
+    def _buffers(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Work arrays for a chunk of ``m`` images, allocated once per size."""
+        bufs = self._bufs.get(m)
+        if bufs is None:
+            bufs = self._bufs[m] = (np.empty((m, self.data.n_features), np.uint8),
+                                    np.empty((m, self.data.n_features), np.float32),
+                                    np.empty((self.data.n_classes, m), np.float32),
+                                    np.arange(m))
+        return bufs
+
+    def _diverged(self, m: EpochMetrics) -> bool:
+        """Diverged: a loss became NaN/infinite, or the validation loss is worse than that of
+        a uniform guess, ln(K) (2.30 for ten classes): the model then knows less than it did
+        before training. The weights go back to the last good epoch."""
+        guess = math.log(self.data.n_classes)
+        finite = math.isfinite(m.train_loss) and math.isfinite(m.valid_loss) and self.model.is_finite()
+        if finite and m.valid_loss <= guess:
+            return False
+        self.status = RunStatus.DIVERGED
+        self._restore(self.snapshot)
+        what = "became NaN or infinite" if not finite else (
+            f"reached {m.valid_loss:.2f}, worse than guessing at random ({guess:.2f})")
+        kept = f"epoch {m.epoch - 1}" if m.epoch > 1 else "the initial weights"
+        if m.learning_rate * self.config.l2 >= 1:
+            why = (f"learning rate x lambda = {m.learning_rate * self.config.l2:g} is 1 or more, "
+                   "so the L2 term alone flips and grows the weights at every step. "
+                   f"Try lambda below {1 / m.learning_rate:g}.")
+        else:
+            why = (f"The learning rate {m.learning_rate:g} is too large: each step overshoots "
+                   f"the minimum. Try a learning rate of {m.learning_rate / 10:g}.")
+        self.message = (f"Training diverged in epoch {m.epoch}: the validation loss {what}. "
+                        f"{why} The weights were put back to {kept}.")
+        return True
+
+    def _restore(self, model: SoftmaxRegression) -> None:
+        self.model.W[...] = model.W
+        self.model.b[...] = model.b
+
+
+def train_test_accuracy(run: TrainingRun) -> float:
+    """Accuracy of the run's current model on the test set."""
+    return evaluate(run.model, run.data.features("test"), run.data.y_test).accuracy
+
+
+# ---------------------------------------------------------------------- command line
+
+
+def _progress_bar(run: TrainingRun, stop: threading.Event) -> None:
+    """Draw ``epoch 3/20 [#####.....] 250/500`` on stderr while the run trains."""
+    while not stop.wait(0.2):
+        done = run.batches_done
+        filled = int(30 * done / run.n_batches)
+        sys.stderr.write(f"\repoch {run.epochs_done + 1}/{run.target_epochs} "
+                         f"[{'#' * filled}{'.' * (30 - filled)}] {done}/{run.n_batches} ")
+        sys.stderr.flush()
+    sys.stderr.write("\r" + " " * 70 + "\r")
+
+
+def main(argv: list[str] | None = None) -> int:
+    defaults = TrainConfig()
+    p = argparse.ArgumentParser(prog="python -m core.train", description=__doc__.split("\n")[0])
+    p.add_argument("--epochs", type=int, default=defaults.epochs)
+    p.add_argument("--lr", type=float, default=defaults.learning_rate, help="learning rate")
+    p.add_argument("--l2", type=float, default=defaults.l2, help="L2 penalty lambda")
+    p.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    p.add_argument("--seed", type=int, default=defaults.seed)
+    p.add_argument("--data", default="mnist",
+                   help="mnist (bundled, default), fashion, keras:mnist, or a folder of IDX files")
+    p.add_argument("--out", default="model.npz", help="where to save the trained model")
+    p.add_argument("--grid", default=None, help="also save a PNG grid of test digits here")
+    args = p.parse_args(argv)
+    try:
+        config = TrainConfig(args.epochs, args.lr, args.l2, args.batch_size, args.seed)
+        data = load_source(args.data)
+        run = TrainingRun(data, config)
+    except (ValueError, DataError, ModelFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    stop_bar = threading.Event()
+    bar = None
+    if sys.stderr.isatty():
+        bar = threading.Thread(target=_progress_bar, args=(run, stop_bar), daemon=True)
+        bar.start()
+    try:
+        for m in run.iter_epochs():
+            if m.epoch == 1 or m.epoch % 10 == 0 or run.status is RunStatus.DIVERGED:
+                print(f"EPOCH {m.epoch}: Valid Loss={m.valid_loss:.3f}, Valid Acc={m.valid_acc:.3f}",
+                      flush=True)
+    except KeyboardInterrupt:
+        run.stop()
+        print("interrupted: keeping the weights of the last full epoch", file=sys.stderr)
+    finally:
+        stop_bar.set()
+        if bar is not None:
+            bar.join()
+    if run.message:
+        print(run.message, file=sys.stderr)
+    test = evaluate(run.model, data.features("test"), data.y_test)
+    print(f"Test Acc={test.accuracy:.4f} ({test.n_wrong} of {len(test.y_true):,} wrong)")
+    run.model.save(args.out)
+    print(f"model saved to {args.out}")
+    if args.grid:
+        from core.figures import save_digit_grid_png  # noqa: PLC0415
+
+        save_digit_grid_png(run.model, data, args.grid)
+        print(f"grid of test digits saved to {args.grid}")
+    return 0 if run.status is not RunStatus.DIVERGED else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
