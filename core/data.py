@@ -270,7 +270,9 @@ def load_keras(name: str = "mnist", can_reach=_can_reach) -> Dataset:
 
     Keras downloads the files on first use and caches them in ``~/.keras/datasets``. Offline
     and without a cached copy this fails within seconds with a :class:`DataError` that says
-    to use the bundled data. Keras is imported here and nowhere else.
+    to use the bundled data. Keras is imported here and nowhere else. Keras 3 needs a
+    backend to import; the lightest that works is JAX (``pip install -r
+    requirements-keras.txt``, about 690 MB; its "numpy" backend imports JAX too).
     """
     if name not in KERAS_URLS:
         raise DataError(f"keras source: unknown dataset {name!r}; choose mnist or fashion_mnist")
@@ -280,7 +282,7 @@ def load_keras(name: str = "mnist", can_reach=_can_reach) -> Dataset:
             f"keras.datasets.{name}: no cached copy and {host} cannot be reached (offline?). "
             "Use the bundled MNIST (the default source) instead."
         )
-    os.environ.setdefault("KERAS_BACKEND", "numpy")
+    os.environ.setdefault("KERAS_BACKEND", "jax")  # the lightest backend that imports
     try:
         import keras  # noqa: PLC0415 (imported only when this source is chosen)
     except ImportError as exc:

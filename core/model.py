@@ -42,8 +42,9 @@ def softmax(z: np.ndarray) -> np.ndarray:
     changes nothing mathematically (the factor exp(-max) cancels between numerator and
     denominator) but makes the largest exponent exp(0) = 1, so nothing overflows.
     """
-    z = z - z.max(axis=-1, keepdims=True)
-    np.exp(z, out=z)
+    with np.errstate(over="ignore", under="ignore"):  # exp(-huge) = 0 is the right answer
+        z = z - z.max(axis=-1, keepdims=True)
+        np.exp(z, out=z)
     z /= z.sum(axis=-1, keepdims=True)
     return z
 
