@@ -57,3 +57,23 @@ def per_class_accuracy(cm: np.ndarray) -> np.ndarray:
     """For each true class, the fraction predicted correctly (the recall): C[i, i] / row sum."""
     totals = cm.sum(axis=1)
     return np.divide(np.diag(cm), totals, out=np.zeros(len(cm)), where=totals > 0)
+
+
+def select_examples(ev: Evaluation, correct: bool, true_class: int | None = None,
+                    pred_class: int | None = None, order: str = "confident") -> np.ndarray:
+    """Indices of the test images to show: right (``correct``) or wrong ones, optionally of
+    one true and/or predicted class, sorted by the model's confidence in its prediction
+    (``"confident"``: most confident first, ``"unsure"``: least first, ``"index"``: test-set
+    order). Most confident mistakes are the most instructive ones."""
+    pred = ev.y_pred
+    keep = (pred == ev.y_true) if correct else (pred != ev.y_true)
+    if true_class is not None:
+        keep &= ev.y_true == true_class
+    if pred_class is not None:
+        keep &= pred == pred_class
+    idx = np.flatnonzero(keep)
+    if order == "index":
+        return idx
+    confidence = ev.proba[idx, pred[idx]]
+    ranked = np.argsort(-confidence if order == "confident" else confidence, kind="stable")
+    return idx[ranked]

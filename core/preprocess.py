@@ -160,9 +160,10 @@ def fit_to_box(cropped: np.ndarray, side: int = FIT_SIDE) -> np.ndarray:
 
     How large the digit was drawn must not matter either, so, like MNIST, every digit is
     scaled to the same 20-pixel height or width (a "1" stays narrow: only its longer side
-    is fixed). Lanczos resampling averages each output pixel over the input pixels it covers
-    (anti-aliasing), which gives the soft grey edges MNIST digits have; its slight ringing is
-    clipped back to [0, 1]. A thin stroke shrunk tenfold would come out faint, whereas
+    is fixed). Lanczos resampling makes each output pixel a weighted average of the input
+    pixels around it (Pillow widens the windowed-sinc kernel by the shrink factor), which is
+    anti-aliasing: it gives the soft grey edges MNIST digits have. Its slight ringing (values
+    a little below 0 or above 1 next to sharp edges) is clipped back to [0, 1]. A thin stroke shrunk tenfold would come out faint, whereas
     MNIST's strokes reach full ink, so the result is rescaled to a maximum of 1.
     """
     h, w = cropped.shape

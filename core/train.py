@@ -90,7 +90,7 @@ class TrainingRun:
         self._rng = np.random.default_rng(self.config.seed)
         self.model = model.copy() if model is not None else SoftmaxRegression.initialise(
             data.n_features, data.n_classes, class_names=data.class_names, rng=self._rng)
-        self.model.config = self.config.to_dict()
+        self.model.config = {**self.config.to_dict(), "dataset": data.name}
         # Keep W^T contiguous and let model.W be its transpose: the same memory, no copy.
         self._WT = np.ascontiguousarray(self.model.W.T, dtype=np.float32)
         self.model.W, self.model.b = self._WT.T, self.model.b.astype(np.float32)
@@ -103,6 +103,7 @@ class TrainingRun:
         self.batches_done = 0
         self.epoch_started_at: float | None = None
         self.snapshot = self.model.copy()
+        self.snapshot_epoch = 0
         self._stop_requested = False
         self._running = threading.Event()
         self._running.set()
@@ -183,7 +184,7 @@ class TrainingRun:
                 if self._diverged(metrics):
                     yield metrics
                     return
-                self.snapshot = self.model.copy()
+                self.snapshot, self.snapshot_epoch = self.model.copy(), metrics.epoch
                 yield metrics
             self.status = RunStatus.FINISHED
         finally:

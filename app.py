@@ -1,0 +1,17 @@
+"""Watch a classifier learn: the dashboard's entry point (page config and navigation)."""
+
+import streamlit as st
+
+import ui
+
+st.set_page_config(page_title="Watch a classifier learn", page_icon=":material/school:",
+                   layout="wide")
+
+pages = [
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True),
+    st.Page("pages/results.py", title="Results", icon=":material/grid_view:"),
+    st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
+]
+navigation = st.navigation(pages)
+ui.sidebar()
+navigation.run()

@@ -1,0 +1,128 @@
+"""Training runs on worker threads, with a server-wide cap on how many train at once.
+
+A web page must not block while a model trains, and it is re-run from the top on every
+click, so the run lives on its own thread (:class:`TrainingJob`) and the page only reads
+its state. A shared machine has few cores: :class:`RunSlots` lets at most ``capacity``
+jobs train at the same time; the others wait in a first-come, first-served queue and
+start by themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from core.metrics import evaluate
+from core.train import RunStatus, TrainingRun
+
+
+class RunSlots:
+    """A fair queue in front of ``capacity`` training slots."""
+
+    def __init__(self, capacity: int | None = None):
+        self.capacity = max(1, capacity or os.cpu_count() or 1)
+        self._cond = threading.Condition()
+        self._running: set[int] = set()
+        self._waiting: list[int] = []
+
+    def acquire(self, ticket: int, cancelled: threading.Event) -> bool:
+        """Wait for a slot; False if ``cancelled`` was set while waiting."""
+        with self._cond:
+            self._waiting.append(ticket)
+            try:
+                while not (self._waiting[0] == ticket and len(self._running) < self.capacity):
+                    if cancelled.is_set():
+                        return False
+                    self._cond.wait(timeout=0.2)
+                self._running.add(ticket)
+                return True
+            finally:
+                self._waiting.remove(ticket)
+                self._cond.notify_all()
+
+    def release(self, ticket: int) -> None:
+        with self._cond:
+            self._running.discard(ticket)
+            self._cond.notify_all()
+
+    def ahead_of(self, ticket: int) -> int | None:
+        """How many jobs wait before this one (None if it is not waiting)."""
+        with self._cond:
+            return self._waiting.index(ticket) if ticket in self._waiting else None
+
+    @property
+    def busy(self) -> int:
+        return len(self._running)
+
+
+class TrainingJob:
+    """A :class:`TrainingRun` trained on a daemon thread once a slot is free.
+
+    The page calls :meth:`start` / :meth:`extend` / the run's pause, resume and stop, and
+    reads ``run.history``, ``run.status``, :attr:`queued` and :meth:`ahead`. Nothing here
+    touches the UI: the thread only updates the run.
+    """
+
+    _next_ticket = 0
+    _ticket_lock = threading.Lock()
+
+    def __init__(self, run: TrainingRun, slots: RunSlots):
+        self.run, self.slots = run, slots
+        self.queued = False
+        self.error: str | None = None
+        self.test_accuracy: float | None = None  # filled in when training ends
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+        with TrainingJob._ticket_lock:
+            TrainingJob._next_ticket += 1
+            self.ticket = TrainingJob._next_ticket
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Queue the run and train it on a worker thread (no-op if already going)."""
+        if self.alive:
+            return
+        self._cancel.clear()
+        self.queued = True
+        self._thread = threading.Thread(target=self._work, name=f"train-{self.ticket}", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        try:
+            if not self.slots.acquire(self.ticket, self._cancel):
+                self.run.status = RunStatus.STOPPED
+                self.run.message = "Stopped before it started (it was still queued)."
+                return
+            self.queued = False
+            try:
+                self.run.run()
+            finally:
+                self.slots.release(self.ticket)
+            data = self.run.data
+            self.test_accuracy = evaluate(self.run.model, data.features("test"), data.y_test).accuracy
+        except Exception as exc:  # never lose a failure silently: the page shows it
+            self.error = f"{type(exc).__name__}: {exc}"
+            self.run.status = RunStatus.STOPPED
+            self.run.message = f"Training failed: {self.error}"
+        finally:
+            self.queued = False
+
+    def ahead(self) -> int | None:
+        return self.slots.ahead_of(self.ticket) if self.queued else None
+
+    def stop(self) -> None:
+        self._cancel.set()
+        self.run.stop()
+
+    def extend(self, more_epochs: int) -> None:
+        """Train ``more_epochs`` more epochs, continuing from where the run is."""
+        self.run.extend(more_epochs)
+        if not self.alive:
+            self.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)

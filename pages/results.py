@@ -1,0 +1,78 @@
+"""Results page: the test digits the model gets right and wrong, and where it goes wrong."""
+
+import numpy as np
+import streamlit as st
+
+import ui
+from core.figures import confusion_figure, per_class_figure, probability_figure, upscale
+from core.metrics import per_class_accuracy, select_examples
+
+PAGE_SIZE = 40
+COLUMNS = 10
+ORDERS = {"confident": "Most confident first", "unsure": "Least confident first",
+          "index": "Test-set order"}
+
+st.title("Results on the test set")
+choice = ui.chosen_model()
+if choice is None:
+    st.info("There is no model for this dataset yet. Train one on the Train page.")
+    st.stop()
+
+data = ui.current_data()
+names = data.class_names
+ev = ui.test_evaluation(choice.model)
+n_test = len(ev.y_true)
+st.caption(f"Model: {choice.label}. Test accuracy **{ev.accuracy:.2%}**: "
+           f"{n_test - ev.n_wrong:,} correct, {ev.n_wrong:,} incorrect of {n_test:,}.")
+
+tab_digits, tab_confusion = st.tabs(["Digits", "Confusion matrix and per-class accuracy"])
+
+with tab_digits:
+    f = st.columns([1.2, 1, 1, 1.4])
+    kind = f[0].segmented_control("Show", ["Incorrect", "Correct"], default="Incorrect",
+                                  key="kind") or "Incorrect"
+    any_class = [None, *range(len(names))]
+    label = lambda k: "any" if k is None else names[k]  # noqa: E731
+    true_class = f[1].selectbox("True class", any_class, format_func=label, key="true_class")
+    pred_class = f[2].selectbox("Predicted class", any_class, format_func=label, key="pred_class")
+    order = f[3].selectbox("Sort", list(ORDERS), format_func=ORDERS.get, key="order")
+
+    shown = select_examples(ev, kind == "Correct", true_class, pred_class, order)
+    n_pages = max(1, -(-len(shown) // PAGE_SIZE))
+    st.markdown(f"**{len(shown):,} {kind.lower()} of {n_test:,}**"
+                + (" with these filters" if true_class is not None or pred_class is not None else ""))
+    if len(shown) == 0:
+        st.info("No test digit matches these filters.")
+    else:
+        page = st.number_input(f"Page (of {n_pages})", 1, n_pages, 1, key="page") if n_pages > 1 else 1
+        page_idx = shown[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        for start in range(0, len(page_idx), COLUMNS):
+            cells = st.columns(COLUMNS)
+            for cell, i in zip(cells, page_idx[start:start + COLUMNS]):
+                t, p = names[ev.y_true[i]], names[ev.y_pred[i]]
+                cell.image(upscale(data.x_test[i], 3), width="stretch")
+                cell.button(f"T:{t} P:{p}", key=f"digit-{i}", width="stretch",
+                            help=f"test image #{i}: {ev.proba[i, ev.y_pred[i]]:.0%} sure",
+                            on_click=st.session_state.update, kwargs={"selected": int(i)})
+
+    selected = st.session_state.get("selected")
+    if selected is None and len(shown):
+        selected = int(shown[0])
+    if selected is not None:
+        st.divider()
+        left, right = st.columns([1, 2])
+        t, p = names[ev.y_true[selected]], names[ev.y_pred[selected]]
+        left.image(upscale(data.x_test[selected], 10),
+                   caption=f"test image #{selected}: T:{t} P:{p}")
+        right.plotly_chart(probability_figure(ev.proba[selected], names, int(ev.y_true[selected])),
+                           key="selected-proba")
+        right.caption("Green: the model's prediction. Red outline: the true class.")
+
+with tab_confusion:
+    cm = ev.confusion()
+    left, right = st.columns([3, 2])
+    left.plotly_chart(confusion_figure(cm, names), key="confusion")
+    right.plotly_chart(per_class_figure(per_class_accuracy(cm), names), key="per-class")
+    worst = np.unravel_index(np.argmax(cm - np.diag(np.diag(cm))), cm.shape)
+    st.caption(f"Rows: true class; columns: prediction. The most common mistake: "
+               f"{names[worst[0]]} read as {names[worst[1]]} ({cm[worst]} times).")
