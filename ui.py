@@ -116,11 +116,11 @@ def model_choices() -> list[ModelChoice]:
         r = old.run
         c = r.config
         choices.append(ModelChoice(
-            f"run-{old.ticket}", f"Earlier run {i}: {r.epochs_done} epochs, lr {c.learning_rate:g}, "
+            f"run-{old.ticket}", f"Earlier run {i}: {r.snapshot_epoch} epochs, lr {c.learning_rate:g}, "
             f"lambda {c.l2:g}", r.snapshot))
     default = default_model()
     if default is not None and default.config.get("dataset") == data.name:
-        choices.append(ModelChoice("default", "Pre-trained (tutorial settings, 200 epochs)", default))
+        choices.append(ModelChoice("default", "Pre-trained: the tutorial's 200 epochs", default))
     return [c for c in choices if c.model.n_classes == data.n_classes]
 
 
@@ -175,10 +175,16 @@ def sidebar() -> None:
                              model_choice=st.session_state["_model_select"]))
         else:
             st.info("No model for this dataset yet: train one on the Train page.")
-        job = current_job()
-        if job is not None:
-            r = job.run
-            if job.queued:
-                st.caption(f"Training: queued ({job.ahead() or 0} ahead)")
-            else:
-                st.caption(f"Training: {r.status.value}, epoch {r.epochs_done}/{r.target_epochs}")
+        st.fragment(_training_status, run_every=1.0 if active else None)()
+
+
+def _training_status() -> None:
+    """One line on the session's run, refreshed while it trains."""
+    job = current_job()
+    if job is None:
+        return
+    r = job.run
+    if job.queued:
+        st.caption(f"Training: queued, {job.ahead() or 0} ahead of you")
+    else:
+        st.caption(f"Training: {r.status.value}, epoch {r.epochs_done}/{r.target_epochs}")

@@ -10,7 +10,6 @@ from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 TRAIN_COLOUR, VALID_COLOUR = "#1f77b4", "#ff7f0e"  # plotly's blue and orange
 FONT = dict(size=16)
@@ -21,34 +20,45 @@ def finite_or_none(values: Sequence[float]) -> list[float | None]:
     return [v if v is not None and math.isfinite(v) else None for v in values]
 
 
-def curves_figure(history: Sequence, title: str = "") -> go.Figure:
+def curves_figure(history: Sequence, title: str = "") -> dict:
     """Loss (left) and accuracy (right) per epoch, train and validation.
 
     ``history`` is a list of :class:`core.train.EpochMetrics` (or anything with the same
     attributes). An empty history gives empty axes with a hint, so a page can show the
-    chart before the first epoch ends.
+    chart before the first epoch ends. Returned as a plotly figure *dict*: the page redraws
+    it twice a second while training, and a dict costs microseconds to build where
+    ``make_subplots`` costs ~30 ms of the training thread's interpreter time.
     """
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss (cross-entropy)", "Accuracy"),
-                        horizontal_spacing=0.1)
     epochs = [m.epoch for m in history]
-    for col, (metric, label) in enumerate((("loss", "loss"), ("acc", "accuracy")), start=1):
+    traces = []
+    for axis, (metric, label) in (("", ("loss", "loss")), ("2", ("acc", "accuracy"))):
         for split, colour in (("train", TRAIN_COLOUR), ("valid", VALID_COLOUR)):
-            fig.add_trace(go.Scatter(
-                x=epochs, y=finite_or_none([getattr(m, f"{split}_{metric}") for m in history]),
-                mode="lines+markers", name=f"{split} {label}", line=dict(color=colour, width=3),
-                marker=dict(size=6), legendgroup=split, showlegend=(col == 1),
+            traces.append(dict(
+                type="scatter", x=epochs,
+                y=finite_or_none([getattr(m, f"{split}_{metric}") for m in history]),
+                mode="lines+markers", name="train" if split == "train" else "validation",
+                line=dict(color=colour, width=3), marker=dict(size=6), legendgroup=split,
+                showlegend=not axis, xaxis=f"x{axis}", yaxis=f"y{axis}",
                 hovertemplate=f"epoch %{{x}}<br>{split} {label} %{{y:.4f}}<extra></extra>",
-            ), row=1, col=col)
-    fig.update_xaxes(title_text="epoch", rangemode="tozero")
-    fig.update_yaxes(rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(tickformat=".0%", row=1, col=2)
+            ))
+    x_axis = dict(title=dict(text="epoch"), rangemode="tozero", dtick=1 if len(epochs) < 8 else None)
+    heading = lambda text, x: dict(text=text, x=x, y=1.0, xref="paper", yref="paper",  # noqa: E731
+                                   xanchor="center", yanchor="bottom", showarrow=False,
+                                   font=dict(size=18))
+    annotations = [heading("Loss (cross-entropy)", 0.225), heading("Accuracy", 0.775)]
     if not history:
-        fig.add_annotation(text="the curves appear after the first epoch", showarrow=False,
-                           xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=18))
-    fig.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
-                      title=title or None, legend=dict(orientation="h", y=-0.2),
-                      uirevision="curves")
-    return fig
+        annotations.append(dict(text="the curves appear after the first epoch", showarrow=False,
+                                xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=18)))
+    layout = dict(
+        xaxis=dict(domain=[0, 0.45], anchor="y", **x_axis),
+        xaxis2=dict(domain=[0.55, 1], anchor="y2", **x_axis),
+        yaxis=dict(anchor="x", rangemode="tozero"),
+        yaxis2=dict(anchor="x2", tickformat=".0%"),
+        annotations=annotations, height=380, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
+        legend=dict(orientation="h", y=-0.2), uirevision="curves",
+        title=dict(text=title) if title else None,
+    )
+    return dict(data=traces, layout={k: v for k, v in layout.items() if v is not None})
 
 
 def probability_figure(proba: np.ndarray, class_names: Sequence[str],

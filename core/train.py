@@ -366,6 +366,9 @@ def main(argv: list[str] | None = None) -> int:
     if run.message:
         print(run.message, file=sys.stderr)
     test = evaluate(run.model, data.features("test"), data.y_test)
+    if run.history:
+        seconds = sum(m.seconds for m in run.history)
+        print(f"{run.epochs_done} epochs in {seconds:.1f} s ({seconds / run.epochs_done:.3f} s per epoch)")
     print(f"Test Acc={test.accuracy:.4f} ({test.n_wrong} of {len(test.y_true):,} wrong)")
     run.model.save(args.out)
     print(f"model saved to {args.out}")

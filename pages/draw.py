@@ -14,6 +14,8 @@ CANVAS = 280  # 10x the 28 px MNIST frame
 BRUSH = 20
 
 st.title("Draw a digit")
+st.caption("Draw one digit with the mouse, large and centred or not: it is cropped, scaled "
+           "and centred the way MNIST digits were before the model sees it.")
 choice = ui.chosen_model()
 data = ui.current_data()
 if data.class_names[0] != "0":
@@ -57,5 +59,6 @@ else:
     pred = int(proba.argmax())
     with middle:
         st.image(upscale(x, 6), caption="What the model sees: 28x28, centred like MNIST")
-        st.metric("Prediction", data.class_names[pred], f"{proba[pred]:.0%} sure", delta_color="off")
+        st.metric("Prediction", data.class_names[pred], f"{proba[pred]:.0%} sure",
+                  delta_color="off", delta_arrow="off")
     right.plotly_chart(probability_figure(proba, data.class_names), key="draw-proba")

@@ -8,7 +8,7 @@ from core.figures import confusion_figure, per_class_figure, probability_figure,
 from core.metrics import per_class_accuracy, select_examples
 
 PAGE_SIZE = 40
-COLUMNS = 10
+COLUMNS = 8
 ORDERS = {"confident": "Most confident first", "unsure": "Least confident first",
           "index": "Test-set order"}
 
@@ -39,16 +39,19 @@ with tab_digits:
 
     shown = select_examples(ev, kind == "Correct", true_class, pred_class, order)
     n_pages = max(1, -(-len(shown) // PAGE_SIZE))
-    st.markdown(f"**{len(shown):,} {kind.lower()} of {n_test:,}**"
-                + (" with these filters" if true_class is not None or pred_class is not None else ""))
+    filtered = " with these filters" if true_class is not None or pred_class is not None else ""
+    count, pager = st.columns([3, 1])
+    count.markdown(f"**{len(shown):,} {kind.lower()} of {n_test:,}**{filtered}. "
+                   "Click a digit to see its probabilities.")
+    page = pager.number_input(f"Page (of {n_pages})", 1, n_pages, 1, key="page") if n_pages > 1 else 1
+
+    grid, detail = st.columns([3, 1.4], gap="large")
     if len(shown) == 0:
-        st.info("No test digit matches these filters.")
-    else:
-        page = st.number_input(f"Page (of {n_pages})", 1, n_pages, 1, key="page") if n_pages > 1 else 1
-        page_idx = shown[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        grid.info("No test digit matches these filters.")
+    page_idx = shown[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    with grid:
         for start in range(0, len(page_idx), COLUMNS):
-            cells = st.columns(COLUMNS)
-            for cell, i in zip(cells, page_idx[start:start + COLUMNS]):
+            for cell, i in zip(st.columns(COLUMNS), page_idx[start:start + COLUMNS]):
                 t, p = names[ev.y_true[i]], names[ev.y_pred[i]]
                 cell.image(upscale(data.x_test[i], 3), width="stretch")
                 cell.button(f"T:{t} P:{p}", key=f"digit-{i}", width="stretch",
@@ -56,17 +59,16 @@ with tab_digits:
                             on_click=st.session_state.update, kwargs={"selected": int(i)})
 
     selected = st.session_state.get("selected")
-    if selected is None and len(shown):
-        selected = int(shown[0])
+    if selected is None and len(page_idx):
+        selected = int(page_idx[0])
     if selected is not None:
-        st.divider()
-        left, right = st.columns([1, 2])
-        t, p = names[ev.y_true[selected]], names[ev.y_pred[selected]]
-        left.image(upscale(data.x_test[selected], 10),
-                   caption=f"test image #{selected}: T:{t} P:{p}")
-        right.plotly_chart(probability_figure(ev.proba[selected], names, int(ev.y_true[selected])),
-                           key="selected-proba")
-        right.caption("Green: the model's prediction. Red outline: the true class.")
+        with detail:
+            t, p = names[ev.y_true[selected]], names[ev.y_pred[selected]]
+            st.image(upscale(data.x_test[selected], 8),
+                     caption=f"test image #{selected}: T:{t} P:{p}")
+            st.plotly_chart(probability_figure(ev.proba[selected], names,
+                                               int(ev.y_true[selected])), key="selected-proba")
+            st.caption("Green: the model's prediction. Red outline: the true class.")
 
 with tab_confusion:
     cm = ev.confusion()

@@ -112,9 +112,11 @@ def _status_line(job: TrainingJob) -> None:
     elif run.status is RunStatus.STOPPED:
         st.warning(run.message)
     elif run.status is RunStatus.FINISHED and job.test_accuracy is not None:
-        st.success(f"Finished {run.epochs_done} epochs. Test accuracy: **{job.test_accuracy:.2%}** "
-                   f"({round((1 - job.test_accuracy) * len(run.data.y_test)):,} of "
-                   f"{len(run.data.y_test):,} test digits wrong).")
+        seconds = sum(m.seconds for m in run.history)
+        st.success(f"Finished {run.epochs_done} epochs in {seconds:.1f} s "
+                   f"({seconds / run.epochs_done:.3f} s per epoch). Test accuracy: "
+                   f"**{job.test_accuracy:.2%}** ({round((1 - job.test_accuracy) * len(run.data.y_test)):,} "
+                   f"of {len(run.data.y_test):,} test digits wrong).")
 
 
 def _progress(job: TrainingJob) -> None:
@@ -122,7 +124,8 @@ def _progress(job: TrainingJob) -> None:
     epoch = min(run.epochs_done + 1, run.target_epochs)
     fraction = run.batches_done / run.n_batches
     eta = run.eta_seconds()
-    eta_text = f" - about {eta:.0f} s left" if eta is not None else ""
+    eta_text = f" - about {eta:.0f} s left" if eta and eta >= 10 else (
+        f" - about {eta:.1f} s left" if eta is not None else "")
     word = "paused at" if run.status is RunStatus.PAUSED else "epoch"
     st.progress(min(1.0, fraction), text=f"{word} {epoch}/{run.target_epochs}: batch "
                 f"{run.batches_done}/{run.n_batches}{eta_text}")

@@ -1,0 +1,138 @@
+"""End to end: the real server, Debian's chromium driven by playwright, mouse and all.
+
+Screenshots of each page go to ``screenshots/`` (ignored by git) for a person to look at.
+These tests need /usr/bin/chromium (``bash run.sh test`` installs it); without it they
+fail, they do not skip.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from e2e_support import CHROMIUM, ROOT, chromium, open_page, set_number, settle, streamlit_server
+
+SHOTS = ROOT / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server() as (url, proc, log):
+        yield url
+        assert proc.poll() is None, "the server died during the tests"
+        assert "Traceback" not in log.read_text(), log.read_text()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def _no_exception(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0, page.inner_text("body")
+
+
+def _shot(page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _points_in_curves(page) -> int:
+    """How many epochs the live loss chart shows (markers of its first trace)."""
+    return page.evaluate("""() => {
+        const plots = [...document.querySelectorAll('.js-plotly-plot')];
+        const curves = plots.find(p => p.data && p.data[0] && p.data[0].name === 'train' && p.data[0].hovertemplate.includes('loss'));
+        return curves ? curves.data[0].x.length : -1;
+    }""")
+
+
+def test_every_page_opens(server, page):
+    for path, heading in (("", "Train a softmax regression"), ("results", "Results on the test set"),
+                          ("draw", "Draw a digit")):
+        open_page(page, server, path)
+        assert page.get_by_role("heading", name=heading).count() == 1
+        if path == "results":
+            page.locator("[data-testid='stImage'] img").nth(9).wait_for(timeout=30_000)
+        _no_exception(page)
+        _shot(page, f"page-{path or 'train'}")
+    open_page(page, server, "results")
+    assert page.get_by_text("743 incorrect of 10,000").count() >= 1
+
+
+def test_training_chart_grows_live_and_survives_leaving_the_page(server, page):
+    open_page(page, server)
+    set_number(page, "Epochs", 30)
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_function("() => document.body.innerText.includes('batch')", timeout=30_000)
+    seen = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(seen) < 3:
+        n = _points_in_curves(page)
+        if n > 0:
+            seen.add(n)
+        time.sleep(0.1)
+    assert len(seen) >= 3, f"the chart did not grow live: saw {sorted(seen)} points"
+    _shot(page, "train-running")
+    # leave for Results and come back: the same run is still there, further along
+    before = max(seen)
+    page.get_by_role("link", name="Results").click()
+    page.get_by_role("heading", name="Results on the test set").wait_for()
+    page.get_by_role("link", name="Train").click()
+    page.get_by_role("heading", name="Train a softmax regression").wait_for()
+    page.wait_for_function("() => document.body.innerText.includes('Test accuracy')", timeout=90_000)
+    assert _points_in_curves(page) == 30 > before
+    _no_exception(page)
+    _shot(page, "train-finished")
+
+
+def test_divergence_is_explained(server, page):
+    open_page(page, server)
+    slider = page.get_by_role("slider", name="Learning rate")
+    slider.focus()
+    slider.press("End")  # the largest learning rate, 10
+    settle(page)
+    set_number(page, "Epochs", 3)
+    page.get_by_role("button", name="Start").click()
+    page.get_by_text(re.compile("Training diverged")).wait_for(timeout=60_000)
+    assert page.get_by_text(re.compile("Try a learning rate of 1")).count() == 1
+    _no_exception(page)
+    _shot(page, "train-diverged")
+
+
+def test_drawing_a_digit_gets_a_prediction(server, page):
+    open_page(page, server, "draw")
+    assert page.get_by_text("Draw a digit on the black square").count() == 1
+    canvas = page.locator("canvas.upper-canvas")
+    canvas.wait_for(state="visible", timeout=30_000)
+    box = canvas.bounding_box()
+    x0, y0 = box["x"], box["y"]
+    # a "7": the top bar, then the long diagonal
+    page.mouse.move(x0 + 70, y0 + 60)
+    page.mouse.down()
+    page.mouse.move(x0 + 210, y0 + 60, steps=12)
+    page.mouse.move(x0 + 120, y0 + 240, steps=15)
+    page.mouse.up()
+    metric = page.locator("[data-testid='stMetric']")
+    metric.wait_for(timeout=30_000)
+    settle(page)
+    text = metric.inner_text()
+    assert "Prediction" in text and re.search(r"\n7\n", text), text
+    assert page.get_by_text("What the model sees").count() == 1
+    _no_exception(page)
+    _shot(page, "draw-seven")
+    page.get_by_role("button", name="Clear").click()
+    page.get_by_text("Draw a digit on the black square").wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stMetric']").count() == 0
