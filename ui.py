@@ -188,3 +188,30 @@ def _training_status() -> None:
         st.caption(f"Training: queued, {job.ahead() or 0} ahead of you")
     else:
         st.caption(f"Training: {r.status.value}, epoch {r.epochs_done}/{r.target_epochs}")
+
+
+# ------------------------------------------------------------------ shared rendering
+
+
+def show_why(model: SoftmaxRegression, x, proba, names, key: str) -> None:
+    """"Why p and not q?" for one image: a class picker (runner-up by default), the exact
+    per-pixel map and the numbers that add up to the score gap."""
+    from core.explain import explain, runner_up
+    from core.figures import why_figure
+
+    pred = int(proba.argmax())
+    others = [k for k in range(len(names)) if k != pred]
+    q = st.selectbox(f"Why {names[pred]} and not...", others, index=others.index(runner_up(proba)),
+                     format_func=lambda k: f"{names[k]} ({proba[k]:.1%})", key=key)
+    why = explain(model, x, pred, q)
+    st.plotly_chart(why_figure(why.contributions, names[pred], names[q], height=320),
+                    key=f"{key}-map")
+    p_, q_ = names[pred], names[q]
+    st.markdown(
+        f"| score gap, exactly | |\n|---|---:|\n"
+        f"| pixels for {p_} (red) | {why.for_p:+.3f} |\n"
+        f"| pixels for {q_} (blue) | {why.for_q:+.3f} |\n"
+        f"| bias b{p_} - b{q_} | {why.bias_difference:+.3f} |\n"
+        f"| **= z{p_} - z{q_}** | **{why.logit_gap:+.3f}** |")
+    st.caption("A score is a sum of pixel x weight, so these parts add up exactly. "
+               "Pixels without ink vote nothing.")

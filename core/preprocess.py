@@ -223,3 +223,60 @@ def preprocess_canvas(image: np.ndarray, threshold: float = 0.05) -> np.ndarray:
     ``.reshape(1, -1)`` before calling ``model.predict``. See :func:`preprocess_steps`.
     """
     return preprocess_steps(image, threshold)["centred"]
+
+
+# --------------------------------------------------------------------------- teaching aids
+
+
+def _resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Anti-aliased resize of a float image to (height, width), clipped to [0, 1]."""
+    pil = Image.fromarray(np.ascontiguousarray(img, dtype=np.float32))
+    out = np.asarray(pil.resize((size[1], size[0]), Image.Resampling.LANCZOS), dtype=np.float32)
+    return np.clip(out, 0.0, 1.0)
+
+
+def model_inputs_per_step(steps: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """What the model would see if preprocessing stopped after each step (all 28x28).
+
+    - "grey": the whole canvas shrunk to 28x28 (no cropping: the digit may be tiny or
+      off-centre, unlike any training digit);
+    - "cropped": the ink's box stretched to fill 28x28 (size fixed, aspect ratio lost);
+    - "fitted": the 20x20-fitted digit placed by its bounding box in the middle;
+    - "centred": MNIST's recipe, centred by centre of mass.
+    Comparing the model's answers shows why each step matters.
+    """
+    fitted = steps["fitted"]
+    h, w = fitted.shape
+    boxed = np.zeros((MNIST_SIDE, MNIST_SIDE), np.float32)
+    top, left = (MNIST_SIDE - h) // 2, (MNIST_SIDE - w) // 2
+    boxed[top:top + h, left:left + w] = fitted
+    return {
+        "grey": _resize(steps["grey"], (MNIST_SIDE, MNIST_SIDE)),
+        "cropped": _resize(steps["cropped"], (MNIST_SIDE, MNIST_SIDE)),
+        "fitted": boxed,
+        "centred": steps["centred"],
+    }
+
+
+def drawing_warnings(grey: np.ndarray, threshold: float = 0.05) -> list[str]:
+    """Plain-language warnings about a drawing that MNIST-style preprocessing handles badly:
+    very small (it gets blown up, with its strokes), very thin (its strokes fade when
+    shrunk), or touching the edge (part of it may be cut off)."""
+    ink = grey > threshold
+    if not ink.any():
+        return []
+    H, W = grey.shape
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    box_h, box_w = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    warnings = []
+    if max(box_h, box_w) < 0.25 * max(H, W):
+        warnings.append("The drawing is very small: it is scaled up a lot, strokes and all. "
+                        "Draw the digit larger, filling most of the square.")
+    # stroke width ~ ink area / ink length; the longer side of the box approximates length
+    stroke = ink.sum() / max(box_h, box_w)
+    if stroke < 0.03 * max(H, W) and max(box_h, box_w) >= 0.25 * max(H, W):
+        warnings.append("The strokes are very thin compared with MNIST's: thin lines fade "
+                        "when the digit is shrunk to 20 pixels.")
+    if rows[0] == 0 or cols[0] == 0 or rows[-1] == H - 1 or cols[-1] == W - 1:
+        warnings.append("The drawing touches the edge of the square: part of it may be cut off.")
+    return warnings

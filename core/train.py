@@ -34,14 +34,19 @@ import numpy as np
 
 from core.config import LEARNING_RATE_RANGE, TrainConfig
 from core.data import Dataset, DataError, load_source
-from core.model import LOG_CLIP, SoftmaxRegression, ModelFileError
 from core.metrics import evaluate
+from core.model import LOG_CLIP, ModelFileError, SoftmaxRegression
+from core.snapshots import WeightHistory
 
 # OpenBLAS switches to a slower general kernel once M*N*K of a product exceeds 1e6, i.e. for
 # batches over ~127 images at 784 x 10. Larger batches are therefore split into chunks of at
 # most this many rows; the gradient is the sum of the chunks' gradients, so nothing changes.
 MAX_CHUNK = 120
 _INV_255 = np.float32(1.0 / 255.0)
+
+
+RISING_EPOCHS = 3  # the validation loss rose this many epochs in a row ...
+RISING_MARGIN = 1.10  # ... and ended 10 % above its best: the coach steps in
 
 
 class RunStatus(str, enum.Enum):
@@ -78,12 +83,17 @@ class TrainingRun:
     :meth:`iter_epochs`. From another thread you may call :meth:`pause`, :meth:`resume`,
     :meth:`stop`, :meth:`set_learning_rate` and :meth:`extend`; they take effect between
     batches. The run never prints. Read :attr:`history`, :attr:`status`, :attr:`message`,
-    :attr:`batches_done`, and :attr:`snapshot` (a copy of the model at the last finished
-    epoch, safe to use while training goes on).
+    :attr:`batches_done`, :attr:`snapshot` (a copy of the model at the last finished
+    epoch, safe to use while training goes on), :attr:`best` (the model of the epoch with
+    the lowest validation loss) and :attr:`weights` (a bounded per-epoch weight history).
+
+    With ``coach=True`` (the dashboard), a validation loss that rises for several epochs in
+    a row pauses the run and rolls it back to its best epoch, with an explanation in
+    :attr:`message`; without it (the command line) only a divergence stops a run.
     """
 
     def __init__(self, data: Dataset, config: TrainConfig | None = None,
-                 model: SoftmaxRegression | None = None):
+                 model: SoftmaxRegression | None = None, coach: bool = False):
         self.config = config or TrainConfig()
         self.config.check_fits(len(data.y_train))
         self.data = data
@@ -104,6 +114,11 @@ class TrainingRun:
         self.epoch_started_at: float | None = None
         self.snapshot = self.model.copy()
         self.snapshot_epoch = 0
+        self.best, self.best_epoch = self.model.copy(), 0
+        self.weights = WeightHistory()
+        self.weights.add(0, self.model.W, self.model.b)
+        self.coach = coach
+        self.suggested_learning_rate: float | None = None
         self._stop_requested = False
         self._running = threading.Event()
         self._running.set()
@@ -129,6 +144,7 @@ class TrainingRun:
     def resume(self) -> None:
         if self.status is RunStatus.PAUSED:
             self.status = RunStatus.RUNNING
+            self.message = ""
         self._running.set()
 
     def stop(self) -> None:
@@ -184,7 +200,9 @@ class TrainingRun:
                 if self._diverged(metrics):
                     yield metrics
                     return
-                self.snapshot, self.snapshot_epoch = self.model.copy(), metrics.epoch
+                self._record(metrics)
+                if self.coach:
+                    self._check_rising()
                 yield metrics
             self.status = RunStatus.FINISHED
         finally:
@@ -278,29 +296,60 @@ class TrainingRun:
                                     np.arange(m))
         return bufs
 
+    def _record(self, m: EpochMetrics) -> None:
+        """Keep the epoch's weights: as the current snapshot, in the history, and as the
+        best model if its validation loss is the lowest so far."""
+        self.snapshot, self.snapshot_epoch = self.model.copy(), m.epoch
+        self.weights.add(m.epoch, self.model.W, self.model.b)
+        best_loss = min((h.valid_loss for h in self.history[:-1] if h.epoch >= 1), default=math.inf)
+        if m.valid_loss <= best_loss:
+            self.best, self.best_epoch = self.snapshot, m.epoch
+
     def _diverged(self, m: EpochMetrics) -> bool:
         """Diverged: a loss became NaN/infinite, or the validation loss is worse than that of
         a uniform guess, ln(K) (2.30 for ten classes): the model then knows less than it did
-        before training. The weights go back to the last good epoch."""
+        before training. The weights go back to the best epoch so far."""
         guess = math.log(self.data.n_classes)
         finite = math.isfinite(m.train_loss) and math.isfinite(m.valid_loss) and self.model.is_finite()
         if finite and m.valid_loss <= guess:
             return False
         self.status = RunStatus.DIVERGED
-        self._restore(self.snapshot)
+        self._restore(self.best)
+        self.snapshot, self.snapshot_epoch = self.best, self.best_epoch
         what = "became NaN or infinite" if not finite else (
             f"reached {m.valid_loss:.2f}, worse than guessing at random ({guess:.2f})")
-        kept = f"epoch {m.epoch - 1}" if m.epoch > 1 else "the initial weights"
+        kept = f"epoch {self.best_epoch}, the best so far" if self.best_epoch else "the initial weights"
         if m.learning_rate * self.config.l2 >= 1:
             why = (f"learning rate x lambda = {m.learning_rate * self.config.l2:g} is 1 or more, "
                    "so the L2 term alone flips and grows the weights at every step. "
                    f"Try lambda below {1 / m.learning_rate:g}.")
         else:
+            self.suggested_learning_rate = m.learning_rate / 10
             why = (f"The learning rate {m.learning_rate:g} is too large: each step overshoots "
                    f"the minimum. Try a learning rate of {m.learning_rate / 10:g}.")
         self.message = (f"Training diverged in epoch {m.epoch}: the validation loss {what}. "
                         f"{why} The weights were put back to {kept}.")
         return True
+
+    def _check_rising(self) -> None:
+        """The coach: if the validation loss rose RISING_EPOCHS epochs in a row and now
+        stands RISING_MARGIN above its best, pause and roll back to the best epoch."""
+        recent = [m.valid_loss for m in self.history[-(RISING_EPOCHS + 1):]]
+        if len(recent) <= RISING_EPOCHS or not all(b > a for a, b in zip(recent, recent[1:])):
+            return
+        best = self.history[self.best_epoch - 1].valid_loss if self.best_epoch else math.inf
+        if recent[-1] < RISING_MARGIN * best:
+            return
+        lr = self.learning_rate
+        self.suggested_learning_rate = lr / 10
+        self._restore(self.best)
+        self.snapshot, self.snapshot_epoch = self.best, self.best_epoch
+        self.pause()
+        self.message = (
+            f"Paused: the validation loss rose {RISING_EPOCHS} epochs in a row, to "
+            f"{recent[-1]:.3f} from its best {best:.3f} in epoch {self.best_epoch}; with "
+            f"learning rate {lr:g} the steps overshoot. The weights were put back to epoch "
+            f"{self.best_epoch}. Resume anyway, or retry with learning rate {lr / 10:g}.")
 
     def _restore(self, model: SoftmaxRegression) -> None:
         self.model.W[...] = model.W

@@ -1,4 +1,4 @@
-"""Draw page: draw a digit, see it prepared the way MNIST digits were, and classified."""
+"""Draw page: draw a digit, see it prepared the way MNIST digits were, classified, and why."""
 
 import numpy as np
 import streamlit as st
@@ -6,25 +6,28 @@ from streamlit_drawable_canvas import st_canvas  # imported here only: it needs 
 
 import ui
 from core.figures import probability_figure, upscale
-from core.preprocess import NothingDrawn, preprocess_canvas
+from core.preprocess import NothingDrawn, drawing_warnings, model_inputs_per_step, preprocess_steps
 
 CANVAS = 280  # 10x the 28 px MNIST frame
 # MNIST strokes are about 2-3 px wide in the 20 px box that holds a digit; a digit drawn to
 # fill most of this canvas is scaled by ~20/220, so a 20 px brush lands at ~2 px.
 BRUSH = 20
+STEP_TITLES = {"grey": "1. the whole canvas, shrunk", "cropped": "2. cropped to the ink",
+               "fitted": "3. longer side 20 px", "centred": "4. centred by mass (MNIST)"}
 
 st.title("Draw a digit")
-st.caption("Draw one digit with the mouse, large and centred or not: it is cropped, scaled "
-           "and centred the way MNIST digits were before the model sees it.")
+st.caption("Draw one digit with the mouse. It is cropped, scaled and centred the way MNIST "
+           "digits were, then classified after every stroke.")
 choice = ui.chosen_model()
 data = ui.current_data()
-if data.class_names[0] != "0":
-    st.warning(f"The model on this page classifies {data.name} ({', '.join(data.class_names[:3])}, "
-               "...). Drawing is meant for digits: pick MNIST in the sidebar for that.")
+names = data.class_names
+if names[0] != "0":
+    st.warning(f"The model here classifies {data.name} ({', '.join(names[:3])}, ...). Drawing "
+               "is meant for digits: pick MNIST in the sidebar for that.")
 if choice is None:
     st.info("There is no model for this dataset yet. Train one on the Train page.")
     st.stop()
-
+model = choice.model
 st.session_state.setdefault("canvas_generation", 0)
 
 
@@ -44,21 +47,40 @@ with left:
     st.caption(f"Model: {choice.label}")
 
 image = None if result is None else result.image_data
+steps = None
 try:
-    x = None if image is None else preprocess_canvas(np.asarray(image))
+    steps = None if image is None else preprocess_steps(np.asarray(image))
 except NothingDrawn:
-    x = None
+    pass
 except ValueError as exc:
-    x = None
     st.error(f"This drawing could not be read: {exc}")
 
-if x is None:
-    middle.info("Draw a digit on the black square. It is classified after every stroke.")
-else:
-    proba = choice.model.predict_proba(x.reshape(1, -1))[0]
-    pred = int(proba.argmax())
-    with middle:
-        st.image(upscale(x, 6), caption="What the model sees: 28x28, centred like MNIST")
-        st.metric("Prediction", data.class_names[pred], f"{proba[pred]:.0%} sure",
-                  delta_color="off", delta_arrow="off")
-    right.plotly_chart(probability_figure(proba, data.class_names), key="draw-proba")
+if steps is None:
+    middle.info("Draw a digit on the black square.")
+    st.stop()
+
+x = steps["centred"].reshape(1, -1)
+proba = model.predict_proba(x)[0]
+pred = int(proba.argmax())
+with middle:
+    st.image(upscale(steps["centred"], 6), caption="What the model sees: 28x28, centred like MNIST")
+    st.metric("Prediction", names[pred], f"{proba[pred]:.0%} sure", delta_color="off",
+              delta_arrow="off")
+right.plotly_chart(probability_figure(proba, names), key="draw-proba")
+for warning in drawing_warnings(steps["grey"]):
+    st.warning(warning)
+
+st.subheader(f"Why {names[pred]}?")
+map_col, _ = st.columns([1.3, 1])
+with map_col:
+    ui.show_why(model, x[0], proba, names, key="draw-why")
+
+st.subheader("Preprocessing, step by step")
+st.caption("The model's answer if preprocessing stopped after each step: the last step is what "
+           "the training digits looked like.")
+inputs = model_inputs_per_step(steps)
+for col, (step, img) in zip(st.columns(4), inputs.items()):
+    p = model.predict_proba(img.reshape(1, -1))[0]
+    k = int(p.argmax())
+    col.image(upscale(img, 5), caption=STEP_TITLES[step])
+    col.markdown(f"model says **{names[k]}** ({p[k]:.0%})")

@@ -4,7 +4,9 @@ import numpy as np
 import streamlit as st
 
 import ui
-from core.figures import confusion_figure, per_class_figure, probability_figure, upscale
+from core.explain import explain
+from core.figures import (confusion_figure, diverging_rgb, per_class_figure, probability_figure,
+                          upscale)
 from core.metrics import per_class_accuracy, select_examples
 
 PAGE_SIZE = 40
@@ -69,12 +71,46 @@ with tab_digits:
             st.plotly_chart(probability_figure(ev.proba[selected], names,
                                                int(ev.y_true[selected])), key="selected-proba")
             st.caption("Green: the model's prediction. Red outline: the true class.")
+            ui.show_why(choice.model, data.features("test")[selected], ev.proba[selected], names,
+                        key="results-why")
+
+DRILL = 8
+
+
+def _cell_clicked() -> None:
+    """A click on a confusion-matrix square selects that (true, predicted) pair."""
+    points = st.session_state["confusion"].selection.points
+    if points:
+        true, pred = divmod(int(points[0]["point_index"]), len(names))
+        st.session_state.update(drill_true=true, drill_pred=pred)
+
 
 with tab_confusion:
     cm = ev.confusion()
+    off_diagonal = cm - np.diag(np.diag(cm))
+    worst = np.unravel_index(np.argmax(off_diagonal), cm.shape)
+    st.session_state.setdefault("drill_true", int(worst[0]))
+    st.session_state.setdefault("drill_pred", int(worst[1]))
     left, right = st.columns([3, 2])
-    left.plotly_chart(confusion_figure(cm, names), key="confusion")
+    left.plotly_chart(confusion_figure(cm, names), key="confusion", on_select=_cell_clicked,
+                      selection_mode="points")
+    left.caption(f"Rows: true class; columns: prediction. Click a square to see those digits. "
+                 f"The most common mistake: {names[worst[0]]} read as {names[worst[1]]} "
+                 f"({cm[worst]} times).")
     right.plotly_chart(per_class_figure(per_class_accuracy(cm), names), key="per-class")
-    worst = np.unravel_index(np.argmax(cm - np.diag(np.diag(cm))), cm.shape)
-    st.caption(f"Rows: true class; columns: prediction. The most common mistake: "
-               f"{names[worst[0]]} read as {names[worst[1]]} ({cm[worst]} times).")
+
+    classes = list(range(len(names)))
+    c1, c2, _ = st.columns([1, 1, 2])
+    t = c1.selectbox("True class", classes, format_func=names.__getitem__, key="drill_true")
+    p = c2.selectbox("Predicted class", classes, format_func=names.__getitem__, key="drill_pred")
+    cell = select_examples(ev, t == p, t, p, "confident")
+    st.markdown(f"**{len(cell):,} test digits of true class {names[t]} predicted as {names[p]}**"
+                + (f", the {min(DRILL, len(cell))} most confident first, each with its map of "
+                   f"why {names[p]} and not {names[t]} (red: for {names[p]}, blue: for {names[t]})."
+                   if t != p and len(cell) else "."))
+    for col, i in zip(st.columns(DRILL), cell[:DRILL]):
+        col.image(upscale(data.x_test[i], 3), caption=f"#{i}: {ev.proba[i, p]:.0%} sure",
+                  width="stretch")
+        if t != p:
+            col.image(diverging_rgb(explain(choice.model, data.features("test")[i], p, t).contributions),
+                      width="stretch")

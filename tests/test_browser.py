@@ -93,6 +93,9 @@ def test_training_chart_grows_live_and_survives_leaving_the_page(server, page):
     page.get_by_role("link", name="Train").click()
     page.get_by_role("heading", name="Train a softmax regression").wait_for()
     page.wait_for_function("() => document.body.innerText.includes('Test accuracy')", timeout=90_000)
+    deadline = time.monotonic() + 10  # plotly redraws a moment after the text changes
+    while _points_in_curves(page) != 30 and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert _points_in_curves(page) == 30 > before
     _no_exception(page)
     _shot(page, "train-finished")

@@ -6,6 +6,7 @@ import json
 import math
 
 import numpy as np
+import pytest
 import plotly.graph_objects as go
 
 from core.figures import (confusion_figure, curves_figure, per_class_figure, probability_figure,
@@ -42,7 +43,30 @@ def test_probability_confusion_and_per_class_figures():
     assert fig.layout.title.text == "prediction: 1 (70%)"
     assert fig.data[0].marker.line.width[2] == 3
     cm = np.diag([5, 6, 7]) + 1
-    assert confusion_figure(cm, ["a", "b", "c"]).data[0].text.tolist() == cm.tolist()
+    trace = confusion_figure(cm, ["a", "b", "c"]).data[0]
+    assert list(trace.text) == [str(c) for c in cm.reshape(-1)]
+    assert [tuple(c) for c in trace.customdata[:4]] == [(0, 0, 6), (0, 1, 1), (0, 2, 1), (1, 0, 1)]
     assert len(per_class_figure(np.array([0.9, 0.8, 1.0]), ["a", "b", "c"]).data[0].x) == 3
     big = upscale(np.eye(28), 3)
     assert big.shape == (84, 84) and big.dtype == np.uint8 and big.max() == 255
+
+
+def test_why_contributions_add_up_to_the_logit_gap(mnist, trained_run):
+    from core.explain import explain, runner_up
+
+    model = trained_run.model
+    x = mnist.features("test")[:50]
+    proba = model.predict_proba(x)
+    z = model.logits(x).astype(np.float64)
+    for i in range(50):
+        p, q = int(proba[i].argmax()), runner_up(proba[i])
+        assert q != p and proba[i, q] == np.sort(proba[i])[-2]
+        e = explain(model, x[i], p, q)
+        assert abs(e.pixel_sum + e.bias_difference - e.logit_gap) < 1e-5
+        assert abs(e.logit_gap - (z[i, p] - z[i, q])) < 1e-4
+        assert e.logit_gap >= 0  # p is the prediction
+        assert e.for_p >= 0 >= e.for_q
+        blank = x[i].reshape(28, 28) == 0
+        assert (e.image()[blank] == 0).all()  # no ink, no vote
+    with pytest.raises(ValueError, match="out of range"):
+        explain(model, x[0], 0, 10)

@@ -134,3 +134,41 @@ def test_batch_larger_than_training_set_is_refused_and_full_batch_works(mnist):
     run = TrainingRun(mnist, TrainConfig(epochs=1, batch_size=50_000, learning_rate=1))
     run.run()
     assert run.status is RunStatus.FINISHED and run.n_batches == 1
+
+
+def test_coach_pauses_a_rising_loss_and_rolls_back_to_the_best_epoch(mnist):
+    run = TrainingRun(mnist, TrainConfig(epochs=8, learning_rate=3.0, batch_size=100), coach=True)
+    thread = _run_in_thread(run)
+    _wait_for(lambda: run.status is RunStatus.PAUSED, timeout=60)
+    losses = [m.valid_loss for m in run.history]
+    best = int(np.argmin(losses)) + 1
+    assert run.best_epoch == best and "rose 3 epochs in a row" in run.message
+    assert run.suggested_learning_rate == pytest.approx(0.3)
+    W_best, _ = run.weights.get(best)
+    np.testing.assert_array_equal(run.model.W, W_best)
+    run.stop()
+    thread.join(30)
+
+
+def test_the_tutorial_settings_never_trigger_the_coach(mnist):
+    run = TrainingRun(mnist, TrainConfig(epochs=12), coach=True)
+    run.run()
+    assert run.status is RunStatus.FINISHED and run.message == ""
+
+
+def test_weight_history_replays_exact_epochs_and_stays_bounded(mnist):
+    from core.snapshots import WeightHistory
+
+    run = TrainingRun(mnist, TrainConfig(epochs=3, batch_size=1000))
+    seen = {}
+    for m in run.iter_epochs():
+        seen[m.epoch] = run.model.W.copy()
+    for epoch, W in seen.items():
+        np.testing.assert_array_equal(run.weights.get(epoch)[0], W)
+    assert run.weights.epochs == [0, 1, 2, 3]
+    history = WeightHistory(capacity=10)
+    for e in range(200):
+        history.add(e, np.full((2, 2), e, np.float32), np.zeros(2, np.float32))
+    assert len(history) <= 10 and history.epochs[0] == 0 and history.epochs[-1] == 199
+    assert history.get(199)[0][0, 0] == 199 and history.nearest(150) in history.epochs
+    assert history.nbytes == len(history) * (16 + 8)

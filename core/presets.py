@@ -1,0 +1,127 @@
+"""Settings for the Train page: the choices offered, classic lessons, and sharing by URL.
+
+A teacher shares a link such as ``?preset=lr-too-high`` or ``?lr=0.5&l2=0&epochs=30``.
+:func:`settings_from_query` turns the address's parameters into settings, ignoring anything
+malformed or out of range with a note that says why, never an error.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from core.config import MAX_EPOCHS, TrainConfig
+
+LEARNING_RATES = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0,
+                  2.0, 5.0, 10.0]
+LAMBDAS = [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0]
+MAX_BATCH = 50_000
+DEFAULTS = TrainConfig()
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str
+    title: str
+    watch: str  # what to look for while it trains
+    settings: dict = field(default_factory=dict)
+
+    def config(self) -> TrainConfig:
+        return TrainConfig(**{**DEFAULTS.to_dict(), **self.settings})
+
+
+PRESETS = {p.key: p for p in [
+    Preset("tutorial", "The tutorial's settings",
+           "Validation accuracy climbs fast, then flattens near 92.5 %: a linear model's ceiling.",
+           dict(epochs=200, learning_rate=0.1, l2=1e-4, batch_size=100, seed=34)),
+    Preset("lr-too-high", "Learning rate too high",
+           "With steps this large the loss jumps about instead of falling; the coach pauses the "
+           "run when it keeps rising, or it diverges.",
+           dict(epochs=30, learning_rate=5.0)),
+    Preset("lambda-too-high", "Lambda too high",
+           "A strong L2 penalty keeps the weights small: train and validation accuracy stay low "
+           "together (underfitting), and the weight templates turn smooth.",
+           dict(epochs=30, l2=0.1)),
+    Preset("too-few-epochs", "Too few epochs",
+           "With a small learning rate, two epochs are not enough: the curves are still falling "
+           "steeply when training stops.",
+           dict(epochs=2, learning_rate=0.01)),
+    Preset("tiny-batches", "Tiny batches",
+           "One image per step: 50,000 noisy updates an epoch. Each epoch is much slower, and "
+           "the loss is noisier than with batches of 100.",
+           dict(epochs=3, batch_size=1, learning_rate=0.01)),
+]}
+
+# query parameter -> (TrainConfig field, parser)
+QUERY_FIELDS = {"epochs": "epochs", "lr": "learning_rate", "l2": "l2", "batch": "batch_size",
+                "seed": "seed"}
+
+
+def nearest_choice(value: float, choices: list[float]) -> float:
+    """The offered choice closest to ``value`` on a log scale (0 only matches 0)."""
+    if value == 0:
+        return min(choices, key=abs)
+    positive = [c for c in choices if c > 0]
+    return min(positive, key=lambda c: abs(math.log(c) - math.log(value)))
+
+
+def _number(name: str, raw: str, whole: bool) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{name}={raw!r} is not a finite number")
+    if whole and value != int(value):
+        raise ValueError(f"{name}={raw!r} is not a whole number")
+    return int(value) if whole else value
+
+
+def settings_from_query(params: dict[str, str]) -> tuple[dict, str | None, list[str]]:
+    """Read Train settings from URL query parameters.
+
+    Returns ``(settings, preset_key, notes)``: the TrainConfig fields that were given and
+    valid (a preset's settings first, then individual parameters on top), the preset's key
+    if one was given and known, and a note for every parameter that was ignored or adjusted.
+    """
+    settings: dict = {}
+    notes: list[str] = []
+    preset = params.get("preset")
+    if preset is not None:
+        if preset in PRESETS:
+            settings.update(PRESETS[preset].settings)
+        else:
+            notes.append(f"preset={preset!r} is not a known lesson; choices: {', '.join(PRESETS)}")
+            preset = None
+    checks = {
+        "epochs": (True, 1, MAX_EPOCHS, None),
+        "lr": (False, min(LEARNING_RATES), max(LEARNING_RATES), LEARNING_RATES),
+        "l2": (False, 0.0, max(LAMBDAS), LAMBDAS),
+        "batch": (True, 1, MAX_BATCH, None),
+        "seed": (True, 0, 2**32 - 1, None),
+    }
+    for name, (whole, lo, hi, choices) in checks.items():
+        if name not in params:
+            continue
+        try:
+            value = _number(name, params[name], whole)
+            if not lo <= value <= hi:
+                raise ValueError(f"{name}={params[name]} is outside {lo:g} to {hi:g}")
+        except ValueError as exc:
+            notes.append(f"ignored {exc}")
+            continue
+        if choices is not None and value not in choices:
+            snapped = nearest_choice(value, choices)
+            notes.append(f"{name}={params[name]} is not offered; using the nearest, {snapped:g}")
+            value = snapped
+        settings[QUERY_FIELDS[name]] = value
+    return settings, preset, notes
+
+
+def query_from_settings(config: TrainConfig, preset: str | None = None) -> dict[str, str]:
+    """The URL query parameters that reproduce ``config`` (and name the preset, if any)."""
+    q = {"epochs": str(config.epochs), "lr": f"{config.learning_rate:g}", "l2": f"{config.l2:g}",
+         "batch": str(config.batch_size), "seed": str(config.seed)}
+    if preset:
+        q["preset"] = preset
+    return q

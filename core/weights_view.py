@@ -1,0 +1,236 @@
+"""What a softmax regression has learned, drawn as ten pictures: one template per class.
+
+The model scores class k as ``z_k = x . W[:, k] + b_k``: every pixel of the image is
+multiplied by its own weight and the products are summed. So column k of ``W`` has one
+weight per pixel and can be drawn as a 28x28 image of its own, the class's *template*:
+
+- a **red** (positive) pixel adds to the score of class k wherever the digit has ink, so
+  ink there votes *for* k;
+- a **blue** (negative) pixel subtracts, so ink there votes *against* k;
+- a **white** pixel (weight near 0) does not matter to k, e.g. the empty border.
+
+Replayed epoch by epoch, the templates grow out of the random start (W ~ U(-0.08, 0.08),
+visible as noise at epoch 0). The L2 penalty (lambda) pulls every weight towards 0 at each
+step: pixels the data rarely supports fade, so a larger lambda gives smoother, blurrier
+templates and a smaller ``||W||`` (see :func:`weight_norms`).
+
+Everything here is NumPy in, plain data out; the figure is a plotly figure *dict*.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+from core.snapshots import WeightHistory
+
+# ColorBrewer's "RdBu" (11 classes; Cynthia Brewer, colorbrewer2.org, where it is marked
+# colour-blind safe: it varies in lightness as well as hue, so readers who cannot tell red
+# from green still see dark-light-dark), ordered blue -> red so that negative weights are
+# blue and positive ones red. Its midpoint #f7f7f7 is replaced by pure white: weight 0.
+DIVERGING_SCALE: list[list] = [
+    [0.0, "#053061"], [0.1, "#2166ac"], [0.2, "#4393c3"], [0.3, "#92c5de"], [0.4, "#d1e5f0"],
+    [0.5, "#ffffff"],
+    [0.6, "#fddbc7"], [0.7, "#f4a582"], [0.8, "#d6604d"], [0.9, "#b2182b"], [1.0, "#67001f"],
+]
+
+LIMIT_PERCENTILE = 99.0
+FONT = dict(size=16)
+TITLE_SIZE = 24  # the class names above the panels: read from the back of a classroom
+COLUMNS = 5
+
+
+def weight_images(W: np.ndarray) -> np.ndarray:
+    """The K columns of ``W`` (n_pixels x K) as K square images: shape (K, side, side).
+
+    Image k is exactly ``W[:, k].reshape(side, side)`` (row-major, as the images were
+    flattened), so pixel (r, c) of image k is the weight of input pixel ``r * side + c``
+    for class k. For MNIST, W is 784 x 10 and the result is (10, 28, 28). The result is a
+    view of ``W.T`` where possible: no copy, the values are the weights themselves.
+    """
+    W = np.asarray(W)
+    if W.ndim != 2:
+        raise ValueError(f"W must be 2-D (pixels x classes), got shape {W.shape}")
+    n_pixels, n_classes = W.shape
+    side = math.isqrt(n_pixels)
+    if side * side != n_pixels:
+        raise ValueError(f"W has {n_pixels} rows, which is not a square number of pixels")
+    return W.T.reshape(n_classes, side, side)
+
+
+def symmetric_limit(W: np.ndarray, percentile: float = LIMIT_PERCENTILE) -> float:
+    """The colour limit ``L`` for a scale from -L (dark blue) through 0 (white) to +L (dark red).
+
+    One limit is shared by all ten panels, so equal colours mean equal weights in every
+    template, and it is symmetric, so white is exactly 0 and red and blue are comparable.
+
+    ``L`` is the 99th percentile of ``|W|``, not the maximum: a trained W typically has a few
+    pixels far larger than the rest (the tutorial's model: max 1.73, 99th percentile 0.68),
+    and scaling to the maximum would fade everything else to near-white. With the
+    percentile, the largest 1 % of weights saturate at the darkest colour and the rest of
+    the picture uses the whole scale. Non-finite weights are ignored; if nothing is left
+    above 0 (all-zero weights), the result is 1.0 so the scale is still valid (and white).
+    """
+    a = np.abs(np.asarray(W, dtype=np.float64))
+    a = a[np.isfinite(a)]
+    if a.size == 0:
+        return 1.0
+    limit = float(np.percentile(a, percentile))
+    if limit <= 0:
+        limit = float(a.max())
+    return limit if limit > 0 else 1.0
+
+
+def history_limit(weights_history: WeightHistory) -> float:
+    """One colour limit for a whole replay: the largest :func:`symmetric_limit` of the kept
+    epochs. On this fixed scale the pictures darken as the weights grow, and a run with a
+    larger lambda stays paler: the penalty keeps its weights small."""
+    limits = []
+    for epoch in weights_history.epochs:
+        try:
+            limits.append(symmetric_limit(weights_history.get(epoch)[0]))
+        except KeyError:  # thinned out by the training thread meanwhile
+            continue
+    return max(limits, default=1.0)
+
+
+def weight_norms(weights_history: WeightHistory) -> list[tuple[int, float]]:
+    """``(epoch, ||W||)`` for each kept epoch, oldest first: the Frobenius norm, i.e. the
+    square root of the sum of all squared weights.
+
+    This is the size the L2 penalty ``(lambda / 2) ||W||^2`` keeps small: with lambda = 0
+    the norm keeps growing as the model grows more confident; with a larger lambda it
+    levels off sooner and lower. Safe to call while a run trains: an epoch that is thinned
+    out between listing and reading is skipped.
+    """
+    norms = []
+    for epoch in weights_history.epochs:
+        try:
+            W, _ = weights_history.get(epoch)
+        except KeyError:  # thinned out by the training thread meanwhile
+            continue
+        norms.append((epoch, float(np.linalg.norm(W))))
+    return norms
+
+
+def replay(weights_history: WeightHistory, epoch: int) -> tuple[int, np.ndarray]:
+    """``(kept_epoch, W)``: the exact weights saved for ``epoch``, or, if that epoch has
+    been thinned out of the history (it keeps at most 40), for the closest kept one.
+
+    Made for reading a history that a training thread is still adding to: it works from one
+    copy of the list of epochs instead of asking the history twice.
+    """
+    for _ in range(3):
+        epochs = weights_history.epochs
+        kept = min(epochs, key=lambda e: (abs(e - epoch), e))
+        try:
+            return kept, weights_history.get(kept)[0]
+        except KeyError:  # thinned between the two reads: look again
+            continue
+    raise KeyError(f"no weights kept near epoch {epoch}")
+
+
+def _grid_domains(n: int, columns: int, gap_x: float = 0.02, gap_y: float = 0.10,
+                  right: float = 0.92) -> list[tuple[list[float], list[float]]]:
+    """Paper-coordinate (x, y) domains for ``n`` panels in rows of ``columns``, top row
+    first, leaving ``1 - right`` of the width for the colour bar."""
+    rows = max(1, -(-n // columns))
+    width = (right - gap_x * (columns - 1)) / columns
+    height = (1 - gap_y * rows) / rows  # each row keeps room above it for its titles
+    domains = []
+    for i in range(n):
+        r, c = divmod(i, columns)
+        x0 = c * (width + gap_x)
+        y1 = 1 - r * (height + gap_y) - gap_y
+        domains.append(([x0, x0 + width], [y1 - height, y1]))
+    return domains
+
+
+def _finite_z(image: np.ndarray):
+    """The image as heatmap z; non-finite weights (a diverged run) become gaps (None),
+    never NaN in the figure. Finite images (the normal case) stay NumPy arrays: cheap."""
+    if np.isfinite(image).all():
+        return image
+    return [[float(v) if math.isfinite(v) else None for v in row] for row in image.tolist()]
+
+
+def weights_figure(W: np.ndarray, class_names: Sequence[str], limit: float | None = None,
+                   title: str = "") -> dict:
+    """The K templates in a grid of 5 per row (2 x 5 for ten classes), on one colour bar.
+
+    ``limit`` fixes the colour scale at [-limit, +limit]; by default it is
+    :func:`symmetric_limit` of ``W``. Pass one limit for several W to compare them on the
+    same scale (e.g. every epoch of a replay). Weights beyond the limit get the end colours.
+
+    The figure is a plotly figure *dict* with one heatmap per class, each on its own pair of
+    axes laid out by hand. The page redraws it twice a second while a model trains, and
+    building a dict takes microseconds, where ``make_subplots`` takes tens of milliseconds
+    of the training thread's interpreter time. All heatmaps share the layout's colour axis,
+    which gives the single colour bar and guarantees the shared scale. Pixels are square
+    (``scaleanchor``), row 0 is at the top (reversed y) so the digits stand upright, and the
+    axes have no ticks: the picture is the point, the hover text gives row, column, weight.
+    """
+    images = weight_images(W)
+    names = list(class_names)
+    if len(names) != len(images):
+        raise ValueError(f"{len(names)} class names for {len(images)} classes")
+    limit = symmetric_limit(W) if limit is None else float(limit)
+    if not (math.isfinite(limit) and limit > 0):
+        raise ValueError(f"limit must be a positive number, got {limit!r}")
+    side = images.shape[1]
+    columns = min(COLUMNS, len(images))
+    traces, layout, annotations = [], {}, []
+    for k, (image, (dx, dy)) in enumerate(zip(images, _grid_domains(len(images), columns))):
+        n = "" if k == 0 else str(k + 1)
+        traces.append(dict(
+            type="heatmap", z=_finite_z(image), coloraxis="coloraxis", xaxis=f"x{n}",
+            yaxis=f"y{n}", name=names[k],
+            hovertemplate=f"class {names[k]}<br>row %{{y}}, column %{{x}}<br>"
+                          "weight %{z:.3f}<extra></extra>",
+        ))
+        hidden = dict(showticklabels=False, ticks="", showgrid=False, zeroline=False,
+                      showline=True, linecolor="#bbbbbb", mirror=True)
+        layout[f"xaxis{n}"] = dict(domain=dx, anchor=f"y{n}", range=[-0.5, side - 0.5],
+                                   constrain="domain", **hidden)
+        layout[f"yaxis{n}"] = dict(domain=dy, anchor=f"x{n}", range=[side - 0.5, -0.5],
+                                   scaleanchor=f"x{n}", constrain="domain", **hidden)
+        annotations.append(dict(text=f"<b>{names[k]}</b>", x=sum(dx) / 2, y=dy[1],
+                                xref="paper", yref="paper", xanchor="center",
+                                yanchor="bottom", showarrow=False, font=dict(size=TITLE_SIZE)))
+    rows = -(-len(images) // columns)
+    layout.update(
+        coloraxis=dict(colorscale=DIVERGING_SCALE, cmin=-limit, cmax=limit,
+                       colorbar=dict(title=dict(text="weight", side="right"), thickness=22,
+                                     len=0.9, x=0.94, xanchor="left",
+                                     tickformat=".2~g", outlinewidth=0)),
+        annotations=annotations, height=110 + 290 * rows, font=FONT,
+        margin=dict(l=10, r=10, t=40 if title else 10, b=10), plot_bgcolor="#ffffff",
+        uirevision="weights", dragmode=False,
+    )
+    if title:
+        layout["title"] = dict(text=title, x=0.5, xanchor="center")
+    return dict(data=traces, layout=layout)
+
+
+def norms_figure(norms: Sequence[tuple[int, float]], selected_epoch: int | None = None) -> dict:
+    """``||W||`` per kept epoch (from :func:`weight_norms`) as a small line chart, with the
+    epoch on show marked. A plotly figure dict, cheap enough to redraw live."""
+    epochs = [e for e, _ in norms]
+    values = [v if math.isfinite(v) else None for _, v in norms]
+    traces = [dict(type="scatter", x=epochs, y=values, mode="lines+markers", name="||W||",
+                   line=dict(color="#555555", width=3), marker=dict(size=6),
+                   hovertemplate="epoch %{x}<br>||W|| %{y:.2f}<extra></extra>")]
+    if selected_epoch is not None and selected_epoch in epochs:
+        v = values[epochs.index(selected_epoch)]
+        traces.append(dict(type="scatter", x=[selected_epoch], y=[v], mode="markers",
+                           name="on show", marker=dict(size=16, color="#b2182b"),
+                           hovertemplate="epoch %{x} (on show)<br>||W|| %{y:.2f}<extra></extra>"))
+    layout = dict(
+        height=260, font=FONT, showlegend=False, margin=dict(l=10, r=10, t=40, b=10),
+        title=dict(text="Size of the weights, ||W||, per epoch"), uirevision="norms",
+        xaxis=dict(title=dict(text="epoch"), rangemode="tozero"),
+        yaxis=dict(rangemode="tozero"),
+    )
+    return dict(data=traces, layout=layout)
