@@ -95,6 +95,27 @@ def start_job(job: TrainingJob) -> None:
     job.start()
 
 
+def _owner_alive_check():
+    """A callable telling whether this browser session is still connected (None outside a
+    real server, e.g. under AppTest)."""
+    try:
+        from streamlit.runtime import Runtime
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        if ctx is None or not Runtime.exists():
+            return None
+        runtime, session_id = Runtime.instance(), ctx.session_id
+        return lambda: runtime.is_active_session(session_id)
+    except Exception:
+        return None
+
+
+def new_job(run) -> TrainingJob:
+    """A job for ``run`` in the server-wide queue, stopped if this tab goes away."""
+    return TrainingJob(run, run_slots(), owner_alive=_owner_alive_check())
+
+
 @dataclass
 class ModelChoice:
     key: str

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+from typing import Callable
 
 from core.metrics import evaluate
 from core.train import RunStatus, TrainingRun
@@ -66,8 +68,10 @@ class TrainingJob:
     _next_ticket = 0
     _ticket_lock = threading.Lock()
 
-    def __init__(self, run: TrainingRun, slots: RunSlots):
+    def __init__(self, run: TrainingRun, slots: RunSlots,
+                 owner_alive: Callable[[], bool] | None = None):
         self.run, self.slots = run, slots
+        self.owner_alive = owner_alive  # e.g. "is the browser tab still connected?"
         self.queued = False
         self.error: str | None = None
         self.test_accuracy: float | None = None  # filled in when training ends
@@ -89,6 +93,8 @@ class TrainingJob:
         self.queued = True
         self._thread = threading.Thread(target=self._work, name=f"train-{self.ticket}", daemon=True)
         self._thread.start()
+        if self.owner_alive is not None:
+            WATCHDOG.watch(self)
 
     def _work(self) -> None:
         try:
@@ -113,9 +119,9 @@ class TrainingJob:
     def ahead(self) -> int | None:
         return self.slots.ahead_of(self.ticket) if self.queued else None
 
-    def stop(self) -> None:
+    def stop(self, reason: str = "") -> None:
         self._cancel.set()
-        self.run.stop()
+        self.run.stop(reason)
 
     def extend(self, more_epochs: int) -> None:
         """Train ``more_epochs`` more epochs, continuing from where the run is."""
@@ -126,3 +132,64 @@ class TrainingJob:
     def join(self, timeout: float | None = None) -> None:
         if self._thread is not None:
             self._thread.join(timeout)
+
+
+class Watchdog:
+    """Stops jobs whose owner went away (a closed browser tab), so that no training thread
+    outlives its session for long and its slot goes to someone else.
+
+    One daemon thread checks every watched job's ``owner_alive()`` every ``interval``
+    seconds; a job whose owner has been gone for ``grace`` seconds is stopped.
+    """
+
+    def __init__(self, interval: float = 5.0, grace: float = 30.0):
+        self.interval, self.grace = interval, grace
+        self._jobs: dict[int, tuple[TrainingJob, float | None]] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, job: TrainingJob) -> None:
+        with self._lock:
+            self._jobs[job.ticket] = (job, None)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="job-watchdog", daemon=True)
+                self._thread.start()
+
+    def check(self, now: float | None = None) -> list[TrainingJob]:
+        """One round: stop and forget jobs whose owner is gone for too long; returns them."""
+        now = time.monotonic() if now is None else now
+        stopped = []
+        with self._lock:
+            for ticket, (job, gone_since) in list(self._jobs.items()):
+                if not job.alive:
+                    del self._jobs[ticket]
+                    continue
+                try:
+                    alive = job.owner_alive()
+                except Exception:
+                    alive = False
+                if alive:
+                    self._jobs[ticket] = (job, None)
+                elif gone_since is None:
+                    self._jobs[ticket] = (job, now)
+                elif now - gone_since >= self.grace:
+                    job.stop("the browser tab that started it was closed")
+                    stopped.append(job)
+                    del self._jobs[ticket]
+        return stopped
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            self.check()
+            with self._lock:
+                if not self._jobs:
+                    self._thread = None
+                    return
+
+    @property
+    def watched(self) -> int:
+        return len(self._jobs)
+
+
+WATCHDOG = Watchdog()

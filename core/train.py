@@ -120,6 +120,7 @@ class TrainingRun:
         self.coach = coach
         self.suggested_learning_rate: float | None = None
         self._stop_requested = False
+        self._stop_reason = ""
         self._running = threading.Event()
         self._running.set()
         self._bufs: dict[int, tuple] = {}
@@ -147,8 +148,10 @@ class TrainingRun:
             self.message = ""
         self._running.set()
 
-    def stop(self) -> None:
-        """End the run after the current batch; the weights of the last full epoch are kept."""
+    def stop(self, reason: str = "") -> None:
+        """End the run after the current batch; the weights of the last full epoch are kept.
+        ``reason`` (e.g. "the tab was closed") is shown in :attr:`message`."""
+        self._stop_reason = reason
         self._stop_requested = True
         self._running.set()
 
@@ -229,7 +232,8 @@ class TrainingRun:
 
     def _stopped_mid_epoch(self) -> None:
         self.status = RunStatus.STOPPED
-        self.message = (f"Stopped during epoch {self.epochs_done + 1}; "
+        self.message = (f"Stopped during epoch {self.epochs_done + 1}"
+                        f"{': ' + self._stop_reason if self._stop_reason else ''}; "
                         f"the weights of epoch {self.epochs_done} are kept.")
         self._restore(self.snapshot)
 

@@ -63,7 +63,7 @@ def _start(**override) -> None:
         return
     state.pop("train_error", None)
     state["settings"] = run.config.to_dict()
-    ui.start_job(TrainingJob(run, ui.run_slots()))
+    ui.start_job(ui.new_job(run))
 
 
 def _retry(lr: float) -> None:
