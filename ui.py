@@ -81,6 +81,8 @@ def retire_current_job() -> None:
     if old is not None:
         old.stop()
         if old.run.history:
+            old.join(5)
+            old.run.weights.trim_to(1)  # a put-aside run keeps its final weights only
             runs = kept_runs()
             runs.append(old)
             del runs[:-MAX_KEPT_RUNS]
@@ -116,6 +118,24 @@ def new_job(run) -> TrainingJob:
     return TrainingJob(run, run_slots(), owner_alive=_owner_alive_check())
 
 
+def run_name(job: TrainingJob) -> str:
+    return f"run {job.ticket}"
+
+
+def run_record(job: TrainingJob) -> dict:
+    """A run as core.runs expects it: name, settings, status, history, test accuracy."""
+    r = job.run
+    return {"name": run_name(job), "settings": {**r.config.to_dict(), "dataset": r.data.name},
+            "status": "training" if job.alive else r.status.value, "history": list(r.history),
+            "test_accuracy": job.test_accuracy}
+
+
+def session_runs() -> list[TrainingJob]:
+    """All runs of this session that trained at least one epoch, oldest first."""
+    job = current_job()
+    return [*kept_runs(), *([job] if job is not None and job.run.history else [])]
+
+
 @dataclass
 class ModelChoice:
     key: str
@@ -124,25 +144,29 @@ class ModelChoice:
 
 
 def model_choices() -> list[ModelChoice]:
-    """The models the Results and Draw pages can use, for the current dataset."""
+    """The models the Results and Draw pages can use: only those made for the current
+    dataset's shape and classes (runs trained on other data are left out), newest first."""
     data = current_data()
     choices = []
     job = current_job()
-    if job is not None and job.run.history:
+    if job is not None and job.run.history and job.run.data is data:
         r = job.run
         state = "training" if job.alive else r.status.value
         choices.append(ModelChoice("current", f"This run: epoch {r.snapshot_epoch} ({state})",
                                    r.snapshot))
-    for i, old in enumerate(reversed(kept_runs()), start=1):
-        r = old.run
-        c = r.config
-        choices.append(ModelChoice(
-            f"run-{old.ticket}", f"Earlier run {i}: {r.snapshot_epoch} epochs, lr {c.learning_rate:g}, "
-            f"lambda {c.l2:g}", r.snapshot))
+    for old in reversed(kept_runs()):
+        r, c = old.run, old.run.config
+        if r.data is data:
+            choices.append(ModelChoice(
+                f"run-{old.ticket}", f"{run_name(old)}: {r.snapshot_epoch} epochs, lr "
+                f"{c.learning_rate:g}, lambda {c.l2:g}", r.snapshot))
+    for key, label, model in reversed(st.session_state.get("uploaded", [])):
+        choices.append(ModelChoice(key, label, model))
     default = default_model()
     if default is not None and default.config.get("dataset") == data.name:
         choices.append(ModelChoice("default", "Pre-trained: the tutorial's 200 epochs", default))
-    return [c for c in choices if c.model.n_classes == data.n_classes]
+    return [c for c in choices
+            if c.model.n_classes == data.n_classes and c.model.n_features == data.n_features]
 
 
 def chosen_model() -> ModelChoice | None:
@@ -166,36 +190,97 @@ def test_evaluation(model: SoftmaxRegression) -> Evaluation:
 
 # ------------------------------------------------------------------ shared sidebar
 
+FOLDER = "folder"
+
 
 def _on_source_change() -> None:
-    st.session_state["source"] = st.session_state["_source_select"]
-    st.session_state["model_choice"] = "current"
+    choice = st.session_state["_source_select"]
+    if choice != FOLDER:
+        _switch_source(choice)
+
+
+def _on_folder_entered() -> None:
+    path = st.session_state.get("_folder", "").strip()
+    if path:
+        _switch_source(path)
+
+
+def _switch_source(source: str) -> None:
+    """Load ``source``; on failure keep the current dataset and say why."""
+    try:
+        dataset(source)
+    except (DataError, OSError) as exc:
+        st.session_state["source_error"] = str(exc)
+        return
+    st.session_state.pop("source_error", None)
+    if source != current_source():
+        retire_current_job()  # a run belongs to its dataset: put it aside
+        st.session_state["source"] = source
+        st.session_state["model_choice"] = "current"
+
+
+def _on_upload() -> None:
+    """Validate an uploaded .npz model; on any problem say what and change nothing."""
+    upload = st.session_state.get("_upload")
+    if upload is None:
+        return
+    data = current_data()
+    try:
+        model = SoftmaxRegression.from_bytes(upload.getvalue(), upload.name,
+                                             expect_features=data.n_features,
+                                             expect_classes=data.n_classes)
+    except ModelFileError as exc:
+        st.session_state["upload_error"] = str(exc)
+        return
+    st.session_state.pop("upload_error", None)
+    uploaded = st.session_state.setdefault("uploaded", [])
+    key = f"upload-{len(uploaded) + 1}"
+    uploaded.append((key, f"Uploaded: {upload.name}", model))
+    del uploaded[:-MAX_KEPT_RUNS]
+    st.session_state["model_choice"] = key
+
+
+def _dataset_picker(active: bool) -> None:
+    sources = {**available_sources(), FOLDER: "Another folder of IDX files..."}
+    source = current_source()
+    shown = source if source in sources else FOLDER
+    st.selectbox("Dataset", list(sources), format_func=sources.get, key="_source_select",
+                 index=list(sources).index(shown), on_change=_on_source_change, disabled=active,
+                 help="Stop the current run to switch dataset." if active else None)
+    if st.session_state.get("_source_select") == FOLDER:
+        st.text_input("Folder holding the four MNIST-format IDX files", key="_folder",
+                      value=source if shown == FOLDER else "", on_change=_on_folder_entered,
+                      disabled=active, placeholder="/path/to/idx/files")
+    if "source_error" in st.session_state:
+        st.error(f"That dataset could not be loaded, so {current_data().name} stays: "
+                 f"{st.session_state['source_error']}")
+
+
+def _model_picker() -> None:
+    choices = model_choices()
+    if choices:
+        keys = [c.key for c in choices]
+        chosen = chosen_model()
+        st.selectbox("Model shown on Results and Draw", keys, index=keys.index(chosen.key),
+                     format_func={c.key: c.label for c in choices}.get, key="_model_select",
+                     on_change=lambda: st.session_state.update(
+                         model_choice=st.session_state["_model_select"]))
+        st.download_button("Download this model (.npz)", chosen.model.to_bytes(),
+                           file_name=f"softmax-{chosen.key}.npz", mime="application/octet-stream",
+                           icon=":material/download:", width="stretch")
+    else:
+        st.info("No model for this dataset yet: train one on the Train page.")
+    st.file_uploader("Upload a model (.npz)", type=["npz"], key="_upload", on_change=_on_upload,
+                     help="A model saved by this app or by `python -m core.train --out`.")
+    if "upload_error" in st.session_state:
+        st.error(f"Upload refused, nothing changed: {st.session_state['upload_error']}")
 
 
 def sidebar() -> None:
-    sources = available_sources()
     active = job_active()
     with st.sidebar:
-        st.selectbox("Dataset", list(sources), format_func=sources.get, key="_source_select",
-                     index=list(sources).index(current_source()), on_change=_on_source_change,
-                     disabled=active,
-                     help="Stop the current run to switch dataset." if active else None)
-        try:
-            current_data()
-        except DataError as exc:
-            st.error(f"This dataset cannot be loaded: {exc}")
-            st.session_state["source"] = "mnist"
-            return
-        choices = model_choices()
-        if choices:
-            keys = [c.key for c in choices]
-            chosen = chosen_model()
-            st.selectbox("Model shown on Results and Draw", keys, index=keys.index(chosen.key),
-                         format_func={c.key: c.label for c in choices}.get, key="_model_select",
-                         on_change=lambda: st.session_state.update(
-                             model_choice=st.session_state["_model_select"]))
-        else:
-            st.info("No model for this dataset yet: train one on the Train page.")
+        _dataset_picker(active)
+        _model_picker()
         st.fragment(_training_status, run_every=1.0 if active else None)()
 
 

@@ -29,19 +29,32 @@ def finite_or_none(values: Sequence[float]) -> list[float | None]:
     return [v if v is not None and math.isfinite(v) else None for v in values]
 
 
-def curves_figure(history: Sequence, title: str = "", references: bool = False) -> dict:
+def curves_figure(history: Sequence, title: str = "", references: bool = False,
+                  pinned: Sequence[tuple[str, Sequence]] = ()) -> dict:
     """Loss (left) and accuracy (right) per epoch, train and validation.
 
     ``history`` is a list of :class:`core.train.EpochMetrics` (or anything with the same
     attributes). An empty history gives empty axes with a hint, so a page can show the
     chart before the first epoch ends. ``references`` draws the published accuracies of
     linear models on MNIST as dotted lines: far above 93% from this model means a bug or a
-    leak of test data. Returned as a plotly figure *dict*: the page redraws
+    leak of test data. ``pinned`` runs, given as (name, history) pairs, are drawn faded
+    underneath for comparison. Returned as a plotly figure *dict*: the page redraws
     it twice a second while training, and a dict costs microseconds to build where
     ``make_subplots`` costs ~30 ms of the training thread's interpreter time.
     """
     epochs = [m.epoch for m in history]
     traces = []
+    for name, old in pinned:
+        for axis, metric in (("", "loss"), ("2", "acc")):
+            for split, colour in (("train", TRAIN_COLOUR), ("valid", VALID_COLOUR)):
+                traces.append(dict(
+                    type="scatter", x=[m.epoch for m in old], mode="lines", opacity=0.35,
+                    y=finite_or_none([getattr(m, f"{split}_{metric}") for m in old]),
+                    name=name, legendgroup=name, showlegend=(not axis and split == "valid"),
+                    line=dict(color=colour, width=2, dash="dot" if split == "train" else "solid"),
+                    xaxis=f"x{axis}", yaxis=f"y{axis}",
+                    hovertemplate=f"{name}, epoch %{{x}}: {split} {metric} %{{y:.4f}}<extra></extra>",
+                ))
     for axis, (metric, label) in (("", ("loss", "loss")), ("2", ("acc", "accuracy"))):
         for split, colour in (("train", TRAIN_COLOUR), ("valid", VALID_COLOUR)):
             traces.append(dict(

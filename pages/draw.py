@@ -37,6 +37,7 @@ def _clear() -> None:
 
 left, middle, right = st.columns([1.3, 0.8, 1.6])
 with left:
+    st.markdown("&nbsp;")  # room for the canvas's own toolbar, which floats above it on hover
     result = st_canvas(
         fill_color="rgba(0, 0, 0, 0)", stroke_width=BRUSH, stroke_color="#FFFFFF",
         background_color="#000000", update_streamlit=True, height=CANVAS, width=CANVAS,

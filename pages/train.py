@@ -6,6 +6,7 @@ import ui
 from core.config import TrainConfig
 from core.figures import curves_figure
 from core.jobs import TrainingJob
+from core.runs import comparison_rows, metrics_csv
 from core.presets import (DEFAULTS, LAMBDAS, LEARNING_RATES, PRESETS, nearest_choice,
                           query_from_settings, settings_from_query)
 from core.train import RunStatus, TrainingRun
@@ -196,7 +197,10 @@ def _live() -> None:
     if alive and not job.queued:
         _progress(job)
     _numbers(job)
-    st.plotly_chart(curves_figure(job.run.history, references=references), key="curves")
+    pinned = [(ui.run_name(j), j.run.history) for j in ui.kept_runs()
+              if j.ticket in state.get("pinned", [])]
+    st.plotly_chart(curves_figure(job.run.history, references=references, pinned=pinned),
+                    key="curves")
     if references:
         st.caption("Dotted lines: published test accuracies of linear models on MNIST. Far "
                    "above 93 % from this model would mean a bug or test data leaking into training.")
@@ -205,3 +209,24 @@ def _live() -> None:
 
 
 st.fragment(_live, run_every=0.5 if active else None)()
+
+
+# ------------------------------------------------------------------ runs side by side
+
+runs = ui.session_runs()
+if runs:
+    st.subheader("Runs in this session")
+    earlier = {j.ticket: j for j in ui.kept_runs()}
+    if earlier:
+        st.multiselect("Pin earlier runs on the chart (drawn faded)", list(earlier), key="pinned",
+                       format_func=lambda t: f"{ui.run_name(earlier[t])}: lr "
+                       f"{earlier[t].run.config.learning_rate:g}, lambda {earlier[t].run.config.l2:g}")
+    records = [ui.run_record(j) for j in runs]
+    st.dataframe(comparison_rows(records), hide_index=True, width="stretch",
+                 column_config={"best valid acc": st.column_config.NumberColumn(format="percent"),
+                                "test acc": st.column_config.NumberColumn(format="percent")})
+    st.caption("Only the settings that differ between runs are listed. The last "
+               f"{ui.MAX_KEPT_RUNS} earlier runs are kept, and the Results and Draw pages can "
+               "use any of them (sidebar).")
+    st.download_button("Download all runs' metrics (CSV)", metrics_csv(records),
+                       file_name="runs.csv", mime="text/csv", icon=":material/download:")
