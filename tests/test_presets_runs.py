@@ -1,0 +1,81 @@
+"""Lessons, settings from a shared URL, and the comparison of runs."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from core.config import TrainConfig
+from core.presets import (LAMBDAS, LEARNING_RATES, PRESETS, nearest_choice, query_from_settings,
+                          settings_from_query)
+from core.runs import comparison_rows, differing_settings, history_from_rows, metrics_csv
+from core.train import EpochMetrics
+
+
+def test_every_preset_is_a_valid_config_offered_by_the_controls():
+    assert set(PRESETS) == {"tutorial", "lr-too-high", "lambda-too-high", "too-few-epochs",
+                            "tiny-batches"}
+    tutorial = PRESETS["tutorial"].config()
+    assert tutorial == TrainConfig(epochs=200, learning_rate=0.1, l2=1e-4, batch_size=100, seed=34)
+    for p in PRESETS.values():
+        c = p.config()
+        assert c.learning_rate in LEARNING_RATES and c.l2 in LAMBDAS and p.watch
+
+
+def test_url_round_trip():
+    config = TrainConfig(epochs=30, learning_rate=0.5, l2=0.0, batch_size=50, seed=7)
+    settings, preset, notes = settings_from_query(query_from_settings(config, "lambda-too-high"))
+    assert notes == [] and preset == "lambda-too-high"
+    assert TrainConfig(**settings) == config  # explicit values override the preset's
+
+
+@pytest.mark.parametrize("params, note", [
+    ({"lr": "abc"}, "lr='abc' is not a number"),
+    ({"lr": "nan"}, "not a finite number"),
+    ({"lr": "1e9"}, "outside"),
+    ({"epochs": "2.5"}, "not a whole number"),
+    ({"epochs": "0"}, "outside"),
+    ({"epochs": "99999999"}, "outside"),
+    ({"batch": "-4"}, "outside"),
+    ({"seed": "x"}, "not a number"),
+    ({"preset": "nope"}, "not a known lesson"),
+])
+def test_malformed_or_out_of_range_url_values_are_ignored_with_a_note(params, note):
+    settings, preset, notes = settings_from_query(params)
+    assert settings == {} and preset is None
+    assert len(notes) == 1 and note in notes[0]
+
+
+def test_values_between_choices_snap_to_the_nearest_on_a_log_scale():
+    settings, _, notes = settings_from_query({"lr": "0.3", "l2": "0"})
+    assert settings == {"learning_rate": 0.2, "l2": 0.0}  # |log 0.3 - log 0.2| < |log 0.5 - log 0.3|
+    assert "nearest" in notes[0]
+    assert nearest_choice(0.0, LAMBDAS) == 0.0 and nearest_choice(2e-4, LAMBDAS) == 1e-4
+
+
+def _run(name, lr, l2, accs, test):
+    history = [EpochMetrics(e + 1, 0.5 - 0.1 * e, a, 0.4, a, lr, 0.05) for e, a in enumerate(accs)]
+    return {"name": name, "settings": {"epochs": 3, "learning_rate": lr, "l2": l2, "batch_size": 100,
+                                       "seed": 34, "dataset": "MNIST"},
+            "status": "finished", "history": history, "test_accuracy": test}
+
+
+def test_comparison_shows_only_the_settings_that_differ():
+    runs = [_run("run 1", 0.1, 1e-4, [0.9, 0.91], 0.92), _run("run 2", 0.5, 1e-4, [0.88], None)]
+    assert differing_settings([r["settings"] for r in runs]) == ["learning_rate"]
+    rows = comparison_rows(runs)
+    assert rows[0] == {"run": "run 1", "learning rate": 0.1, "status": "finished",
+                       "epochs done": 2, "best valid acc": 0.91, "test acc": 0.92}
+    assert rows[1]["test acc"] is None
+    single = comparison_rows(runs[:1])[0]
+    assert {"learning rate", "lambda", "batch", "seed"} <= set(single)
+
+
+def test_metrics_csv_holds_every_epoch_of_every_run():
+    runs = [_run("run 1", 0.1, 1e-4, [0.9, 0.91], 0.92), _run("run 2", 0.5, 0.0, [0.88], None)]
+    rows = list(csv.DictReader(io.StringIO(metrics_csv(runs))))
+    assert [(r["run"], r["epoch"]) for r in rows] == [("run 1", "1"), ("run 1", "2"), ("run 2", "1")]
+    assert rows[2]["l2"] == "0.0" and rows[2]["test_accuracy"] == ""
+    assert history_from_rows(rows[:2]) == runs[0]["history"]
