@@ -42,7 +42,9 @@ def softmax(z: np.ndarray) -> np.ndarray:
     changes nothing mathematically (the factor exp(-max) cancels between numerator and
     denominator) but makes the largest exponent exp(0) = 1, so nothing overflows.
     """
-    with np.errstate(over="ignore", under="ignore"):  # exp(-huge) = 0 is the right answer
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # exp(-huge) = 0 is right
+        big = np.finfo(z.dtype).max if z.dtype.kind == "f" else np.finfo(np.float64).max
+        z = np.nan_to_num(z, nan=0.0, posinf=big, neginf=-big)  # a last guard for absurd input
         z = z - z.max(axis=-1, keepdims=True)
         np.exp(z, out=z)
     z /= z.sum(axis=-1, keepdims=True)
@@ -103,8 +105,14 @@ class SoftmaxRegression:
         return self.W.shape[1]
 
     def logits(self, x: np.ndarray) -> np.ndarray:
-        """z = x W + b, one row of K scores per image."""
+        """z = x W + b, one row of K scores per image.
+
+        Pixels are expected in [0, 1]; absurdly large inputs are computed in float64 so that
+        the scores stay finite instead of overflowing float32.
+        """
         x = _check_x(x, self.n_features)
+        if x.size and np.abs(x).max() > 1e6:
+            return x.astype(np.float64) @ self.W.astype(np.float64) + self.b
         return x.astype(self.W.dtype, copy=False) @ self.W + self.b
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
