@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ from core.model import LOG_CLIP, SoftmaxRegression, cross_entropy, softmax
 
 # exp(x) is the largest finite float32 (3.4e38) at x = 88.72: any larger logit overflows.
 FLOAT32_EXP_LIMIT = float(np.log(np.finfo(np.float32).max))
+ROW_SHOWN = 9  # how many pixels of one image row the lesson shows
 
 
 # --------------------------------------------------------------------------- live values
@@ -62,7 +64,7 @@ class Walkthrough:
     n_ink: int  # pixels that are not pure black
     # 2. flatten: the 28x28 grid read row by row; one row of it, and one pixel
     row: int  # the image row with the most ink
-    row_cols: np.ndarray  # the columns of that row worth showing (its inked stretch)
+    row_cols: np.ndarray  # ROW_SHOWN columns of that row, from where its ink starts
     pixel: tuple[int, int]  # (row, col) of the brightest pixel of that row
     pixel_index: int  # its position in the 784-long vector: 28 * row + col
     # 3. one-hot
@@ -152,10 +154,9 @@ def walkthrough(model: SoftmaxRegression, data: Dataset, index: int = 0,
     grid = raw.reshape(IMAGE_SIDE, IMAGE_SIDE)
     row = int(np.argmax((grid > 0).sum(axis=1)))
     inked = np.flatnonzero(grid[row])
-    if len(inked):
-        row_cols = np.arange(max(inked[0] - 1, 0), min(inked[-1] + 2, IMAGE_SIDE))
-    else:  # a blank image: show the middle of the row
-        row_cols = np.arange(IMAGE_SIDE // 2 - 4, IMAGE_SIDE // 2 + 4)
+    first = max(int(inked[0]) - 1, 0) if len(inked) else IMAGE_SIDE // 2 - ROW_SHOWN // 2
+    first = min(first, IMAGE_SIDE - ROW_SHOWN)
+    row_cols = np.arange(first, first + ROW_SHOWN)  # from just before the ink starts
     col = int(row_cols[np.argmax(grid[row, row_cols])])
 
     # 3. One-hot: the label as a vector (the trainer never builds it; see the lesson).
@@ -255,6 +256,9 @@ def overflow_demo(logits: np.ndarray | None = None, shift: float = 100.0) -> Ove
 # --------------------------------------------------------------------------- the project's code
 
 
+_NOQA = re.compile(r"\s+# noqa\b[^\n]*")  # linter notes: noise on a projector
+
+
 @dataclass(frozen=True)
 class Snippet:
     """A few lines of the project's source: what runs, shown on the page."""
@@ -304,7 +308,7 @@ def source_snippet(obj: Callable[..., Any], start: str | None = None, end: str |
         numbered.pop()
     cut = len(numbered) > max_lines
     numbered = numbered[:max_lines]
-    code = textwrap.dedent("".join(s for _, s in numbered)).rstrip("\n")
+    code = textwrap.dedent("".join(_NOQA.sub("", s) for _, s in numbered)).rstrip("\n")
     if cut:
         code += "\n..."
     module = inspect.getmodule(obj)

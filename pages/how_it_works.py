@@ -23,7 +23,8 @@ data = ui.current_data()
 names = data.class_names
 ev = ui.test_evaluation(choice.model)
 n_test = len(data.y_test)
-st.session_state.setdefault("lesson_index", 0)
+if not 0 <= st.session_state.get("lesson_index", 0) < n_test:  # e.g. a smaller dataset now
+    st.session_state["lesson_index"] = 0
 
 
 def _next_mistake() -> None:
@@ -34,40 +35,49 @@ def _next_mistake() -> None:
 
 
 def fmt(v: float) -> str:
-    """A number for a projector: 4 decimals, or scientific notation when tiny or huge."""
+    """A number for a projector: whole numbers as such, else 4 decimals, or scientific
+    notation when tiny or huge."""
     v = float(v)
     if not math.isfinite(v):
         return "NaN" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    if v == 0 or 1e-3 <= abs(v) < 1e5:
+    if v == int(v) and abs(v) < 1e5:
+        return str(int(v))
+    if 1e-3 <= abs(v) < 1e5:
         return f"{v:.4f}"
     return f"{v:.2e}"
 
 
-def table(rows: dict[str, np.ndarray], columns) -> None:
-    """One row per quantity, one column per class (or pixel): easy to read across."""
-    frame = pd.DataFrame({label: [fmt(v) for v in values] for label, values in rows.items()},
-                         index=[str(c) for c in columns]).T
-    st.table(frame)
+TRUE_ROW = "background-color: rgba(255, 193, 7, 0.25); font-weight: bold"
+
+
+def per_class(columns: dict[str, np.ndarray]) -> None:
+    """One row per class, one column per quantity: read down to compare classes, across
+    to follow one class through the step. The true class's row is highlighted."""
+    frame = pd.DataFrame({label: [fmt(v) for v in values] for label, values in columns.items()},
+                         index=pd.Index(list(names), name="class"))
+    true_name = names[w.label]
+    st.table(frame.style.apply(
+        lambda row: [TRUE_ROW if row.name == true_name else ""] * len(row), axis=1))
 
 
 def show_code(snippets: tuple[Snippet, ...], captions: tuple[str, ...] = ()) -> None:
     for k, s in enumerate(snippets):
         lead = f"{captions[k]} " if k < len(captions) else ""
         st.caption(f"{lead}`{s.name}` ({s.path}, line {s.line})")
-        st.code(s.code, language="python")
+        st.code(s.code, language="python", wrap_lines=True)
 
 
 def step(number: int | str, title: str):
     """A bordered section: the explanation on the left, the live values on the right."""
     box = st.container(border=True)
     box.subheader(f"{number}. {title}")
-    return box.columns([1.1, 1], gap="large")
+    return box.columns([1.3, 1], gap="large")
 
 
 # ------------------------------------------------------------------ the digit
 
 st.caption(f"Model: {choice.label}. Pick a test image: every number below is computed for it, "
-           "with this model.")
+           "with this model. In the tables, the true class's row is highlighted.")
 pick, picture, verdict = st.columns([1, 1, 2])
 with pick:
     index = st.number_input(f"Test image (0 to {n_test - 1:,})", 0, n_test - 1, key="lesson_index")
@@ -96,7 +106,8 @@ with text:
 with live:
     st.markdown(f"Row {w.row} of this image (the row with the most ink), "
                 f"columns {w.row_cols[0]} to {w.row_cols[-1]}:")
-    table({"byte": w.row_raw, "x = byte / 255": w.row_scaled}, [f"c{c}" for c in w.row_cols])
+    st.table(pd.DataFrame([[str(v) for v in w.row_raw], [f"{v:.2f}" for v in w.row_scaled]],
+                          index=["byte", "÷ 255"], columns=[str(c) for c in w.row_cols]))
     c = st.columns(3)
     c[0].metric("Bytes", f"{w.raw.min()} to {w.raw.max()}")
     c[1].metric("x", f"{w.x.min():.1f} to {w.x.max():.1f}")
@@ -130,7 +141,7 @@ with text:
     st.latex(r"t_k = \begin{cases} 1 & k = y \\ 0 & k \ne y \end{cases}")
     show_code(snips["onehot"], ("The tutorial's way:", "This project's way, in the gradient:"))
 with live:
-    table({"t (one-hot)": w.onehot}, names)
+    st.table(pd.DataFrame([w.onehot.astype(int)], index=["t"], columns=list(names)))
 
 # ------------------------------------------------------------------ 4. split
 
@@ -160,7 +171,7 @@ with text:
     st.latex(r"z = xW + b, \qquad z_k = \sum_{i=1}^{784} x_i\,W_{ik} + b_k")
     show_code(snips["linear"])
 with live:
-    table({"z (logits)": w.logits}, names)
+    per_class({"z (logits)": w.logits})
     top = int(np.argmax(w.logits))
     st.markdown(f"The highest score is **{fmt(w.logits[top])}**, for class **{names[top]}**. "
                 "Scores can be any number, negative too. They are not probabilities yet.")
@@ -171,14 +182,13 @@ text, live = step(6, "Softmax: scores become probabilities")
 with text:
     st.markdown("Softmax turns the scores into probabilities: all positive, summing to 1, the "
                 "highest score gets the highest probability. **First the largest score m is "
-                "subtracted from every score.** On paper that changes nothing (e^−m cancels "
-                "above and below the line), but it keeps exp() from overflowing.")
+                "subtracted from every score.** On paper that changes nothing ($e^{-m}$ "
+                "cancels above and below the line), but it keeps exp() from overflowing.")
     st.latex(r"p_k = \frac{e^{z_k}}{\sum_j e^{z_j}} = \frac{e^{z_k - m}}{\sum_j e^{z_j - m}},"
              r"\qquad m = \max_j z_j")
     show_code(snips["softmax"])
 with live:
-    table({"z": w.logits, "z − max": w.shifted, "exp(z − max)": w.exp_shifted, "p": w.proba},
-          names)
+    per_class({"z": w.logits, "z − max": w.shifted, "exp(z − max)": w.exp_shifted, "p": w.proba})
     st.markdown(f"The exponentials add up to **{fmt(w.exp_shifted.sum())}**; dividing by that "
                 f"sum gives p, which adds up to **{w.proba.sum():.4f}**.")
     st.plotly_chart(probability_figure(w.proba, names, w.label), key="lesson-proba")
@@ -195,8 +205,8 @@ with text:
     st.latex(r"\frac{e^{z_k + 100}}{\sum_j e^{z_j + 100}} = \frac{\infty}{\infty}"
              r" = \text{NaN} \qquad\text{but}\qquad e^{(z_k + 100) - (m + 100)} \le 1")
 with live:
-    table({"z + 100": demo.big, "naive: exp(z + 100)": demo.naive_exp,
-           "naive p": demo.naive, "stable p": demo.stable}, names)
+    per_class({"z + 100": demo.big, "exp(z + 100)": demo.naive_exp, "naive p": demo.naive,
+               "stable p": demo.stable})
     if demo.naive_failed:
         st.markdown("The naive formula gives **NaN**; the stable one gives the same "
                     "probabilities as above.")
@@ -251,11 +261,10 @@ with text:
              r"\frac{\partial L}{\partial b} = \delta")
     show_code(snips["gradient"])
 with live:
-    table({"p": w.proba, "t": w.onehot, "δ = p − t": w.delta}, names)
     i = w.pixel_index
-    st.markdown(f"For pixel {i} from step 2 (x = {w.x[i]:.4f}), one row of ∂L/∂W, "
-                "x·δ + λW:")
-    table({f"∂L/∂W[{i}]": w.dW[i]}, names)
+    per_class({"p": w.proba, "t": w.onehot, "δ = p − t": w.delta, f"∂L/∂W[{i}]": w.dW[i]})
+    st.markdown(f"The last column is one row of ∂L/∂W: pixel {i} from step 2 "
+                f"(x = {w.x[i]:.4f}) times δ, plus λW.")
     st.caption(f"∂L/∂W has {w.dW.size:,} numbers, one per weight; a blank pixel (x = 0) "
                "gets only the small λW part.")
 
@@ -279,9 +288,14 @@ with live:
                 delta_color="inverse")
     c[1].metric(f"p of the true class {true_name}", fmt(w.proba_after[w.label]),
                 f"was {fmt(w.p_true)}", delta_color="off", delta_arrow="off")
-    table({"p before": w.proba, "p after": w.proba_after}, names)
-    st.markdown("One step on one image moves a lot: it would also undo part of what other "
-                "images taught. Averaging over a batch keeps each step balanced.")
+    per_class({"p before": w.proba, "p after": w.proba_after})
+    if w.cross_entropy_after < 0.5 * w.cross_entropy:
+        st.markdown("One step on one image moves a lot: it would also undo part of what other "
+                    "images taught. Averaging over a batch keeps each step balanced.")
+    else:
+        st.markdown("The model was already sure of this image, so δ is tiny and the step "
+                    "hardly changes anything: right, confident answers teach little. Try "
+                    "**Next mistake** at the top.")
 
 # ------------------------------------------------------------------ 11. evaluation
 
