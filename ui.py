@@ -149,14 +149,14 @@ def model_choices() -> list[ModelChoice]:
     data = current_data()
     choices = []
     job = current_job()
-    if job is not None and job.run.history and job.run.data is data:
+    if job is not None and job.run.snapshot_epoch and job.run.data is data:
         r = job.run
         state = "training" if job.alive else r.status.value
         choices.append(ModelChoice("current", f"This run: epoch {r.snapshot_epoch} ({state})",
                                    r.snapshot))
     for old in reversed(kept_runs()):
         r, c = old.run, old.run.config
-        if r.data is data:
+        if r.data is data and r.snapshot_epoch:  # a run diverged in epoch 1 has nothing to show
             choices.append(ModelChoice(
                 f"run-{old.ticket}", f"{run_name(old)}: {r.snapshot_epoch} epochs, lr "
                 f"{c.learning_rate:g}, lambda {c.l2:g}", r.snapshot))
@@ -174,7 +174,8 @@ def chosen_model() -> ModelChoice | None:
     if not choices:
         return None
     wanted = st.session_state.get("model_choice", "current")
-    return next((c for c in choices if c.key == wanted), choices[0])
+    fallback = next((c for c in choices if c.key == "default"), choices[0])
+    return next((c for c in choices if c.key == wanted), fallback)
 
 
 def test_evaluation(model: SoftmaxRegression) -> Evaluation:
@@ -261,7 +262,8 @@ def _model_picker() -> None:
     if choices:
         keys = [c.key for c in choices]
         chosen = chosen_model()
-        st.selectbox("Model shown on Results and Draw", keys, index=keys.index(chosen.key),
+        st.session_state["_model_select"] = chosen.key  # follow choices made elsewhere (Start)
+        st.selectbox("Model shown on Results and Draw", keys,
                      format_func={c.key: c.label for c in choices}.get, key="_model_select",
                      on_change=lambda: st.session_state.update(
                          model_choice=st.session_state["_model_select"]))

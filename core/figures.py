@@ -138,6 +138,7 @@ def confusion_figure(cm: np.ndarray, class_names: Sequence[str], height: int = 5
             size=13, color=["white" if s > 0.55 else "#222" for s in shade]),
         customdata=np.stack([true_idx, pred_idx, counts], axis=1),
         hovertemplate="true %{y}, predicted %{x}: %{customdata[2]} images<extra></extra>",
+        selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)),
     ))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), font=FONT,
                       xaxis=dict(title="predicted", type="category", side="top",

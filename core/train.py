@@ -163,12 +163,13 @@ class TrainingRun:
         self.learning_rate = float(lr)
 
     def extend(self, more_epochs: int) -> None:
-        """Train for ``more_epochs`` more epochs (call :meth:`run` again if it had ended)."""
+        """Train ``more_epochs`` more epochs from where the run is now (call :meth:`run`
+        again if it had ended): a run stopped at epoch 3 of 200 and extended by 2 ends at 5."""
         if more_epochs < 1:
             raise ValueError("more_epochs must be at least 1")
         if self.status is RunStatus.DIVERGED:
             raise ValueError("this run diverged; lower the learning rate and start a new run")
-        self.target_epochs = max(self.target_epochs, self.epochs_done) + int(more_epochs)
+        self.target_epochs = self.epochs_done + int(more_epochs)
         self._stop_requested = False
 
     def eta_seconds(self) -> float | None:
