@@ -11,6 +11,7 @@ pages = [
     st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True),
     st.Page("pages/results.py", title="Results", icon=":material/grid_view:"),
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
+    st.Page("pages/sweep.py", title="Sweep", icon=":material/tune:"),
     st.Page("pages/how_it_works.py", title="How it works", icon=":material/school:"),
 ]
 navigation = st.navigation(pages)

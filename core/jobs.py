@@ -9,6 +9,7 @@ start by themselves.
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -57,6 +58,16 @@ class RunSlots:
         return len(self._running)
 
 
+_tickets = itertools.count(1)
+_ticket_lock = threading.Lock()
+
+
+def new_ticket() -> int:
+    """A number unique in this process: the queue and the watchdog tell jobs apart by it."""
+    with _ticket_lock:
+        return next(_tickets)
+
+
 class TrainingJob:
     """A :class:`TrainingRun` trained on a daemon thread once a slot is free.
 
@@ -64,9 +75,6 @@ class TrainingJob:
     reads ``run.history``, ``run.status``, :attr:`queued` and :meth:`ahead`. Nothing here
     touches the UI: the thread only updates the run.
     """
-
-    _next_ticket = 0
-    _ticket_lock = threading.Lock()
 
     def __init__(self, run: TrainingRun, slots: RunSlots,
                  owner_alive: Callable[[], bool] | None = None):
@@ -77,9 +85,7 @@ class TrainingJob:
         self.test_accuracy: float | None = None  # filled in when training ends
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
-        with TrainingJob._ticket_lock:
-            TrainingJob._next_ticket += 1
-            self.ticket = TrainingJob._next_ticket
+        self.ticket = new_ticket()
 
     @property
     def alive(self) -> bool:

@@ -1,0 +1,120 @@
+"""Sweep page: train lambda (or the learning rate) at a handful of values, briefly, and see
+under- and over-fitting in one picture."""
+
+import streamlit as st
+
+import ui
+from core.config import TrainConfig
+from core.presets import DEFAULTS, LAMBDAS, LEARNING_RATES
+from core.sweep import (DEFAULT_EPOCHS, MAX_EPOCHS_PER_POINT, PARAMETERS, Sweep,
+                        default_values, format_value, interpret, sweep_figure, table_rows)
+
+OPTIONS = {"l2": LAMBDAS, "learning_rate": LEARNING_RATES}
+READING = {
+    "l2": "**Left: too little regularisation** - the weights are free to fit the training "
+          "images; if train accuracy climbs above validation accuracy, that is overfitting. "
+          "**Right: too much** - the penalty squeezes the weights (the dashed line falls) until "
+          "train and validation accuracy drop together: underfitting.",
+    "learning_rate": "**Left: steps too small** - after a few epochs the model has not got far "
+                     "yet: underfitting. **Right: steps too large** - each step overshoots the "
+                     "minimum, accuracy suffers, the weights grow (dashed line) and the largest "
+                     "steps diverge.",
+}
+
+data = ui.current_data()
+state = st.session_state
+sweep: Sweep | None = state.get("sweep")
+active = sweep is not None and sweep.alive
+state["sweep_was_active"] = active
+
+st.title("Sweep: one setting, several values")
+st.caption(f"{data.name}. Every value starts from the same weights and sees the same batches; "
+           "everything but the swept setting is the Train page's default (learning rate "
+           f"{DEFAULTS.learning_rate:g}, lambda {DEFAULTS.l2:g}, batch {DEFAULTS.batch_size}, "
+           f"seed {DEFAULTS.seed}), so the swept setting alone explains the differences.")
+
+
+def _start() -> None:
+    parameter = state["sweep_param"]
+    old = state.get("sweep")
+    if old is not None:
+        old.cancel()
+    base = TrainConfig(**{**DEFAULTS.to_dict(), "epochs": int(state["sweep_epochs"])})
+    try:
+        new = Sweep(parameter, state[f"sweep_values_{parameter}"], ui.current_data(),
+                    ui.run_slots(), base=base, owner_alive=ui._owner_alive_check())
+    except ValueError as exc:
+        state["sweep_error"] = str(exc)
+        return
+    state.pop("sweep_error", None)
+    state["sweep"] = new
+    new.start()
+
+
+# ------------------------------------------------------------------ controls
+
+cols = st.columns([1.2, 3, 1])
+with cols[0]:
+    parameter = st.segmented_control(
+        "Sweep", list(PARAMETERS), format_func=PARAMETERS.get, default="l2", required=True,
+        key="sweep_param", disabled=active, persist_state="session")
+with cols[1]:
+    values = st.multiselect(
+        f"Values of {PARAMETERS[parameter]}", OPTIONS[parameter], default=default_values(parameter),
+        format_func=format_value, key=f"sweep_values_{parameter}", disabled=active,
+        persist_state="session")
+with cols[2]:
+    st.number_input("Epochs per value", 1, MAX_EPOCHS_PER_POINT, DEFAULT_EPOCHS,
+                    key="sweep_epochs", disabled=active, persist_state="session")
+
+b = st.columns([1, 1, 4])
+b[0].button("Start", type="primary", on_click=_start, disabled=active or not values,
+            width="stretch", icon=":material/play_arrow:")
+b[1].button("Cancel", on_click=sweep.cancel if sweep is not None else None, disabled=not active,
+            width="stretch", icon=":material/stop:")
+if "sweep_error" in state:
+    st.error(state["sweep_error"])
+
+
+# ------------------------------------------------------------------ live view
+
+
+def _live() -> None:
+    sweep = state.get("sweep")
+    if sweep is None:
+        st.info("Choose what to sweep and press **Start**. Seven values of lambda, 5 epochs "
+                "each, take about a quarter of a minute.")
+        return
+    results = list(sweep.results)  # the worker appends; read one consistent copy
+    name = PARAMETERS[sweep.parameter]
+    if sweep.alive:
+        ahead = sweep.ahead()
+        if ahead is not None:
+            st.info(f"Waiting for a training slot: {ahead} ahead of you. The sweep goes on by "
+                    "itself when one frees up.")
+        st.progress(sweep.progress, text=sweep.describe())
+    elif sweep.error:
+        st.error(f"The sweep failed: {sweep.error}")
+    elif sweep.cancelled and not sweep.finished:
+        st.warning(f"{sweep.message} Trained {len(results)} of {sweep.total} values before that.")
+    else:
+        st.success(f"Done: {sweep.total} values of {name}, {sweep.base.epochs} epochs each, "
+                   f"in {sweep.seconds:.0f} s.")
+    st.plotly_chart(sweep_figure(results, sweep.parameter, sweep.values), key="sweep-figure")
+    st.caption(READING[sweep.parameter])
+    if results and not sweep.alive:
+        st.info(interpret(results, sweep.parameter, epochs=sweep.base.epochs),
+                icon=":material/lightbulb:")
+        two = st.column_config.NumberColumn(format="%.2f")
+        st.dataframe(table_rows(results, sweep.parameter), hide_index=True, column_config={
+            "train accuracy %": two, "validation accuracy %": two, "test accuracy %": two,
+            "weight norm ||W||": two,
+            "seconds": st.column_config.NumberColumn(format="%.1f")})
+        st.caption(f"Train accuracy is measured on all {len(sweep.data.y_train):,} training "
+                   "images with the final weights. Choose a value by its validation accuracy; "
+                   "the test accuracy is for the final report, not for choosing.")
+    if state.get("sweep_was_active") and not sweep.alive:
+        st.rerun()  # the sweep ended: refresh the whole page so the controls come back
+
+
+st.fragment(_live, run_every=0.5 if active else None)()
