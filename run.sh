@@ -9,6 +9,7 @@ PY=${PYTHON:-python3}
 need_apt=()
 [ "${1:-}" = test ] && ! command -v chromium >/dev/null && need_apt+=(chromium)
 [ "${1:-}" = test ] && [ ! -d /usr/share/datasets/fashion-mnist ] && need_apt+=(dataset-fashion-mnist)
+[ "${1:-}" = test ] && ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ] && need_apt+=(nginx)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
   $SUDO apt-get update -q

@@ -35,7 +35,7 @@ render() {
   [ $# -ge 1 ] || { echo "render: no replica given" >&2; return 2; }
   local user="# not root: the workers run as the invoking user"
   [ "$(id -u)" -eq 0 ] && user="user nobody nogroup;"
-  local upstreams="" routes="" served="" k=0 addr other
+  local upstreams="" routes="" served="" k=0 addr other esc
   for addr in "$@"; do
     k=$((k + 1))
     upstreams+="    upstream st_r$k {"$'\n'"        zone st_r$k 64k;"$'\n'
@@ -45,7 +45,8 @@ render() {
     done
     upstreams+="    }"$'\n'
     routes+="        r$k st_r$k;"$'\n'
-    served+="        \"~(^|\\s)${addr//./\\.}\$\" r$k;"$'\n'
+    esc=$(printf '%s' "$addr" | sed 's/[].[]/\\&/g')  # a regex for the address
+    served+="        \"~(^|\\s)$esc\$\" r$k;"$'\n'
   done
   upstreams+="    upstream st_any {"$'\n'"        zone st_any 64k;"$'\n'
   for addr in "$@"; do
