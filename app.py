@@ -8,11 +8,12 @@ st.set_page_config(page_title="Watch a classifier learn", page_icon=":material/s
                    layout="wide")
 
 pages = [
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True),
-    st.Page("pages/results.py", title="Results", icon=":material/grid_view:"),
-    st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
-    st.Page("pages/sweep.py", title="Sweep", icon=":material/tune:"),
-    st.Page("pages/how_it_works.py", title="How it works", icon=":material/school:"),
+    st.Page("views/train.py", title="Train", icon=":material/model_training:", default=True),
+    st.Page("views/results.py", title="Results", icon=":material/grid_view:"),
+    st.Page("views/draw.py", title="Draw", icon=":material/draw:"),
+    st.Page("views/weights.py", title="Weights", icon=":material/texture:"),
+    st.Page("views/sweep.py", title="Sweep", icon=":material/tune:"),
+    st.Page("views/how_it_works.py", title="How it works", icon=":material/school:"),
 ]
 navigation = st.navigation(pages)
 ui.sidebar()

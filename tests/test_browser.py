@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from e2e_support import CHROMIUM, ROOT, chromium, open_page, set_number, settle, streamlit_server
 
@@ -139,3 +140,66 @@ def test_drawing_a_digit_gets_a_prediction(server, page):
     page.get_by_role("button", name="Clear").click()
     page.get_by_text("Draw a digit on the black square").wait_for(timeout=30_000)
     assert page.locator("[data-testid='stMetric']").count() == 0
+
+
+def test_a_shared_link_opens_with_its_settings_and_notes_bad_values(server, page):
+    open_page(page, server, "?preset=lambda-too-high&epochs=7&lr=0.5&seed=3&batch=oops")
+    expect(page.get_by_label("Epochs", exact=True)).to_have_value("7")
+    expect(page.get_by_label("Seed", exact=True)).to_have_value("3")
+    assert page.get_by_role("slider", name="Learning rate").get_attribute("aria-valuetext") == "0.5"
+    assert page.get_by_role("slider", name="L2 lambda").get_attribute("aria-valuetext") == "0.1"
+    assert page.get_by_text(re.compile("batch=.oops. is not a number")).count() == 1
+    assert page.get_by_text("What to watch for").count() == 1  # the lesson's note
+    _no_exception(page)
+    _shot(page, "train-shared-link")
+
+
+def test_uploading_a_bad_model_says_why_and_changes_nothing(server, page):
+    open_page(page, server, "results")
+    before = page.get_by_text(re.compile(r"Test accuracy 92\.57%")).count()
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(files=[
+        {"name": "broken.npz", "mimeType": "application/octet-stream",
+         "buffer": b"this is not a model"}])
+    page.get_by_text(re.compile("Upload refused, nothing changed")).wait_for(timeout=30_000)
+    assert page.get_by_text(re.compile("not a valid .npz model file")).count() == 1
+    settle(page)
+    assert before == 1 and page.get_by_text(re.compile(r"Test accuracy 92\.57%")).count() == 1
+    _no_exception(page)
+    _shot(page, "upload-refused")
+
+
+def test_clicking_a_confusion_cell_drills_down_with_why_maps(server, page):
+    open_page(page, server, "results")
+    page.get_by_role("tab", name=re.compile("Confusion matrix")).click()
+    points = page.locator(".js-plotly-plot .scatterlayer .trace .points path")
+    points.nth(99).wait_for(timeout=30_000)
+    box = points.nth(4 * 10 + 9).bounding_box()  # row: true 4, column: predicted 9
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    heading = page.get_by_text(re.compile(r"test digits of true class 4 predicted as 9"))
+    heading.wait_for(timeout=30_000)
+    settle(page)
+    assert "why 9 and not 4" in page.get_by_text(re.compile("why 9 and not 4")).inner_text()
+    _no_exception(page)
+    _shot(page, "results-confusion-drill")
+
+
+def test_pinned_run_is_drawn_faded_under_the_live_one(server, page):
+    open_page(page, server)
+    set_number(page, "Epochs", 2)
+    page.get_by_role("button", name="Start").click()
+    page.get_by_text(re.compile("Finished 2 epochs")).wait_for(timeout=60_000)
+    settle(page)
+    page.get_by_role("button", name="Reset", exact=True).click()
+    settle(page)
+    page.get_by_role("button", name="Start").click()
+    page.get_by_text(re.compile("Finished 2 epochs")).wait_for(timeout=60_000)
+    settle(page)
+    page.get_by_test_id("stMultiSelect").click()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .some(p => p.data && p.data.some(t => t.opacity === 0.35))""", timeout=30_000)
+    assert page.get_by_text("Download all runs' metrics (CSV)").count() == 1
+    _no_exception(page)
+    _shot(page, "train-pinned")

@@ -16,7 +16,7 @@ from core.lesson import (FLOAT32_EXP_LIMIT, code_snippets, naive_softmax, overfl
 from core.metrics import evaluate
 from core.model import LOG_CLIP, SoftmaxRegression, softmax
 
-PAGE = ROOT / "pages" / "how_it_works.py"
+PAGE = ROOT / "views" / "how_it_works.py"
 STEPS = ("scale", "flatten", "onehot", "split", "linear", "softmax", "cross_entropy", "l2",
          "gradient", "sgd", "evaluate")
 

@@ -7,13 +7,10 @@ the script to render the final state.
 
 Two things to know when reading these tests:
 
-- Streamlit treats an app whose entry point sits next to a folder named ``pages/`` as an
-  old-style (v1) multipage app *until the entry point calls st.navigation*; the flag is
-  process-wide, so a running server flips it once and for good. AppTest resets it before
-  every run, which would make every run after the first execute ``pages/<page>.py`` on its
-  own, without app.py (no sidebar, no page config). The ``app`` fixture keeps the flag the
-  way a running server has it. ``test_deep_link_on_a_fresh_server_...`` shows what the
-  flag does to real users.
+- The page scripts live in ``views/``, not ``pages/``: Streamlit treats an app whose entry
+  point sits next to a folder named ``pages/`` as an old-style multipage app until the entry
+  point calls st.navigation, so a deep link on a fresh server ran a page without app.py.
+  ``test_deep_link_on_a_fresh_server_...`` guards against that coming back.
 - Tests marked ``xfail(strict=True)`` pin down bugs found while writing these tests; each
   reason says what goes wrong. They pass (as expected failures) until the bug is fixed, and
   then fail to say that the mark should go.
@@ -30,53 +27,18 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
+from apptest_support import TIMEOUT, app, stop_training  # noqa: F401
+from apptest_support import button as _button, click as _click, go as _go
+from apptest_support import wait_for
 from conftest import ROOT
 
-TIMEOUT = 60  # seconds for one script run and for one training job to end
 N_TEST = 10_000
 DEFAULT_WRONG = 743  # mistakes of data/default_model.npz on the MNIST test set
 
 
 # ------------------------------------------------------------------ fixtures and helpers
-
-
-def _as_on_a_running_server(monkeypatch) -> None:
-    """Keep Streamlit's "pages/ folder means v1 multipage app" flag off, as a server has it
-    once app.py has called st.navigation (see the module docstring)."""
-    real_init = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        real_init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
-def _stop_training(at: AppTest) -> None:
-    """Stop every training thread this session started, so none outlives its test."""
-    state = at.session_state
-    jobs = [state["job"]] if "job" in state and state["job"] is not None else []
-    jobs += list(state["kept_runs"]) if "kept_runs" in state else []
-    for job in jobs:
-        job.stop()
-    for job in jobs:
-        job.join(TIMEOUT)
-
-
-@pytest.fixture
-def app(monkeypatch):
-    """A fresh session on the Train page (the default page)."""
-    _as_on_a_running_server(monkeypatch)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception, at.exception
-    try:
-        yield at
-    finally:
-        _stop_training(at)
 
 
 @pytest.fixture(scope="module")
@@ -89,24 +51,6 @@ def default_eval():
     data = load_mnist()
     model = SoftmaxRegression.load(ROOT / "data" / "default_model.npz")
     return model, data, evaluate(model, data.features("test"), data.y_test)
-
-
-def _go(at: AppTest, page: str) -> AppTest:
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _button(at: AppTest, label: str):
-    found = [b for b in at.button if b.label == label]
-    assert found, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
-    return found[0]
-
-
-def _click(at: AppTest, label: str) -> AppTest:
-    _button(at, label).click().run()
-    assert not at.exception, at.exception
-    return at
 
 
 def _chart(at: AppTest, key: str) -> dict:
@@ -126,13 +70,6 @@ def _array(values) -> np.ndarray:
     if isinstance(values, dict):
         return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
     return np.asarray(values)
-
-
-def _wait_for(condition, timeout: float = TIMEOUT, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
 
 
 def _set_training(at: AppTest, *, epochs: int, batch: int = 100, lr: float = 0.1,
@@ -191,7 +128,7 @@ def _start_long_run_then_stop(at: AppTest):
     """Start a run far too long to finish, let it train one epoch, press Stop."""
     _set_training(at, epochs=200, batch=10)
     job = _start(at)
-    _wait_for(lambda: len(job.run.history) >= 1, what="the first epoch")
+    wait_for(lambda: len(job.run.history) >= 1, "the first epoch")
     _click(at, "Stop")
     job.join(TIMEOUT)
     assert not job.alive, "Stop did not end the run"
@@ -204,9 +141,9 @@ def _start_long_run_then_stop(at: AppTest):
 
 
 @pytest.mark.parametrize("page, title", [
-    ("pages/train.py", "Train a softmax regression"),
-    ("pages/results.py", "Results on the test set"),
-    ("pages/draw.py", "Draw a digit"),
+    ("views/train.py", "Train a softmax regression"),
+    ("views/results.py", "Results on the test set"),
+    ("views/draw.py", "Draw a digit"),
 ])
 def test_every_page_renders_its_title_and_the_shared_sidebar(app, page, title):
     _go(app, page)
@@ -217,7 +154,7 @@ def test_every_page_renders_its_title_and_the_shared_sidebar(app, page, title):
 
 
 def test_results_of_the_shipped_model(app):
-    _go(app, "pages/results.py")
+    _go(app, "views/results.py")
     assert _count_line(app).startswith(f"**{DEFAULT_WRONG} incorrect of 10,000**")
     caption = _results_caption(app)
     assert "Pre-trained" in caption and "Test accuracy **92.57%**" in caption
@@ -294,7 +231,7 @@ def test_controls_while_training_pause_resume_and_stop(app):
     _set_training(app, epochs=200, batch=10)
     job = _start(app)
     assert job.alive
-    _wait_for(lambda: not job.queued, what="a training slot")
+    wait_for(lambda: not job.queued, "a training slot")
     app.run()
 
     disabled = {w.key: w.disabled for w in [*app.number_input, *app.select_slider]}
@@ -319,11 +256,11 @@ def test_controls_while_training_pause_resume_and_stop(app):
     time.sleep(0.3)
     assert progress() == held, "a paused run went on training"
     _click(app, "Resume")
-    _wait_for(lambda: progress() != held, what="training to resume")
+    wait_for(lambda: progress() != held, "training to resume")
     assert job.run.status.value == "running"
     assert _button(app, "Pause")
 
-    _wait_for(lambda: len(job.run.history) >= 1, what="the first epoch")
+    wait_for(lambda: len(job.run.history) >= 1, "the first epoch")
     _click(app, "Stop")
     job.join(TIMEOUT)
     assert not job.alive
@@ -340,7 +277,7 @@ def test_continue_after_stop_trains_again(app):
     done = len(job.run.history)
     app.number_input(key="more_epochs").set_value(1)
     _click(app, "Continue")
-    _wait_for(lambda: len(job.run.history) > done, what="a further epoch")
+    wait_for(lambda: len(job.run.history) > done, "a further epoch")
     assert job.run.history[done].epoch == done + 1
 
 
@@ -358,8 +295,8 @@ def test_train_settings_survive_a_visit_to_another_page_during_a_run(app):
     # Streamlit forgets the state of widgets that are not drawn in a run, e.g. on another page.
     _set_training(app, epochs=150, batch=10, lr=0.5)
     job = _start(app)
-    _go(app, "pages/results.py")
-    _go(app, "pages/train.py")
+    _go(app, "views/results.py")
+    _go(app, "views/train.py")
     assert job.alive
     assert app.number_input(key="epochs").value == job.run.target_epochs == 150
     assert app.number_input(key="batch").value == job.run.config.batch_size == 10
@@ -371,7 +308,7 @@ def test_train_settings_survive_a_visit_to_another_page_during_a_run(app):
 
 def test_results_filters_change_what_is_shown(app, default_eval):
     _, _, ev = default_eval
-    _go(app, "pages/results.py")
+    _go(app, "views/results.py")
 
     app.segmented_control(key="kind").set_value("Correct").run()
     assert _count_line(app).startswith(f"**{N_TEST - DEFAULT_WRONG:,} correct of 10,000**")
@@ -406,7 +343,7 @@ def test_results_show_the_model_chosen_in_the_sidebar(app):
     job = _train_to_the_end(app, epochs=2, batch=500)
     wrong = round((1 - job.test_accuracy) * N_TEST)
     assert wrong != DEFAULT_WRONG
-    _go(app, "pages/results.py")
+    _go(app, "views/results.py")
     model = app.sidebar.selectbox(key="_model_select")
     assert len(model.options) == 2
     assert model.options[0] == "This run: epoch 2 (finished)" and "Pre-trained" in model.options[1]
@@ -425,7 +362,7 @@ def test_results_show_the_model_chosen_in_the_sidebar(app):
 
 def test_sidebar_names_the_model_the_pages_show(app):
     _train_to_the_end(app, epochs=1, batch=500)
-    _go(app, "pages/results.py")
+    _go(app, "views/results.py")
     assert _results_caption(app).startswith("Model: This run")
     assert app.sidebar.selectbox(key="_model_select").value == "current"
 
@@ -434,7 +371,7 @@ def test_sidebar_names_the_model_the_pages_show(app):
 
 
 def test_draw_without_ink_shows_no_prediction(app):
-    _go(app, "pages/draw.py")
+    _go(app, "views/draw.py")
     infos = [i.value for i in app.info]
     assert len(infos) == 1 and "Draw a digit" in infos[0]
     assert "Prediction" not in [m.label for m in app.metric]
@@ -454,7 +391,7 @@ def test_draw_a_digit_gets_the_models_prediction(app, default_eval, monkeypatch)
     proba = model.predict_proba(preprocess_canvas(rgba).reshape(1, -1))[0]
     assert data.y_test[0] == 7 and proba.argmax() == 7
 
-    _go(app, "pages/draw.py")  # imports streamlit_drawable_canvas (it needs a running app)
+    _go(app, "views/draw.py")  # imports streamlit_drawable_canvas (it needs a running app)
     monkeypatch.setattr(sys.modules["streamlit_drawable_canvas"], "st_canvas",
                         lambda **kwargs: SimpleNamespace(image_data=rgba))
     app.run()
@@ -471,15 +408,10 @@ def test_draw_a_digit_gets_the_models_prediction(app, default_eval, monkeypatch)
 # ------------------------------------------------------------------ deep links
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: the page scripts live in a folder named pages/, so until some session has run "
-    "app.py (which calls st.navigation) Streamlit serves them as a v1 multipage app: on a "
-    "freshly started server a deep link to /results or /draw runs pages/results.py alone - "
-    "no Dataset/Model sidebar, no wide layout, navigation 'app, draw, results, train'"))
 def test_deep_link_on_a_fresh_server_shows_the_shared_sidebar():
     # No first run: like the first request of a new server process, straight to /results.
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.switch_page("pages/results.py").run()
+    at.switch_page("views/results.py").run()
     assert not at.exception
     assert [t.value for t in at.title] == ["Results on the test set"]
     assert "Model shown on Results and Draw" in [s.label for s in at.sidebar.selectbox]

@@ -306,7 +306,7 @@ def sweep_page(tmp_path):
     entry = tmp_path / "sweep_entry.py"
     entry.write_text(
         f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nimport streamlit as st\n"
-        f"st.navigation([st.Page({str(ROOT / 'pages' / 'sweep.py')!r})]).run()\n")
+        f"st.navigation([st.Page({str(ROOT / 'views' / 'sweep.py')!r})]).run()\n")
     at = AppTest.from_file(str(entry), default_timeout=60)
     try:
         yield at

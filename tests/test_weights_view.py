@@ -16,7 +16,7 @@ from core.config import TrainConfig
 from core.jobs import RunSlots, TrainingJob
 from core.snapshots import WeightHistory
 from core.train import TrainingRun
-from core.weights_view import (DIVERGING_SCALE, history_limit, norms_figure, replay,
+from core.weights_view import (DIVERGING_SCALE, EpochFollower, history_limit, norms_figure, replay,
                                symmetric_limit, weight_images, weight_norms, weights_figure)
 
 NAMES = [str(k) for k in range(10)]
@@ -138,6 +138,38 @@ def test_replay_of_a_thinned_out_epoch_snaps_to_the_closest_kept_one():
     assert kept == history.nearest(missing) and W[0, 0] == kept
 
 
+def test_the_epoch_slider_follows_training_and_tells_echoes_from_the_user():
+    f = EpochFollower(grace=2.0)
+    assert f.step(None, [0], now=0.0) == (0, True)  # a fresh slider: put it on the newest
+    assert f.step(0, [0, 1], now=0.5) == (1, True)  # a new epoch: follow it
+    assert f.step(0, [0, 1, 2], now=1.0) == (2, True)  # 0 again: a stale echo, not the user
+    assert f.follow and f.sent == [0, 1, 2]
+    assert f.step(1, [0, 1, 2, 3], now=1.5) == (3, True)  # an echo confirms older writes
+    assert f.sent == [1, 2, 3]
+    assert f.step(3, [0, 1, 2, 3, 4], now=2.0) == (4, True) and f.sent == [3, 4]
+    # the user drags to epoch 0, which the page did write once, but the browser had
+    # already confirmed a later value, so 0 can no longer be an echo: the user's
+    assert f.step(0, [0, 1, 2, 3, 4], now=2.5) == (0, False) and not f.follow
+    assert f.step(0, [0, 1, 2, 3, 4, 5], now=3.0) == (0, False)  # stays put as epochs come
+    # a write that was on its way when the user moved lands afterwards: ignored, undone
+    assert f.step(4, [0, 1, 2, 3, 4, 5], now=3.2) == (0, True) and not f.follow
+    assert f.step(2, range(7), now=4.0) == (2, False)  # the user again, another epoch
+    # dragged to the right end as the browser showed it, one epoch old by now: follow
+    assert f.step(5, range(7), now=4.5) == (6, True) and f.follow
+    # on a slow run, an epoch that was the newest long ago is just an older epoch
+    assert f.step(6, range(8), now=5.0) == (7, True)
+    assert f.step(7, range(8), now=59.5) == (7, False)  # the browser has it; nothing to write
+    assert f.step(6, range(8), now=60.0) == (6, False) and not f.follow
+
+
+def test_a_pinned_epoch_that_is_thinned_out_moves_to_the_closest_kept_one():
+    f = EpochFollower()
+    f.step(None, [0, 10, 20, 30], now=0.0)
+    assert f.step(10, [0, 10, 20, 30], now=1.0) == (10, False)
+    assert f.step(10, [0, 9, 12, 20, 31], now=1.5) == (9, True)  # ties go to the earlier
+    assert f.step(9, [0, 9, 12, 20, 31], now=2.0) == (9, False)
+
+
 # ------------------------------------------------------------------ the page (AppTest)
 
 
@@ -150,7 +182,7 @@ def _page(tmp_path):
         import sys
         sys.path.insert(0, {str(ROOT)!r})
         import streamlit as st
-        st.navigation([st.Page({str(ROOT / 'pages' / 'weights.py')!r})]).run()
+        st.navigation([st.Page({str(ROOT / 'views' / 'weights.py')!r})]).run()
     """))
     return AppTest.from_file(str(entry), default_timeout=120)
 
@@ -182,7 +214,7 @@ def test_page_shows_the_default_model_when_there_is_no_run(tmp_path):
     assert len(spec["data"]) == 10
     W = SoftmaxRegression.load(ROOT / "data" / "default_model.npz").W
     np.testing.assert_array_equal(_z(spec["data"][7]), W[:, 7].reshape(28, 28))
-    assert any("Pre-trained" in c.value for c in at.caption)
+    assert "Pre-trained" in spec["layout"]["title"]["text"]
     assert any("lambda 0.01" in i.value for i in at.info)
 
 
@@ -191,7 +223,7 @@ def test_page_replays_a_finished_run_epoch_by_epoch(tmp_path, trained_run):
     at.session_state["job"] = TrainingJob(trained_run, RunSlots(1))  # finished, not alive
     at.run()
     assert not at.exception, at.exception
-    slider = at.select_slider(key=f"weights_epoch_{at.session_state['job'].ticket}")
+    slider = at.select_slider[0]
     assert slider.options == ["0 (initial)", "1", "2", "3"] and slider.value == 3  # the latest
     assert _heatmaps(at)["layout"]["title"]["text"] == "Epoch 3"
     slider.set_value(1).run()
@@ -206,27 +238,57 @@ def test_page_replays_a_finished_run_epoch_by_epoch(tmp_path, trained_run):
         history_limit(trained_run.weights))
 
 
-def test_page_follows_a_training_run_live(tmp_path, mnist):
-    job = TrainingJob(TrainingRun(mnist, TrainConfig(epochs=200, batch_size=1000)), RunSlots(1))
+def test_page_lets_you_compare_the_current_run_with_an_earlier_one(tmp_path, mnist, trained_run):
+    current = TrainingRun(mnist, TrainConfig(epochs=2, l2=0.01, batch_size=1000))
+    current.run()
+    at = _page(tmp_path)
+    at.session_state["kept_runs"] = [TrainingJob(trained_run, RunSlots(1))]
+    at.session_state["job"] = TrainingJob(current, RunSlots(1))
+    at.run()
+    assert not at.exception, at.exception
+    run_select = at.selectbox(key="weights_run")
+    kept, this = at.session_state["kept_runs"][0].ticket, at.session_state["job"].ticket
+    assert run_select.options == [
+        f"run {this} (this run): lambda 0.01, learning rate 0.1",
+        f"run {kept}: lambda 0.0001, learning rate 0.1, 3 epochs"]
+    np.testing.assert_array_equal(_z(_heatmaps(at)["data"][0]), current.model.W[:, 0].reshape(28, 28))
+    run_select.set_value(kept).run()
+    assert not at.exception, at.exception
+    assert _heatmaps(at)["layout"]["title"]["text"] == "Epoch 3"
+    np.testing.assert_array_equal(_z(_heatmaps(at)["data"][0]),
+                                  trained_run.weights.get(3)[0][:, 0].reshape(28, 28))
+
+
+def test_page_follows_a_training_run_live_until_the_slider_is_moved(tmp_path, mnist):
+    job = TrainingJob(TrainingRun(mnist, TrainConfig(epochs=500, batch_size=1000)), RunSlots(1))
+    deadline = time.monotonic() + 120
+
+    def next_epoch() -> None:
+        n = len(job.run.history)
+        while len(job.run.history) == n and time.monotonic() < deadline:
+            time.sleep(0.02)
+
     job.start()
     try:
-        deadline = time.monotonic() + 60
-        while len(job.run.history) < 1 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        next_epoch()
         at = _page(tmp_path)
         at.session_state["job"] = job
         at.run()
         assert not at.exception, at.exception
+        slider = at.select_slider[0]
+        first = slider.value
+        assert first >= 1 and slider.options[-1] == str(first)
         assert "live, follows training" in _heatmaps(at)["layout"]["title"]["text"]
-        slider = at.select_slider(key=f"weights_epoch_{job.ticket}")
-        assert slider.value == job.run.weights.epochs[-1] or slider.value in job.run.weights.epochs
-        slider.set_value(0).run()  # the user looks back: stop following
+        next_epoch()
+        at.run()  # the browser sends back the old "N - live": the slider moves on to the newest
+        assert at.select_slider[0].value > first
+        at.select_slider[0].set_value(0).run()  # look back
         assert _heatmaps(at)["layout"]["title"]["text"] == "Epoch 0 (initial random weights)"
-        n = len(job.run.history)
-        while len(job.run.history) == n and time.monotonic() < deadline:
-            time.sleep(0.05)
+        next_epoch()
         at.run()
-        assert at.select_slider(key=f"weights_epoch_{job.ticket}").value == 0  # still where put
+        assert at.select_slider[0].value == 0  # stays put
+        np.testing.assert_array_equal(_z(_heatmaps(at)["data"][4]),
+                                      job.run.weights.get(0)[0][:, 4].reshape(28, 28))
     finally:
         job.stop()
         job.join(30)

@@ -1,0 +1,114 @@
+"""Weights page: the ten columns of W as pictures, live while a run trains, replayable by epoch."""
+
+import time
+
+import streamlit as st
+
+import ui
+from core.jobs import TrainingJob
+from core.weights_view import (EpochFollower, history_limit, norms_figure, replay,
+                               symmetric_limit, weight_norms, weights_figure)
+
+st.title("What the model has learned")
+st.caption("Each picture is one column of W, laid out on the 28x28 pixel grid: the model's "
+           "template for that class. A digit's score for a class adds up its ink times these "
+           "weights, so ink on **red** pixels votes **for** the class, ink on **blue** pixels "
+           "votes **against** it, and white pixels do not matter.")
+
+HINT = ("Try it: train with lambda 0 and then with lambda 0.01 and replay: the L2 penalty "
+        "smooths the templates.")
+
+job = ui.current_job()
+runs = ([job] if job is not None else []) + list(reversed(ui.kept_runs()))
+
+
+def _label(j: TrainingJob) -> str:
+    c = j.run.config
+    settings = f"lambda {c.l2:g}, learning rate {c.learning_rate:g}"
+    if j is job:  # no epoch count: the label must not change while the run trains
+        return f"{ui.run_name(j)} (this run): {settings}"
+    return f"{ui.run_name(j)}: {settings}, {j.run.epochs_done} epochs"
+
+
+if not runs:
+    choice = ui.chosen_model()
+    if choice is None:
+        st.info("There is no model for this dataset yet. Train one on the Train page.")
+        st.stop()
+    model, limit = choice.model, symmetric_limit(choice.model.W)
+    st.plotly_chart(weights_figure(model.W, model.class_names, title=choice.label), key="weights")
+    st.caption(f"Colour scale: -{limit:.2g} to +{limit:.2g} (99th percentile of |W|); the few "
+               "weights beyond it get the darkest colour.")
+    st.info("Train a model on the Train page to watch these templates grow epoch by epoch. "
+            + HINT, icon=":material/lightbulb:")
+    st.stop()
+
+by_ticket = {j.ticket: j for j in runs}
+shown = runs[0]
+if len(runs) > 1:
+    current = job.ticket if job is not None else None
+    if st.session_state.get("weights_run") not in by_ticket or \
+            st.session_state.get("weights_run_current") != current:
+        st.session_state["weights_run"] = shown.ticket  # a new run: show it
+    st.session_state["weights_run_current"] = current
+    shown = by_ticket[st.selectbox("Run", list(by_ticket), key="weights_run",
+                                   format_func=lambda t: _label(by_ticket[t]))]
+    if shown is not job and len(shown.run.weights) <= 2:
+        st.caption("A run put aside keeps only its first and last weights (epoch 0 and its "
+                   "final epoch).")
+live = shown is job and ui.job_active(job)
+st.session_state["weights_was_active"] = live
+epoch_key, follow_key = f"weights_epoch_{shown.ticket}", f"weights_follow_{shown.ticket}"
+
+
+def _epoch_slider(epochs: list[int]) -> int:
+    """The "Epoch" slider, on the newest epoch while the user has not moved it (see
+    core.weights_view.EpochFollower for why following a live run needs care)."""
+    follower = st.session_state.setdefault(follow_key, EpochFollower())
+    epoch, write = follower.step(st.session_state.get(epoch_key), epochs, time.monotonic())
+    if write:
+        st.session_state[epoch_key] = epoch
+    # An epoch's label must not change as epochs are added: the browser sends the label
+    # back, and one no longer among the options (say "7 - newest") would read as epoch 0.
+    return st.select_slider(
+        "Epoch", epochs, key=epoch_key,
+        format_func=lambda e: f"{e} (initial)" if e == 0 else str(e),
+        help="Drag to replay the run; put it back on the right end to follow training "
+             "again. Epoch 0 is the random start. Long runs keep at most 40 epochs, more of "
+             "the recent ones.")
+
+
+def _view() -> None:
+    history = shown.run.weights
+    epochs = history.epochs
+    latest = epochs[-1]
+    slider, toggle = st.columns([3, 1], gap="large", vertical_alignment="bottom")
+    with slider:
+        wanted = _epoch_slider(epochs) if len(epochs) > 1 else latest
+    epoch, W = replay(history, wanted)  # exact weights (the closest kept, if just thinned)
+    fixed = toggle.toggle("Fixed colour scale", key="weights_fixed_scale",
+                          help="On: one scale for the whole run, so you see the weights grow "
+                               "(and lambda hold them back). Off: each epoch uses its own "
+                               "scale, so you see the shape of the templates best.")
+    limit = history_limit(history) if fixed else symmetric_limit(W)
+    following = live and epoch == latest
+    title = f"Epoch {epoch}" + (" (initial random weights)" if epoch == 0 else "") + \
+        (" - live, follows training" if following else "")
+    st.plotly_chart(weights_figure(W, shown.run.model.class_names, limit=limit, title=title),
+                    key="weights")
+    norms = [(e, n) for e, n in weight_norms(history) if e <= latest]  # same epochs as the slider
+    left, right = st.columns([2, 1], gap="large")
+    if len(norms) > 1:
+        left.plotly_chart(norms_figure(norms, epoch), key="norms")
+    right.caption(f"Colour scale: -{limit:.2g} to +{limit:.2g} ("
+                  + ("the largest over the kept epochs" if fixed else "99th percentile of |W|")
+                  + "); the few weights beyond it get the darkest colour."
+                  + (" The curve: the size of all the weights together, which the L2 penalty "
+                     "keeps small." if len(norms) > 1 else ""))
+    right.info(HINT + (" Compare the runs with the Run selector above." if len(runs) > 1 else ""),
+               icon=":material/lightbulb:")
+    if st.session_state.get("weights_was_active") and not ui.job_active(job):
+        st.rerun()  # training ended: refresh the whole page so the live refresh stops
+
+
+st.fragment(_view, run_every=0.5 if live else None)()
