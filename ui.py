@@ -301,6 +301,15 @@ def _training_status() -> None:
 # ------------------------------------------------------------------ shared rendering
 
 
+def live_figure(key: str, spec: dict):
+    """A figure redrawn while training, validated once per session and structure (see
+    core.figures.LiveFigure): keeps the training thread's interpreter time for training."""
+    from core.figures import LiveFigure
+
+    figures = st.session_state.setdefault("_live_figures", {})
+    return figures.setdefault(key, LiveFigure()).update(spec)
+
+
 def show_why(model: SoftmaxRegression, x, proba, names, key: str) -> None:
     """"Why p and not q?" for one image: a class picker (runner-up by default), the exact
     per-pixel map and the numbers that add up to the score gap."""

@@ -190,7 +190,8 @@ def _live() -> None:
     if job is None:
         st.info("Choose the settings (or a lesson) and press **Start**. The defaults are the "
                 "tutorial's: 200 epochs, learning rate 0.1, lambda 1e-4, batch 100, seed 34.")
-        st.plotly_chart(curves_figure([], references=references), key="curves")
+        st.plotly_chart(ui.live_figure("curves", curves_figure([], references=references)),
+                        key="curves")
         return
     alive = job.alive
     _status_line(job)
@@ -199,8 +200,8 @@ def _live() -> None:
     _numbers(job)
     pinned = [(ui.run_name(j), j.run.history) for j in ui.kept_runs()
               if j.ticket in state.get("pinned", [])]
-    st.plotly_chart(curves_figure(job.run.history, references=references, pinned=pinned),
-                    key="curves")
+    spec = curves_figure(job.run.history, references=references, pinned=pinned)
+    st.plotly_chart(ui.live_figure("curves", spec), key="curves")
     if references:
         st.caption("Dotted lines: published test accuracies of linear models on MNIST. Far "
                    "above 93 % from this model would mean a bug or test data leaking into training.")
