@@ -282,8 +282,14 @@ def sidebar() -> None:
     active = job_active()
     with st.sidebar:
         _dataset_picker(active)
-        _model_picker()
-        st.fragment(_training_status, run_every=1.0 if active else None)()
+        st.fragment(_model_and_status, run_every=1.0 if active else None)()
+
+
+def _model_and_status() -> None:
+    """The model picker and the run's status line, refreshed while a run trains (so the
+    picker offers the new run as soon as its first epoch ends)."""
+    _model_picker()
+    _training_status()
 
 
 def _training_status() -> None:

@@ -114,16 +114,17 @@ def curves_figure(history: Sequence, title: str = "", references: bool = False,
         for level, text in REFERENCE_ACCURACIES:
             shapes.append(dict(type="line", xref="x2 domain", yref="y2", x0=0, x1=1, y0=level,
                                y1=level, line=dict(color="#555", width=1, dash="dot")))
-            annotations.append(dict(text=text, xref="x2 domain", yref="y2", x=1, y=level,
-                                    xanchor="right", yanchor="bottom", showarrow=False,
-                                    font=dict(size=11, color="#555")))
+            annotations.append(dict(text=text.split(" ")[0], xref="x2 domain", yref="y2", x=1.0,
+                                    y=level, xanchor="left", yanchor="middle", showarrow=False,
+                                    hovertext=text, font=dict(size=12, color="#555")))
     layout = dict(
         shapes=shapes,
         xaxis=dict(domain=[0, 0.45], anchor="y", **x_axis),
         xaxis2=dict(domain=[0.55, 1], anchor="y2", **x_axis),
         yaxis=dict(anchor="x", rangemode="tozero"),
         yaxis2=dict(anchor="x2", tickformat=".0%"),
-        annotations=annotations, height=380, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
+        annotations=annotations, height=380, font=FONT,
+        margin=dict(l=10, r=55 if references else 10, t=40, b=10),
         legend=dict(orientation="h", y=-0.2), uirevision="curves",
         title=dict(text=title) if title else None,
     )

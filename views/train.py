@@ -203,8 +203,10 @@ def _live() -> None:
     spec = curves_figure(job.run.history, references=references, pinned=pinned)
     st.plotly_chart(ui.live_figure("curves", spec), key="curves")
     if references:
-        st.caption("Dotted lines: published test accuracies of linear models on MNIST. Far "
-                   "above 93 % from this model would mean a bug or test data leaking into training.")
+        st.caption("Dotted lines: published test accuracies on MNIST: 88.0 % for a linear "
+                   "classifier (LeCun et al. 1998), 91.6 % for the same on deskewed digits, 92.5 % "
+                   "for a well-tuned softmax regression. Far above 93 % from this model would "
+                   "mean a bug or test data leaking into training.")
     if state.get("train_was_active") and not alive:
         st.rerun()  # training ended: refresh the whole page so the controls come back
 
