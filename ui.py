@@ -24,8 +24,8 @@ SOURCES = {"mnist": "MNIST (bundled)", "fashion": "Fashion-MNIST (Debian)"}
 @st.cache_resource(show_spinner="Loading the dataset (once per server)...")
 def dataset(source: str = "mnist") -> Dataset:
     data = load_source(source)
-    for split in ("train", "valid", "test"):
-        data.features(split)  # convert once, before any session asks
+    for split in ("valid", "test"):
+        data.features(split)  # scaled once, shared; training reads the uint8 images directly
     return data
 
 

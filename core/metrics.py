@@ -46,6 +46,20 @@ def accuracy(model: SoftmaxRegression, x: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(model.predict(x) == np.asarray(y)))
 
 
+def split_accuracy(model: SoftmaxRegression, data, split: str, chunk: int = 10_000) -> float:
+    """Accuracy on a whole split of ``data`` (a core.data.Dataset). The training split is
+    scaled to [0, 1] a chunk at a time rather than kept as a 157 MB float32 copy: the
+    server never needs one (the trainer reads the uint8 images)."""
+    if split != "train":
+        return accuracy(model, data.features(split), data.labels(split))
+    images, labels = data.x_train, data.y_train
+    correct = 0
+    for start in range(0, len(labels), chunk):
+        x = images[start:start + chunk].astype(np.float32) / np.float32(255.0)
+        correct += int(np.sum(model.predict(x) == labels[start:start + chunk]))
+    return correct / len(labels)
+
+
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 10) -> np.ndarray:
     """C[i, j] = how many images of true class i were predicted as class j."""
     from sklearn.metrics import confusion_matrix as sk_confusion

@@ -47,7 +47,7 @@ from core.config import TrainConfig
 from core.data import Dataset
 from core.figures import TRAIN_COLOUR, VALID_COLOUR, finite_or_none
 from core.jobs import WATCHDOG, RunSlots, new_ticket
-from core.metrics import evaluate
+from core.metrics import evaluate, split_accuracy
 from core.model import SoftmaxRegression
 from core.train import RunStatus, TrainingRun
 
@@ -298,8 +298,7 @@ class Sweep:
     def _score(self, run: TrainingRun) -> tuple[float, float, float, float]:
         """Accuracy of the final weights on all three sets, and ||W||."""
         d, model = self.data, run.model
-        acc = [evaluate(model, d.features(split), d.labels(split)).accuracy
-               for split in ("train", "valid", "test")]
+        acc = [split_accuracy(model, d, split) for split in ("train", "valid", "test")]
         return (*acc, float(np.linalg.norm(model.W.astype(np.float64))))
 
 

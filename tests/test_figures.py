@@ -70,3 +70,15 @@ def test_why_contributions_add_up_to_the_logit_gap(mnist, trained_run):
         assert (e.image()[blank] == 0).all()  # no ink, no vote
     with pytest.raises(ValueError, match="out of range"):
         explain(model, x[0], 0, 10)
+
+
+def test_split_accuracy_matches_evaluate_without_a_float_copy_of_the_training_set(mnist, trained_run):
+    from core.metrics import evaluate, split_accuracy
+
+    model = trained_run.model
+    cached = set(mnist._float_cache)
+    train = split_accuracy(model, mnist, "train")
+    assert set(mnist._float_cache) == cached  # no float32 copy of the training set was kept
+    x = mnist.x_train.astype(np.float32) / np.float32(255)
+    assert train == evaluate(model, x, mnist.y_train).accuracy
+    assert split_accuracy(model, mnist, "test") == evaluate(model, mnist.features("test"), mnist.y_test).accuracy
