@@ -21,6 +21,8 @@ case "${1:-}" in
     $PY -m pip install -q -r requirements.txt
     # one BLAS thread per training job: parallel sessions then share the cores well
     export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
+    # each training thread would get its own glibc malloc arena: +26 MB per session (measured)
+    export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
     exec $PY -m streamlit run app.py "${@:2}"
     ;;
   test)

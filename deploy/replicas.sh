@@ -84,6 +84,7 @@ PROXY_LISTEN=${PROXY_LISTEN:-127.0.0.1:8501}
 BASE=${REPLICA_BASE_PORT:-8601}
 CORES=$(nproc 2>/dev/null || echo 1)
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}  # bounded malloc arenas: +26 MB/session without
 export TRAINING_SLOTS=${TRAINING_SLOTS:-$(( CORES / N > 0 ? CORES / N : 1 ))}
 export STREAMLIT_SERVER_COOKIE_SECRET=${STREAMLIT_SERVER_COOKIE_SECRET:-$("$PY" -c 'import secrets; print(secrets.token_hex(32))')}
 

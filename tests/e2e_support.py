@@ -15,6 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
+# The server's environment, as `bash run.sh app` sets it (tests/test_load.py checks they agree).
+SERVER_ENV = {"OPENBLAS_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"}
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -29,7 +31,7 @@ def free_port() -> int:
 def streamlit_server(extra_env: dict | None = None):
     """Run ``streamlit run app.py`` on a free loopback port; yields (url, process, log path)."""
     port = free_port()
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", **(extra_env or {})}
+    env = {**os.environ, **SERVER_ENV, **(extra_env or {})}
     log = Path(tempfile.mkstemp(prefix="streamlit-", suffix=".log")[1])
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),

@@ -109,7 +109,7 @@ def nginx(backends: list[str]):
 def replicas():
     """Two replicas on free loopback ports, one cookie secret: [(url, log path), ...]."""
     env = {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32), "TRAINING_SLOTS": "1",
-           "OPENBLAS_NUM_THREADS": "1"}
+           "OPENBLAS_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"}
     with contextlib.ExitStack() as stack:
         started = [stack.enter_context(streamlit_server(env)) for _ in range(2)]
         yield [(url, log) for url, _, log in started]

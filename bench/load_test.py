@@ -1,0 +1,62 @@
+"""Load test: N simulated users train at once on one dashboard server.
+
+    python bench/load_test.py [--users 40] [--epochs 20] [--timeout SECONDS] [--stagger 0]
+
+Starts ``streamlit run app.py`` on a free loopback port (tests/e2e_support.py), then drives
+``--users`` simulated browser tabs over Streamlit's own websocket protocol
+(tests/load_client.py): each opens the Train page, sets Epochs, clicks Start and watches
+the live chart (its fragment re-run twice a second, as the browser asks) until the run has
+finished. Prints runs finished, chart-refresh latency (median, p95), the server's memory
+before and after, its CPU use, the errors seen and the total time. Exit status 0 when every
+run finished without an error, 1 otherwise.
+
+CI runs the same thing at N = 10 with assertions: tests/test_load.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from e2e_support import streamlit_server  # noqa: E402
+from load_client import run_load, server_exceptions  # noqa: E402
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--users", type=int, default=40)
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds each user may take at most (default: 120 + 2 s per "
+                        "user-epoch, shared by the training slots)")
+    p.add_argument("--stagger", type=float, default=0.0,
+                   help="seconds between two users' arrivals (default 0: all at once)")
+    p.add_argument("--slots", type=int, default=None,
+                   help="TRAINING_SLOTS for the server (default: one per core)")
+    args = p.parse_args()
+    if args.users < 1 or args.epochs < 1:
+        p.error("--users and --epochs must be at least 1")
+    slots = args.slots or os.cpu_count() or 1
+    timeout = args.timeout or 120 + 2.0 * args.users * args.epochs / slots
+    env = {"TRAINING_SLOTS": str(args.slots)} if args.slots else None
+    print(f"{args.users} users x {args.epochs} epochs, {slots} training slots, "
+          f"{os.cpu_count()} cores, per-user timeout {timeout:.0f} s", flush=True)
+    with streamlit_server(env) as (url, proc, log):
+        report = asyncio.run(run_load(url, proc.pid, args.users, args.epochs, timeout,
+                                      stagger=args.stagger))
+        print(report.summary())
+        text = log.read_text()
+        problems = server_exceptions(text)
+        benign = len(server_exceptions(text, ignore=())) - len(problems)
+        print(f"server log {log}: {len(problems)} exceptions"
+              + (f" (and {benign} known harmless websocket-close ones)" if benign else ""))
+        print("\n".join(f"  {line}" for line in problems[:10]))
+    return 0 if report.finished == args.users and not report.errors and not problems else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
