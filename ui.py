@@ -262,11 +262,13 @@ def _model_picker() -> None:
     if choices:
         keys = [c.key for c in choices]
         chosen = chosen_model()
-        st.session_state["_model_select"] = chosen.key  # follow choices made elsewhere (Start)
-        st.selectbox("Model shown on Results and Draw", keys,
-                     format_func={c.key: c.label for c in choices}.get, key="_model_select",
+        # A new widget key whenever the choices or the choice change: setting a widget's
+        # value from code races with the browser, which sends back the value it still shows.
+        widget = f"_model_select:{'|'.join(keys)}@{chosen.key}"
+        st.selectbox("Model shown on Results and Draw", keys, index=keys.index(chosen.key),
+                     format_func={c.key: c.label for c in choices}.get, key=widget,
                      on_change=lambda: st.session_state.update(
-                         model_choice=st.session_state["_model_select"]))
+                         model_choice=st.session_state[widget]))
         st.download_button("Download this model (.npz)", chosen.model.to_bytes(),
                            file_name=f"softmax-{chosen.key}.npz", mime="application/octet-stream",
                            icon=":material/download:", width="stretch")

@@ -63,3 +63,11 @@ def wait_for(condition, what: str = "condition", timeout: float = TIMEOUT) -> No
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.02)
+
+
+def model_select(at: AppTest):
+    """The sidebar's "Model shown on Results and Draw" selectbox (its key changes with the
+    choices, so it is found by label)."""
+    found = [s for s in at.sidebar.selectbox if s.label == "Model shown on Results and Draw"]
+    assert len(found) == 1, [s.label for s in at.sidebar.selectbox]
+    return found[0]

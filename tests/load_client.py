@@ -23,11 +23,21 @@ message, without a browser:
   fragment whether or not the previous one was answered; cleared by ``stop_auto_rerun``
   and by the start of a full-page run).
 
+* shows deltas as they arrive and, like the frontend, drops the elements a run did not
+  draw only when that run ends successfully (``FINISHED_SUCCESSFULLY`` or, for the
+  fragments it ran, ``FINISHED_FRAGMENT_RUN_SUCCESSFULLY``); a run reported as
+  ``FINISHED_EARLY_FOR_RERUN`` clears nothing. (The server reports that too for a run
+  whose messages it dropped unsent because the next run had already started: its
+  ForwardMsgQueue is cleared at every run start.)
+
 The user loads the page, sets "Epochs", clicks "Start", then watches the live view (a
 fragment re-run twice a second) until the success message "Finished ..." is shown and the
 chart's "train" and "validation" curves have one point per epoch. It measures the
-chart-refresh latency (from each auto-rerun request of the chart's fragment to the end of
-the run that served it) and records every error it sees.
+chart-refresh latency, from each auto-rerun request of the chart's fragment to the
+successful end of the run that served it (and, for comparison, to the first chart delta
+of a run that started after the request), and records every error it sees: exception
+elements, error and warning messages on the page, compile errors, failed runs, websocket
+errors and timeouts.
 
 :func:`run_load` runs N users at once against a server and samples the server's memory.
 Only loopback addresses are accepted.
@@ -53,7 +63,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.NumberInput_pb2 import NumberInput
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+LOOPBACK = {"127.0.0.1", "::1"}
 SUCCESS_STATUSES = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 QUEUED = re.compile(r"Queued: (\d+) ahead")
 CHART_KEY = "curves"  # st.plotly_chart(..., key="curves") on the Train page
@@ -99,7 +109,7 @@ class UserResult:
     refresh_requests: int = 0  # auto-rerun requests for the chart's fragment
     refresh_runs: int = 0  # fragment runs that served them (requests sent meanwhile coalesce)
     early_finishes: int = 0  # runs reported as FINISHED_EARLY_FOR_RERUN
-    other_requests: int = 0  # auto-reruns of other fragments (the sidebar's status line)
+    other_requests: int = 0  # auto-reruns of other fragments (the sidebar's)
     in_flight: int = 0  # chart refresh requests not yet answered when the user left
     action_latencies: dict[str, float] = field(default_factory=dict)  # load, epochs, start
     chart_epochs: dict[str, list] = field(default_factory=dict)  # trace name -> x at the end
@@ -183,8 +193,10 @@ class SimulatedUser:
             self._error(f"{phase}: {exc}")
         except websockets.ConnectionClosed as exc:
             self._error(f"{phase}: websocket closed by the server ({exc})")
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as exc:
             self._error(f"{phase}: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # a bug here or a message we cannot read: still a result
+            self._error(f"{phase}: unexpected {type(exc).__name__}: {exc}")
         finally:
             self.result.seconds = time.monotonic() - t0
             chart = self.chart_fragment
@@ -557,7 +569,7 @@ class LoadReport:
             f"p95 {self.latency(0.95, True) * 1000:.0f} ms, max {self.latency(1.0, True) * 1000:.0f} ms",
             f"refresh requests {reqs}, served by {runs} fragment runs, in flight when the users "
             f"left {sum(r.in_flight for r in rs)}; runs ended early for a rerun "
-            f"{sum(r.early_finishes for r in rs)}; sidebar status requests "
+            f"{sum(r.early_finishes for r in rs)}; requests for the sidebar's fragment "
             f"{sum(r.other_requests for r in rs)}",
             "page actions (median s): " + ", ".join(
                 f"{k} {statistics.median([r.action_latencies[k] for r in rs if k in r.action_latencies]):.2f}"

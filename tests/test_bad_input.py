@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_support import TIMEOUT, app, button, click, go, stop_training, wait_for  # noqa: F401
+from apptest_support import (TIMEOUT, app, button, click, go, model_select,  # noqa: F401
+                             stop_training, wait_for)
 from conftest import ROOT
 from core.train import RunStatus
 
@@ -107,7 +108,7 @@ def test_huge_learning_rate_and_lambda_diverge_with_an_explanation_and_keep_earl
     assert earlier in app.session_state["kept_runs"]  # the earlier run is still there
     go(app, f"{PAGES}/results.py")
     _no_traceback(app)
-    labels = app.selectbox(key="_model_select").options
+    labels = model_select(app).options
     assert any("run" in label for label in labels)  # the earlier run can still be shown
 
 

@@ -61,12 +61,16 @@ def _points_in_curves(page) -> int:
 
 
 def test_every_page_opens(server, page):
-    for path, heading in (("", "Train a softmax regression"), ("results", "Results on the test set"),
-                          ("draw", "Draw a digit")):
+    pages = (("", "Train a softmax regression"), ("results", "Results on the test set"),
+             ("draw", "Draw a digit"), ("weights", None), ("sweep", None), ("how_it_works", None))
+    for path, heading in pages:
         open_page(page, server, path)
-        assert page.get_by_role("heading", name=heading).count() == 1
+        if heading:
+            assert page.get_by_role("heading", name=heading).count() == 1
         if path == "results":
             page.locator("[data-testid='stImage'] img").nth(9).wait_for(timeout=30_000)
+        if path == "weights":
+            page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
         _no_exception(page)
         _shot(page, f"page-{path or 'train'}")
     open_page(page, server, "results")
@@ -135,6 +139,10 @@ def test_drawing_a_digit_gets_a_prediction(server, page):
     text = metric.inner_text()
     assert "Prediction" in text and re.search(r"\n7\n", text), text
     assert page.get_by_text("What the model sees").count() == 1
+    # why 7: the exact pixel account, and the model's answer after each preprocessing step
+    assert page.get_by_role("heading", name="Why 7?").count() == 1
+    assert page.get_by_text(re.compile(r"= z7 - z\d")).count() == 1
+    assert page.get_by_text(re.compile("4. centred by mass")).count() == 1
     _no_exception(page)
     _shot(page, "draw-seven")
     page.get_by_role("button", name="Clear").click()
@@ -203,3 +211,25 @@ def test_pinned_run_is_drawn_faded_under_the_live_one(server, page):
     assert page.get_by_text("Download all runs' metrics (CSV)").count() == 1
     _no_exception(page)
     _shot(page, "train-pinned")
+
+
+def test_closing_the_tab_stops_its_run_and_frees_the_slot(browser):
+    """One training slot; A trains, B queues behind it; A's tab closes: within about
+    35 s (watchdog interval + grace) A's run stops and B's starts by itself."""
+    with streamlit_server({"TRAINING_SLOTS": "1"}) as (url, proc, log):
+        a, b = (browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2))
+        page_a, page_b = a.new_page(), b.new_page()
+        open_page(page_a, url)
+        set_number(page_a, "Epochs", 10_000)
+        page_a.get_by_role("button", name="Start").click()
+        page_a.wait_for_function("() => document.body.innerText.includes('batch')", timeout=30_000)
+        open_page(page_b, url)
+        page_b.get_by_role("button", name="Start").click()
+        page_b.get_by_text(re.compile("Queued: 0 ahead of you")).wait_for(timeout=30_000)
+        _shot(page_b, "train-queued")
+        a.close()  # the student closes the tab
+        # "within about a minute" (the watchdog checks every 5 s and allows 30 s of absence)
+        page_b.wait_for_function("() => /epoch \\d+\\/200: batch/.test(document.body.innerText)",
+                                 timeout=75_000)
+        b.close()
+        assert "Traceback" not in log.read_text()

@@ -31,7 +31,7 @@ from streamlit.testing.v1 import AppTest
 
 from apptest_support import TIMEOUT, app, stop_training  # noqa: F401
 from apptest_support import button as _button, click as _click, go as _go
-from apptest_support import wait_for
+from apptest_support import model_select, wait_for
 from conftest import ROOT
 
 N_TEST = 10_000
@@ -344,7 +344,7 @@ def test_results_show_the_model_chosen_in_the_sidebar(app):
     wrong = round((1 - job.test_accuracy) * N_TEST)
     assert wrong != DEFAULT_WRONG
     _go(app, "views/results.py")
-    model = app.sidebar.selectbox(key="_model_select")
+    model = model_select(app)
     assert len(model.options) == 2
     assert model.options[0] == "This run: epoch 2 (finished)" and "Pre-trained" in model.options[1]
 
@@ -352,11 +352,11 @@ def test_results_show_the_model_chosen_in_the_sidebar(app):
     assert _results_caption(app).startswith("Model: This run: epoch 2 (finished).")
     assert _count_line(app).startswith(f"**{wrong:,} incorrect of 10,000**")
 
-    app.sidebar.selectbox(key="_model_select").set_value("default").run()
+    model_select(app).set_value("default").run()
     assert "Pre-trained" in _results_caption(app)
     assert _count_line(app).startswith(f"**{DEFAULT_WRONG} incorrect of 10,000**")
 
-    app.sidebar.selectbox(key="_model_select").set_value("current").run()
+    model_select(app).set_value("current").run()
     assert _count_line(app).startswith(f"**{wrong:,} incorrect of 10,000**")
 
 
@@ -364,7 +364,7 @@ def test_sidebar_names_the_model_the_pages_show(app):
     _train_to_the_end(app, epochs=1, batch=500)
     _go(app, "views/results.py")
     assert _results_caption(app).startswith("Model: This run")
-    assert app.sidebar.selectbox(key="_model_select").value == "current"
+    assert model_select(app).value == "current"
 
 
 # ------------------------------------------------------------------ Draw
@@ -401,6 +401,9 @@ def test_draw_a_digit_gets_the_models_prediction(app, default_eval, monkeypatch)
     assert len(prediction) == 1
     assert prediction[0].value == "7"
     assert f"{proba[7]:.0%} sure" in prediction[0].proto.delta
+    why = [m.value for m in app.markdown if "= z7 - z" in m.value]
+    assert len(why) == 1  # the exact account of why 7 and not the runner-up
+    assert _chart(app, "draw-why-map")["data"][0]["type"] == "heatmap"
     bars = _chart(app, "draw-proba")["data"]
     assert len(bars) == 1 and np.allclose(_array(bars[0]["y"]), proba, atol=1e-6)
 
@@ -415,3 +418,27 @@ def test_deep_link_on_a_fresh_server_shows_the_shared_sidebar():
     assert not at.exception
     assert [t.value for t in at.title] == ["Results on the test set"]
     assert "Model shown on Results and Draw" in [s.label for s in at.sidebar.selectbox]
+
+
+# ------------------------------------------------------------------ other datasets
+
+
+def test_fashion_mnist_uses_its_class_names_and_never_a_digit_model(app):
+    from core.data import FASHION_NAMES
+
+    app.selectbox(key="_source_select").set_value("fashion").run()
+    assert not app.exception and app.session_state["source"] == "fashion"
+    assert any(c.value.startswith("Fashion-MNIST: 50,000 training images") for c in app.caption)
+    _go(app, "views/results.py")
+    assert any("no model for this dataset yet" in i.value for i in app.info)  # not the digit model
+    _go(app, "views/train.py")
+    app.number_input(key="epochs").set_value(1)
+    app.number_input(key="batch").set_value(500)
+    app.run()
+    _click(app, "Start")
+    app.session_state["job"].join(TIMEOUT)
+    _go(app, "views/results.py")
+    labels = [b.label for b in app.button if b.label.startswith("T:")]
+    assert labels and all(any(f"T:{n} " in lab for n in FASHION_NAMES) for lab in labels)
+    _go(app, "views/draw.py")
+    assert any("meant for digits" in w.value for w in app.warning)
