@@ -74,7 +74,7 @@ def test_every_page_opens(server, page):
         _no_exception(page)
         _shot(page, f"page-{path or 'train'}")
     open_page(page, server, "results")
-    assert page.get_by_text("743 incorrect of 10,000").count() >= 1
+    expect(page.get_by_text("743 incorrect of 10,000")).to_have_count(1)
 
 
 def test_training_chart_grows_live_and_survives_leaving_the_page(server, page):
@@ -122,7 +122,7 @@ def test_divergence_is_explained(server, page):
 
 def test_drawing_a_digit_gets_a_prediction(server, page):
     open_page(page, server, "draw")
-    assert page.get_by_text("Draw a digit on the black square").count() == 1
+    expect(page.get_by_text("Draw a digit on the black square")).to_have_count(1)
     canvas = page.locator("canvas.upper-canvas")
     canvas.wait_for(state="visible", timeout=30_000)
     box = canvas.bounding_box()
@@ -138,11 +138,11 @@ def test_drawing_a_digit_gets_a_prediction(server, page):
     settle(page)
     text = metric.inner_text()
     assert "Prediction" in text and re.search(r"\n7\n", text), text
-    assert page.get_by_text("What the model sees").count() == 1
+    expect(page.get_by_text("What the model sees")).to_have_count(1)
     # why 7: the exact pixel account, and the model's answer after each preprocessing step
-    assert page.get_by_role("heading", name="Why 7?").count() == 1
-    assert page.get_by_text(re.compile(r"= z7 - z\d")).count() == 1
-    assert page.get_by_text(re.compile("4. centred by mass")).count() == 1
+    expect(page.get_by_role("heading", name="Why 7?")).to_have_count(1)
+    expect(page.get_by_text(re.compile(r"= z7 - z\d"))).to_have_count(1)
+    expect(page.get_by_text(re.compile("4. centred by mass"))).to_have_count(1)
     _no_exception(page)
     _shot(page, "draw-seven")
     page.get_by_role("button", name="Clear").click()
@@ -156,22 +156,22 @@ def test_a_shared_link_opens_with_its_settings_and_notes_bad_values(server, page
     expect(page.get_by_label("Seed", exact=True)).to_have_value("3")
     assert page.get_by_role("slider", name="Learning rate").get_attribute("aria-valuetext") == "0.5"
     assert page.get_by_role("slider", name="L2 lambda").get_attribute("aria-valuetext") == "0.1"
-    assert page.get_by_text(re.compile("batch=.oops. is not a number")).count() == 1
-    assert page.get_by_text("What to watch for").count() == 1  # the lesson's note
+    expect(page.get_by_text(re.compile("batch=.oops. is not a number"))).to_have_count(1)
+    expect(page.get_by_text("What to watch for")).to_have_count(1)  # the lesson's note
     _no_exception(page)
     _shot(page, "train-shared-link")
 
 
 def test_uploading_a_bad_model_says_why_and_changes_nothing(server, page):
     open_page(page, server, "results")
-    before = page.get_by_text(re.compile(r"Test accuracy 92\.57%")).count()
+    expect(page.get_by_text(re.compile(r"Test accuracy 92\.57%"))).to_have_count(1)
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(files=[
         {"name": "broken.npz", "mimeType": "application/octet-stream",
          "buffer": b"this is not a model"}])
     page.get_by_text(re.compile("Upload refused, nothing changed")).wait_for(timeout=30_000)
     assert page.get_by_text(re.compile("not a valid .npz model file")).count() == 1
     settle(page)
-    assert before == 1 and page.get_by_text(re.compile(r"Test accuracy 92\.57%")).count() == 1
+    expect(page.get_by_text(re.compile(r"Test accuracy 92\.57%"))).to_have_count(1)  # unchanged
     _no_exception(page)
     _shot(page, "upload-refused")
 
