@@ -408,6 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for m in run.iter_epochs():
             if m.epoch == 1 or m.epoch % 10 == 0 or run.status is RunStatus.DIVERGED:
+                if bar is not None:
+                    sys.stderr.write("\r\033[K")  # clear the progress bar's line first
+                    sys.stderr.flush()
                 print(f"EPOCH {m.epoch}: Valid Loss={m.valid_loss:.3f}, Valid Acc={m.valid_acc:.3f}",
                       flush=True)
     except KeyboardInterrupt:
