@@ -262,13 +262,17 @@ def _model_picker() -> None:
     if choices:
         keys = [c.key for c in choices]
         chosen = chosen_model()
-        # A new widget key whenever the choices or the choice change: setting a widget's
-        # value from code races with the browser, which sends back the value it still shows.
-        widget = f"_model_select:{'|'.join(keys)}@{chosen.key}"
-        st.selectbox("Model shown on Results and Draw", keys, index=keys.index(chosen.key),
-                     format_func={c.key: c.label for c in choices}.get, key=widget,
-                     on_change=lambda: st.session_state.update(
-                         model_choice=st.session_state[widget]))
+        # A new widget whenever the set of choices changes (a run or an upload appears: it is
+        # then shown chosen), rather than setting a widget's value from code, which races
+        # with the browser sending back the value it still shows. A person's pick is what
+        # the widget returns; the fallback shown while a new run has no epoch is not a pick.
+        widget = f"_model_select:{'|'.join(keys)}"
+        picked = st.selectbox("Model shown on Results and Draw", keys, key=widget,
+                              index=keys.index(chosen.key),
+                              format_func={c.key: c.label for c in choices}.get)
+        if picked != chosen.key:  # only a person changes it; the fallback is no choice
+            st.session_state["model_choice"] = picked
+            chosen = next(c for c in choices if c.key == picked)
         st.download_button("Download this model (.npz)", chosen.model.to_bytes(),
                            file_name=f"softmax-{chosen.key}.npz", mime="application/octet-stream",
                            icon=":material/download:", width="stretch")
@@ -284,14 +288,8 @@ def sidebar() -> None:
     active = job_active()
     with st.sidebar:
         _dataset_picker(active)
-        st.fragment(_model_and_status, run_every=1.0 if active else None)()
-
-
-def _model_and_status() -> None:
-    """The model picker and the run's status line, refreshed while a run trains (so the
-    picker offers the new run as soon as its first epoch ends)."""
-    _model_picker()
-    _training_status()
+        _model_picker()  # not in the timed fragment: at 40 users that froze the live charts
+        st.fragment(_training_status, run_every=1.0 if active else None)()
 
 
 def _training_status() -> None:
