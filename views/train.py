@@ -209,9 +209,6 @@ def _live() -> None:
                    "mean a bug or test data leaking into training.")
     if state.get("train_was_active") and not alive:
         st.rerun()  # training ended: refresh the whole page so the controls come back
-    if job.run.snapshot_epoch and state.get("sidebar_knows") != job.ticket:
-        state["sidebar_knows"] = job.ticket
-        st.rerun()  # once per run: the sidebar's model picker can now offer this run
 
 
 st.fragment(_live, run_every=0.5 if active else None)()
