@@ -361,11 +361,6 @@ class TrainingRun:
         self.model.b[...] = model.b
 
 
-def train_test_accuracy(run: TrainingRun) -> float:
-    """Accuracy of the run's current model on the test set."""
-    return evaluate(run.model, run.data.features("test"), run.data.y_test).accuracy
-
-
 # ---------------------------------------------------------------------- command line
 
 
