@@ -244,10 +244,8 @@ def load_mnist() -> Dataset:
 
 # --------------------------------------------------------------------------- keras (optional)
 
-KERAS_URLS = {
-    "mnist": ("storage.googleapis.com", "mnist.npz"),
-    "fashion_mnist": ("storage.googleapis.com", "train-labels-idx1-ubyte.gz"),
-}
+KERAS_HOST = "storage.googleapis.com"  # where keras.datasets downloads from
+KERAS_CACHE = {"mnist": "mnist.npz", "fashion_mnist": "fashion-mnist"}  # under ~/.keras/datasets
 
 
 def _can_reach(host: str, port: int = 443, timeout: float = 3.0) -> bool:
@@ -260,8 +258,7 @@ def _can_reach(host: str, port: int = 443, timeout: float = 3.0) -> bool:
 
 def _keras_cache_has(name: str) -> bool:
     cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
-    wanted = "mnist.npz" if name == "mnist" else "fashion-mnist"
-    return (cache / wanted).exists()
+    return (cache / KERAS_CACHE[name]).exists()
 
 
 @lru_cache(maxsize=2)
@@ -274,9 +271,9 @@ def load_keras(name: str = "mnist", can_reach=_can_reach) -> Dataset:
     backend to import; the lightest that works is JAX (``pip install -r
     requirements-keras.txt``, about 690 MB; its "numpy" backend imports JAX too).
     """
-    if name not in KERAS_URLS:
+    if name not in KERAS_CACHE:
         raise DataError(f"keras source: unknown dataset {name!r}; choose mnist or fashion_mnist")
-    host, _ = KERAS_URLS[name]
+    host = KERAS_HOST
     if not _keras_cache_has(name) and not can_reach(host):
         raise DataError(
             f"keras.datasets.{name}: no cached copy and {host} cannot be reached (offline?). "
