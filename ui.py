@@ -21,7 +21,7 @@ SOURCES = {"mnist": "MNIST (bundled)", "fashion": "Fashion-MNIST (Debian)"}
 # ------------------------------------------------------------------ process-wide, read-only
 
 
-@st.cache_resource(show_spinner="Loading the dataset (once per server)...")
+@st.cache_resource(show_spinner="Loading the dataset (once per server)...", max_entries=4)
 def dataset(source: str = "mnist") -> Dataset:
     data = load_source(source)
     for split in ("valid", "test"):
