@@ -40,7 +40,7 @@ from core.model import LOG_CLIP, SoftmaxRegression, cross_entropy, softmax
 
 # exp(x) is the largest finite float32 (3.4e38) at x = 88.72: any larger logit overflows.
 FLOAT32_EXP_LIMIT = float(np.log(np.finfo(np.float32).max))
-ROW_SHOWN = 9  # how many pixels of one image row the lesson shows
+ROW_SHOWN = 8  # how many pixels of one image row the lesson shows (8 fit the column)
 
 
 # --------------------------------------------------------------------------- live values

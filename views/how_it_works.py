@@ -108,10 +108,8 @@ with live:
                 f"columns {w.row_cols[0]} to {w.row_cols[-1]}:")
     st.table(pd.DataFrame([[str(v) for v in w.row_raw], [f"{v:.2f}" for v in w.row_scaled]],
                           index=["byte", "÷ 255"], columns=[str(c) for c in w.row_cols]))
-    c = st.columns(3)
-    c[0].metric("Bytes", f"{w.raw.min()} to {w.raw.max()}")
-    c[1].metric("x", f"{w.x.min():.1f} to {w.x.max():.1f}")
-    c[2].metric("Pixels with ink", f"{w.n_ink} of {w.raw.size}")
+    st.markdown(f"Bytes **{w.raw.min()} to {w.raw.max()}** become x **{w.x.min():.1f} to "
+                f"{w.x.max():.1f}**; **{w.n_ink}** of the {w.raw.size} pixels have ink.")
 
 # ------------------------------------------------------------------ 2. flatten
 
