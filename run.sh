@@ -1,36 +1,95 @@
 #!/usr/bin/env bash
-# One entry point for a fresh machine:
-#   bash run.sh app    install what is missing, then start the dashboard
-#   bash run.sh test   install what is missing, then run every test (browser tests included)
+# One entry point for a fresh Debian/Ubuntu machine:
+#   bash run.sh app    set up what is missing, then start the dashboard
+#   bash run.sh test   set up what is missing, then run every test (browser tests included)
+# Everything Python goes into a virtual environment in the project (.venv), so the
+# distribution's own python3 (PEP 668, "externally managed") works as well as pyenv or
+# conda. PYTHON=/path/to/python picks the interpreter the environment is built from.
+# A stamp of the requirements' hash makes a second start skip the installation.
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
+VENV=${VENV:-.venv}
 
-need_apt=()
-[ "${1:-}" = test ] && ! command -v chromium >/dev/null && need_apt+=(chromium)
-[ "${1:-}" = test ] && [ ! -d /usr/share/datasets/fashion-mnist ] && need_apt+=(dataset-fashion-mnist)
-[ "${1:-}" = test ] && ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ] && need_apt+=(nginx)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${need_apt[@]}"
-fi
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_install() {
+  as_root apt-get update -q
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "$@"
+}
+
+# The interpreter the environment is made from, resolved, so another PYTHON rebuilds it.
+base_python() { "$PY" -c 'import os, sys; print(os.path.realpath(sys.executable))'; }
+
+make_venv() {
+  local want
+  want=$(base_python)
+  if [ -x "$VENV/bin/python" ] && [ "$(cat "$VENV/.base-python" 2>/dev/null)" = "$want" ]; then
+    return
+  fi
+  echo "Creating the virtual environment $VENV from $want"
+  rm -rf "$VENV"
+  if ! "$PY" -m venv "$VENV" >/dev/null 2>&1; then
+    # Debian and Ubuntu ship venv's pip bootstrap (ensurepip) in a package of its own
+    local ver
+    ver=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    apt_install python3-venv "python$ver-venv" || apt_install python3-venv
+    rm -rf "$VENV"
+    "$PY" -m venv "$VENV"
+  fi
+  echo "$want" >"$VENV/.base-python"
+}
+
+# pip-install the given requirement files unless their hash matches the last install.
+pip_install() {
+  local stamp="$VENV/.installed-$1" sum
+  shift
+  sum=$(cat "$@" | sha256sum | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
+    return
+  fi
+  echo "Installing Python packages into $VENV ($*)"
+  local args=() f
+  for f in "$@"; do args+=(-r "$f"); done
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${args[@]}"
+  echo "$sum" >"$stamp"
+}
+
+debian_test_packages() {
+  local need=()
+  command -v chromium >/dev/null || need+=(chromium)
+  [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
+  command -v git >/dev/null || need+=(git)
+  if [ ${#need[@]} -gt 0 ]; then apt_install "${need[@]}"; fi
+}
 
 case "${1:-}" in
   app)
-    $PY -m pip install -q -r requirements.txt
+    make_venv
+    pip_install app requirements.txt
     # one BLAS thread per training job: parallel sessions then share the cores well
     export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
     # each training thread would get its own glibc malloc arena: +26 MB per session (measured)
     export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
-    exec $PY -m streamlit run app.py "${@:2}"
+    port=8501
+    args=("${@:2}")
+    for ((i = 0; i < ${#args[@]}; i++)); do
+      case "${args[i]}" in
+        --server.port=*) port=${args[i]#*=} ;;
+        --server.port) port=${args[i + 1]:-$port} ;;
+      esac
+    done
+    echo "Starting the dashboard: open http://localhost:$port"
+    exec "$VENV/bin/python" -m streamlit run app.py "${@:2}"
     ;;
   test)
-    $PY -m pip install -q -r requirements.txt -r requirements-dev.txt
-    exec $PY -m pytest -q "${@:2}"
+    debian_test_packages
+    make_venv
+    pip_install test requirements.txt requirements-dev.txt
+    exec "$VENV/bin/python" -m pytest -q "${@:2}"
     ;;
   *)
-    echo "usage: bash run.sh app | test" >&2
+    echo "usage: bash run.sh app [streamlit options] | test [pytest options]" >&2
     exit 2
     ;;
 esac
