@@ -3,9 +3,11 @@ model the pages look at. (core/ holds the maths and never imports streamlit.)"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 
+import numpy as np
 import streamlit as st
 
 from core.data import BUNDLED_MNIST, FASHION_MNIST_DEBIAN, Dataset, DataError, load_source
@@ -316,16 +318,29 @@ def live_figure(key: str, spec: dict):
     return figures.setdefault(key, LiveFigure()).update(spec)
 
 
+def _image_key(x) -> str:
+    """A short fingerprint of an image's pixels: equal images, equal keys."""
+    return hashlib.blake2b(np.ascontiguousarray(x).tobytes(), digest_size=8).hexdigest()
+
+
 def show_why(model: SoftmaxRegression, x, proba, names, key: str) -> None:
-    """"Why p and not q?" for one image: a class picker (runner-up by default), the exact
-    per-pixel map and the numbers that add up to the score gap."""
+    """"Why p and not q?" for one image: a class picker, the exact per-pixel map and the
+    numbers that add up to the score gap.
+
+    q starts at the image's runner-up (its second most probable class). The picker is a new
+    widget for each image and prediction (its key holds a fingerprint of the pixels): a new
+    drawing or another test digit asks a new question and starts at its own runner-up,
+    while a q the student picks stays as long as that image is shown. (With one fixed key
+    Streamlit would keep the old image's q whenever it is still among the options.)
+    """
     from core.explain import explain, runner_up
     from core.figures import why_figure
 
     pred = int(proba.argmax())
     others = [k for k in range(len(names)) if k != pred]
     q = st.selectbox(f"Why {names[pred]} and not...", others, index=others.index(runner_up(proba)),
-                     format_func=lambda k: f"{names[k]} ({proba[k]:.1%})", key=key)
+                     format_func=lambda k: f"{names[k]} ({proba[k]:.1%})",
+                     key=f"{key}:{_image_key(x)}:{pred}")
     why = explain(model, x, pred, q)
     st.plotly_chart(why_figure(why.contributions, names[pred], names[q], height=320),
                     key=f"{key}-map")
