@@ -14,7 +14,8 @@ VENV=${VENV:-.venv}
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_install() {
   as_root apt-get update -q
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "$@"
+  # through env: sudo drops the caller's environment, so VAR=x before as_root would be lost
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
 }
 
 # The interpreter the environment is made from, resolved, so another PYTHON rebuilds it.
@@ -71,15 +72,23 @@ case "${1:-}" in
     export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
     # each training thread would get its own glibc malloc arena: +26 MB per session (measured)
     export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
-    port=8501
+    # the address it will serve at, as Streamlit reads it: options over environment
+    port=${STREAMLIT_SERVER_PORT:-8501}
+    host=${STREAMLIT_SERVER_ADDRESS:-}
     args=("${@:2}")
     for ((i = 0; i < ${#args[@]}; i++)); do
       case "${args[i]}" in
         --server.port=*) port=${args[i]#*=} ;;
         --server.port) port=${args[i + 1]:-$port} ;;
+        --server.address=*) host=${args[i]#*=} ;;
+        --server.address) host=${args[i + 1]:-$host} ;;
       esac
     done
-    echo "Starting the dashboard: open http://localhost:$port"
+    case "$host" in
+      "" | 0.0.0.0 | "::") host=localhost ;;  # every interface
+      *:*) host="[$host]" ;;  # IPv6
+    esac
+    echo "Starting the dashboard: open http://$host:$port"
     exec "$VENV/bin/python" -m streamlit run app.py "${@:2}"
     ;;
   test)
