@@ -21,7 +21,9 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+from core.jobs import usable_cores  # noqa: E402
 from e2e_support import streamlit_server  # noqa: E402
 from load_client import run_load, server_exceptions  # noqa: E402
 
@@ -36,15 +38,17 @@ def main() -> int:
     p.add_argument("--stagger", type=float, default=0.0,
                    help="seconds between two users' arrivals (default 0: all at once)")
     p.add_argument("--slots", type=int, default=None,
-                   help="TRAINING_SLOTS for the server (default: one per core)")
+                   help="TRAINING_SLOTS for the server (default: $TRAINING_SLOTS, else one per "
+                        "usable core)")
     args = p.parse_args()
     if args.users < 1 or args.epochs < 1:
         p.error("--users and --epochs must be at least 1")
-    slots = args.slots or os.cpu_count() or 1
+    # what the server will use: --slots, else an inherited TRAINING_SLOTS, else one per core
+    slots = args.slots or int(os.environ.get("TRAINING_SLOTS", 0)) or usable_cores()
     timeout = args.timeout or 120 + 2.0 * args.users * args.epochs / slots
     env = {"TRAINING_SLOTS": str(args.slots)} if args.slots else None
     print(f"{args.users} users x {args.epochs} epochs, {slots} training slots, "
-          f"{os.cpu_count()} cores, per-user timeout {timeout:.0f} s", flush=True)
+          f"{usable_cores()} cores, per-user timeout {timeout:.0f} s", flush=True)
     with streamlit_server(env) as (url, proc, log):
         report = asyncio.run(run_load(url, proc.pid, args.users, args.epochs, timeout,
                                       stagger=args.stagger))

@@ -238,6 +238,20 @@ def upscale(image: np.ndarray, factor: int = 4) -> np.ndarray:
     return np.kron(np.clip(image, 0, 255), np.ones((factor, factor))).astype(np.uint8)
 
 
+def grid_columns(titles: Sequence[str], most: int = 5, row_chars: int = 48) -> int:
+    """How many digits a row of a dashboard grid holds so that every title reads in full.
+
+    A title such as "T:7 P:9" sits on a button as wide as its column, and a button cuts a
+    label that does not fit to "T:7 ...". The grid takes about 60 % of a 1280-px window (the
+    narrowest a classroom projector shows): room for about ``row_chars`` characters of
+    titles in a row once every button's padding is paid. Digit titles (7 characters) give
+    ``most`` columns, large digits on a projector; long class names such as Fashion-MNIST's
+    "T:Ankle boot P:Sneaker" give fewer, down to 2.
+    """
+    longest = max((len(t) for t in titles), default=1)
+    return max(2, min(most, row_chars // max(1, longest)))
+
+
 def digit_grid_png(images: np.ndarray, titles: Sequence[str], path: str, columns: int = 10,
                    scale: int = 3) -> None:
     """Save images (n, 784) as one PNG grid, each with its title above, as the tutorial's

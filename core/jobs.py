@@ -19,11 +19,21 @@ from core.metrics import evaluate
 from core.train import RunStatus, TrainingRun
 
 
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity where the system has one (a
+    container, cgroup cpuset or ``taskset`` may allow fewer than the machine has), else the
+    machine's count."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # no sched_getaffinity on macOS and Windows
+        return os.cpu_count() or 1
+
+
 class RunSlots:
-    """A fair queue in front of ``capacity`` training slots."""
+    """A fair queue in front of ``capacity`` training slots (default: one per usable core)."""
 
     def __init__(self, capacity: int | None = None):
-        self.capacity = max(1, capacity or os.cpu_count() or 1)
+        self.capacity = max(1, capacity or usable_cores())
         self._cond = threading.Condition()
         self._running: set[int] = set()
         self._waiting: list[int] = []

@@ -63,6 +63,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.NumberInput_pb2 import NumberInput
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+from core.jobs import usable_cores
+
 LOOPBACK = {"127.0.0.1", "::1"}
 SUCCESS_STATUSES = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 QUEUED = re.compile(r"Queued: (\d+) ahead")
@@ -583,7 +585,7 @@ class LoadReport:
             f"after {self.rss_after_mb:.0f} MB (growth {self.rss_after_mb - self.rss_before_mb:+.0f} MB), "
             f"peak {self.rss_peak_mb:.0f} MB",
             f"server CPU: {self.server_cpu_s:.0f} s in {self.seconds:.0f} s "
-            f"({self.server_cpu_s / max(self.seconds, 1e-9):.0%} of one core, {os.cpu_count()} cores)",
+            f"({self.server_cpu_s / max(self.seconds, 1e-9):.0%} of one core, {usable_cores()} cores)",
             f"errors: {len(self.errors)}",
             *[f"  {e}" for e in self.errors[:20]],
             f"total time: {self.seconds:.1f} s",

@@ -77,6 +77,33 @@ def test_every_page_opens(server, page):
     expect(page.get_by_text("743 incorrect of 10,000").first).to_be_visible()
 
 
+@pytest.mark.parametrize("width", [1280, 1400, 1920])
+def test_results_digit_titles_read_in_full(server, browser, width):
+    """Every "T:<true> P:<pred>" title of the digit grid fits its button: a button cuts a
+    label that does not fit to "T:2 ..." (8 columns did at 1400 px). A cut title's text is
+    wider than its box: scrollWidth > clientWidth."""
+    context = browser.new_context(viewport={"width": width, "height": 1000})
+    page = context.new_page()
+    try:
+        open_page(page, server, "results")
+        # Each button is drawn twice, once hidden (the variant with its tooltip): the
+        # visible ones are the ones a student reads.
+        titles = page.locator("[data-testid='stButton'] button:visible",
+                              has_text=re.compile(r"^T:\S+ P:\S+$"))
+        expect(titles).to_have_count(40)  # one page of digits
+        page.evaluate("document.fonts.ready.then(() => true)")  # widths in the final font
+        boxes = titles.evaluate_all("""buttons => buttons.map(b => {
+            const text = b.querySelector('[data-testid="stMarkdownContainer"]');
+            return {title: text.innerText, text: text.scrollWidth, box: text.clientWidth};
+        })""")
+        cut = [b for b in boxes if b["text"] > b["box"] or b["box"] == 0]
+        assert not cut, f"titles cut at {width} px: {cut}"
+        _no_exception(page)
+        _shot(page, f"results-grid-{width}")
+    finally:
+        context.close()
+
+
 def test_training_chart_grows_live_and_survives_leaving_the_page(server, page):
     open_page(page, server)
     set_number(page, "Epochs", 30)

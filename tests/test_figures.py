@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import plotly.graph_objects as go
 
-from core.figures import (confusion_figure, curves_figure, per_class_figure, probability_figure,
-                          upscale)
+from core.figures import (confusion_figure, curves_figure, grid_columns, per_class_figure,
+                          probability_figure, upscale)
 from core.train import EpochMetrics
 
 
@@ -49,6 +49,15 @@ def test_probability_confusion_and_per_class_figures():
     assert len(per_class_figure(np.array([0.9, 0.8, 1.0]), ["a", "b", "c"]).data[0].x) == 3
     big = upscale(np.eye(28), 3)
     assert big.shape == (84, 84) and big.dtype == np.uint8 and big.max() == 255
+
+
+def test_grid_columns_leave_room_for_the_longest_title():
+    assert grid_columns(["T:2 P:7", "T:8 P:4"]) == 5  # digits: big on a projector, titles whole
+    assert grid_columns(["T:Bag P:Coat"]) == 4
+    assert grid_columns(["T:Dress P:Shirt"]) == 3
+    assert grid_columns(["T:2 P:7", "T:Ankle boot P:Sneaker"]) == 2  # the longest decides
+    assert grid_columns(["T:T-shirt/top P:Ankle boot"]) == 2  # never fewer than 2
+    assert grid_columns([]) == 5
 
 
 def test_why_contributions_add_up_to_the_logit_gap(mnist, trained_run):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from core.config import TrainConfig
-from core.jobs import RunSlots, TrainingJob, Watchdog
+from core.jobs import RunSlots, TrainingJob, Watchdog, usable_cores
 from core.train import RunStatus, TrainingRun
 
 
@@ -18,6 +19,21 @@ def _wait_for(condition, timeout=30.0):
 
 def _job(mnist, slots, epochs=1, batch=10, **kw):
     return TrainingJob(TrainingRun(mnist, TrainConfig(epochs=epochs, batch_size=batch)), slots, **kw)
+
+
+def test_default_capacity_is_one_slot_per_core_this_process_may_use(monkeypatch):
+    if hasattr(os, "sched_getaffinity"):
+        assert usable_cores() == len(os.sched_getaffinity(0))
+    assert RunSlots().capacity == usable_cores()
+    # a container or taskset allowing 3 of the machine's 64 cores: 3 slots, not 64
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 5, 7}, raising=False)
+    assert usable_cores() == 3 and RunSlots().capacity == 3
+    assert RunSlots(capacity=5).capacity == 5  # TRAINING_SLOTS, passed by ui.py, overrides
+    monkeypatch.delattr(os, "sched_getaffinity")  # macOS, Windows: the machine's count
+    assert usable_cores() == 64
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert usable_cores() == 1 and RunSlots().capacity == 1
 
 
 def test_runs_beyond_the_cap_queue_in_order_and_start_by_themselves(mnist):

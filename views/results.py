@@ -5,12 +5,11 @@ import streamlit as st
 
 import ui
 from core.explain import explain
-from core.figures import (confusion_figure, diverging_rgb, per_class_figure, probability_figure,
-                          upscale)
+from core.figures import (confusion_figure, diverging_rgb, grid_columns, per_class_figure,
+                          probability_figure, upscale)
 from core.metrics import per_class_accuracy, select_examples
 
 PAGE_SIZE = 40
-COLUMNS = 8
 ORDERS = {"confident": "Most confident first", "unsure": "Least confident first",
           "index": "Test-set order"}
 
@@ -51,12 +50,13 @@ with tab_digits:
     if len(shown) == 0:
         grid.info("No test digit matches these filters.")
     page_idx = shown[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    titles = {int(i): f"T:{names[ev.y_true[i]]} P:{names[ev.y_pred[i]]}" for i in page_idx}
+    columns = grid_columns(list(titles.values()))  # 5 for digits: every title in full
     with grid:
-        for start in range(0, len(page_idx), COLUMNS):
-            for cell, i in zip(st.columns(COLUMNS), page_idx[start:start + COLUMNS]):
-                t, p = names[ev.y_true[i]], names[ev.y_pred[i]]
-                cell.image(upscale(data.x_test[i], 3), width="stretch")
-                cell.button(f"T:{t} P:{p}", key=f"digit-{i}", width="stretch",
+        for start in range(0, len(page_idx), columns):
+            for cell, i in zip(st.columns(columns), page_idx[start:start + columns]):
+                cell.image(upscale(data.x_test[i], 6), width="stretch")
+                cell.button(titles[int(i)], key=f"digit-{i}", width="stretch",
                             help=f"test image #{i}: {ev.proba[i, ev.y_pred[i]]:.0%} sure",
                             on_click=st.session_state.update, kwargs={"selected": int(i)})
 
