@@ -624,11 +624,32 @@ async def _sample_peak(pid: int, peak: list[float], stop: asyncio.Event) -> None
             pass
 
 
+async def wait_until_quiet(pid: int, quiet: float = 0.5, share: float = 0.1,
+                           timeout: float = 30.0) -> float:
+    """Wait until the server has used less than ``share`` of one core over the last
+    ``quiet`` seconds (its work for the sessions done), at most ``timeout`` s; returns
+    the seconds waited."""
+    t0 = time.monotonic()
+    samples = [(t0, cpu_seconds(pid))]
+    while True:
+        await asyncio.sleep(0.1)
+        now, cpu = time.monotonic(), cpu_seconds(pid)
+        samples.append((now, cpu))
+        while now - samples[1][0] >= quiet:  # keep the oldest sample just over ``quiet`` old
+            samples.pop(0)
+        then, cpu_then = samples[0]
+        if now - then >= quiet and cpu - cpu_then < share * (now - then):
+            return now - t0
+        if now - t0 >= timeout:
+            return now - t0
+
+
 async def run_load(url: str, pid: int, users: int, epochs: int, timeout: float,
-                   stagger: float = 0.0, settle: float = 2.0) -> LoadReport:
+                   stagger: float = 0.0, settle_timeout: float = 30.0) -> LoadReport:
     """Measure the idle server, warm it up with one page load, run ``users`` simulated
-    users at once (``stagger`` seconds apart), then measure again ``settle`` s after the
-    last one left."""
+    users at once (``stagger`` seconds apart), then measure again once the last one has
+    left and the server has gone quiet (:func:`wait_until_quiet`, at most
+    ``settle_timeout`` s)."""
     rss_idle = rss_mb(pid)
     warm = SimulatedUser(url, user=-1, timeout=120)
     async with websockets.connect(warm.ws_url, subprotocols=["streamlit"], origin=warm.http_url,
@@ -637,7 +658,7 @@ async def run_load(url: str, pid: int, users: int, epochs: int, timeout: float,
         await warm._full_rerun("warm-up", time.monotonic() + 120)
     if warm.result.errors:
         raise LoadTestError(f"warm-up visit failed: {warm.result.errors}")
-    await asyncio.sleep(settle)
+    await wait_until_quiet(pid, timeout=settle_timeout)
     rss_before = rss_mb(pid)
     peak = [rss_before]
     stop = asyncio.Event()
@@ -650,7 +671,7 @@ async def run_load(url: str, pid: int, users: int, epochs: int, timeout: float,
 
     results = await asyncio.gather(*(one(i) for i in range(users)))
     seconds, cpu = time.monotonic() - t0, cpu_seconds(pid) - cpu0
-    await asyncio.sleep(settle)
+    await wait_until_quiet(pid, timeout=settle_timeout)
     stop.set()
     await sampler
     rss_after = rss_mb(pid)
