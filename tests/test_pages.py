@@ -5,24 +5,24 @@ are set and clicked from Python and the page's elements are read back. Training 
 job's worker thread, as in the app; a test waits for it with ``job.join`` and then re-runs
 the script to render the final state.
 
-Two things to know when reading these tests:
+The shipped model's figures (its mistakes, accuracy, pages of mistakes) are computed here
+from data/default_model.npz and the bundled MNIST with core/, never copied from the page, so
+the tests still hold when the model is retrained.
 
-- The page scripts live in ``views/``, not ``pages/``: Streamlit treats an app whose entry
-  point sits next to a folder named ``pages/`` as an old-style multipage app until the entry
-  point calls st.navigation, so a deep link on a fresh server ran a page without app.py.
-  ``test_deep_link_on_a_fresh_server_...`` guards against that coming back.
-- Tests marked ``xfail(strict=True)`` pin down bugs found while writing these tests; each
-  reason says what goes wrong. They pass (as expected failures) until the bug is fixed, and
-  then fail to say that the mark should go.
+The page scripts live in ``views/``, not ``pages/``: Streamlit treats an app whose entry
+point sits next to a folder named ``pages/`` as an old-style multipage app until the entry
+point calls st.navigation, so a deep link on a fresh server ran a page without app.py.
+``test_deep_link_on_a_fresh_server_...`` guards against that coming back.
 """
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
 import math
 import sys
-import time
+import threading
 from types import SimpleNamespace
 
 import numpy as np
@@ -34,8 +34,19 @@ from apptest_support import button as _button, click as _click, go as _go
 from apptest_support import model_select, wait_for
 from conftest import ROOT
 
-N_TEST = 10_000
-DEFAULT_WRONG = 743  # mistakes of data/default_model.npz on the MNIST test set
+N_TEST = 10_000  # MNIST's test set
+
+
+def _results_page_size() -> int:
+    """PAGE_SIZE of views/results.py (digits per page), read without running the page."""
+    for node in ast.parse((ROOT / "views" / "results.py").read_text()).body:
+        names = [getattr(t, "id", "") for t in getattr(node, "targets", [])]
+        if isinstance(node, ast.Assign) and names == ["PAGE_SIZE"]:
+            return ast.literal_eval(node.value)
+    raise AssertionError("views/results.py no longer sets PAGE_SIZE")
+
+
+PAGE_SIZE = _results_page_size()
 
 
 # ------------------------------------------------------------------ fixtures and helpers
@@ -50,7 +61,16 @@ def default_eval():
 
     data = load_mnist()
     model = SoftmaxRegression.load(ROOT / "data" / "default_model.npz")
-    return model, data, evaluate(model, data.features("test"), data.y_test)
+    ev = evaluate(model, data.features("test"), data.y_test)
+    assert len(ev.y_true) == N_TEST
+    return model, data, ev
+
+
+@pytest.fixture(scope="module")
+def default_wrong(default_eval) -> int:
+    """How many test digits the shipped model gets wrong."""
+    _, _, ev = default_eval
+    return int(np.sum(ev.y_pred != ev.y_true))
 
 
 def _chart(at: AppTest, key: str) -> dict:
@@ -124,6 +144,18 @@ def _big_image_caption(at: AppTest) -> str:
     return captions[0]
 
 
+def _holding(job) -> bool:
+    """Is the job's worker thread held in TrainingRun._wait_while_paused? Paused, it stays
+    there (the batch count and history cannot change) until Resume or Stop."""
+    thread = next((t for t in threading.enumerate() if t.name == f"train-{job.ticket}"), None)
+    frame = sys._current_frames().get(thread.ident) if thread is not None else None
+    while frame is not None:
+        if frame.f_code.co_name == "_wait_while_paused":
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _start_long_run_then_stop(at: AppTest):
     """Start a run far too long to finish, let it train one epoch, press Stop."""
     _set_training(at, epochs=200, batch=10)
@@ -153,14 +185,18 @@ def test_every_page_renders_its_title_and_the_shared_sidebar(app, page, title):
     assert sidebar["Model shown on Results and Draw"].value == "default"
 
 
-def test_results_of_the_shipped_model(app):
+def test_results_of_the_shipped_model(app, default_eval, default_wrong):
+    _, _, ev = default_eval
+    accuracy = (N_TEST - default_wrong) / N_TEST
+    assert accuracy == pytest.approx(ev.accuracy) and 0 < default_wrong < N_TEST / 2
     _go(app, "views/results.py")
-    assert _count_line(app).startswith(f"**{DEFAULT_WRONG} incorrect of 10,000**")
+    assert _count_line(app).startswith(f"**{default_wrong:,} incorrect of 10,000**")
     caption = _results_caption(app)
-    assert "Pre-trained" in caption and "Test accuracy **92.57%**" in caption
-    assert f"{N_TEST - DEFAULT_WRONG:,} correct, {DEFAULT_WRONG} incorrect" in caption
-    assert len(_digit_buttons(app)) == 40  # the first page of 743 mistakes is full
-    assert [n.label for n in app.number_input] == ["Page (of 19)"]  # ceil(743 / 40)
+    assert "Pre-trained" in caption and f"Test accuracy **{accuracy:.2%}**" in caption
+    assert f"{N_TEST - default_wrong:,} correct, {default_wrong:,} incorrect" in caption
+    assert len(_digit_buttons(app)) == min(default_wrong, PAGE_SIZE)  # the first page
+    pages = math.ceil(default_wrong / PAGE_SIZE)
+    assert [n.label for n in app.number_input] == ([f"Page (of {pages})"] if pages > 1 else [])
 
 
 # ------------------------------------------------------------------ Train
@@ -251,10 +287,10 @@ def test_controls_while_training_pause_resume_and_stop(app):
     _click(app, "Pause")
     assert job.run.status.value == "paused"
     assert _button(app, "Resume").disabled is False  # the Pause button became Resume
-    time.sleep(0.2)  # let the worker finish its batch (or epoch) and block
+    # the worker finishes its batch (or epoch) and then holds before the next one
+    wait_for(lambda: _holding(job), "the paused worker to hold")
     held = progress()
-    time.sleep(0.3)
-    assert progress() == held, "a paused run went on training"
+    assert _holding(job) and progress() == held, "a paused run went on training"
     _click(app, "Resume")
     wait_for(lambda: progress() != held, "training to resume")
     assert job.run.status.value == "running"
@@ -306,12 +342,12 @@ def test_train_settings_survive_a_visit_to_another_page_during_a_run(app):
 # ------------------------------------------------------------------ Results
 
 
-def test_results_filters_change_what_is_shown(app, default_eval):
+def test_results_filters_change_what_is_shown(app, default_eval, default_wrong):
     _, _, ev = default_eval
     _go(app, "views/results.py")
 
     app.segmented_control(key="kind").set_value("Correct").run()
-    assert _count_line(app).startswith(f"**{N_TEST - DEFAULT_WRONG:,} correct of 10,000**")
+    assert _count_line(app).startswith(f"**{N_TEST - default_wrong:,} correct of 10,000**")
     assert all(b.label[2] == b.label[6] for b in _digit_buttons(app))  # "T:k P:k"
 
     app.segmented_control(key="kind").set_value("Incorrect")
@@ -322,7 +358,7 @@ def test_results_filters_change_what_is_shown(app, default_eval):
     assert n_4_as_9 > 1
     assert _count_line(app).startswith(f"**{n_4_as_9} incorrect of 10,000** with these filters")
     buttons = _digit_buttons(app)
-    assert len(buttons) == min(n_4_as_9, 40)
+    assert len(buttons) == min(n_4_as_9, PAGE_SIZE)
     assert {b.label for b in buttons} == {"T:4 P:9"}
     indices = [int(b.key.removeprefix("digit-")) for b in buttons]
     assert all(ev.y_true[i] == 4 and ev.y_pred[i] == 9 for i in indices)
@@ -339,10 +375,10 @@ def test_results_filters_change_what_is_shown(app, default_eval):
     assert shown == sorted(indices)
 
 
-def test_results_show_the_model_chosen_in_the_sidebar(app):
+def test_results_show_the_model_chosen_in_the_sidebar(app, default_wrong):
     job = _train_to_the_end(app, epochs=2, batch=500)
     wrong = round((1 - job.test_accuracy) * N_TEST)
-    assert wrong != DEFAULT_WRONG
+    assert wrong != default_wrong
     _go(app, "views/results.py")
     model = model_select(app)
     assert len(model.options) == 2
@@ -354,7 +390,7 @@ def test_results_show_the_model_chosen_in_the_sidebar(app):
 
     model_select(app).set_value("default").run()
     assert "Pre-trained" in _results_caption(app)
-    assert _count_line(app).startswith(f"**{DEFAULT_WRONG} incorrect of 10,000**")
+    assert _count_line(app).startswith(f"**{default_wrong:,} incorrect of 10,000**")
 
     model_select(app).set_value("current").run()
     assert _count_line(app).startswith(f"**{wrong:,} incorrect of 10,000**")
