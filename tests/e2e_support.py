@@ -1,5 +1,5 @@
-"""Starting the real Streamlit server and Debian's chromium, for the browser tests and the
-app-speed benchmark."""
+"""Starting the real Streamlit server and Debian's chromium, for the browser, proxy and load
+tests and the benchmarks (bench/)."""
 
 from __future__ import annotations
 

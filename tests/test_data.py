@@ -1,4 +1,5 @@
-"""The bundled MNIST files and the IDX reader, on good and damaged files."""
+"""The bundled MNIST files and the IDX reader, on good and damaged files; other IDX folders
+(Debian's Fashion-MNIST with its class names) and the keras source, which fails fast offline."""
 
 from __future__ import annotations
 

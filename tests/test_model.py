@@ -1,4 +1,5 @@
-"""The maths of softmax regression: softmax, loss, gradients, save/load."""
+"""The maths of softmax regression (softmax, loss, gradients), save/load, the messages for bad
+model files, and the test-set metrics."""
 
 from __future__ import annotations
 

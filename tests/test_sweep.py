@@ -1,7 +1,9 @@
 """Sweeps: real short sweeps on MNIST, cancelling, the slot queue, the figure, and the page.
 
-The sweeps here train 1-2 epochs with batches of 500 (a fraction of a second per point), which
-is enough to separate lambda = 0 from lambda = 1 by a wide margin.
+The sweeps that run to the end train one epoch per point, with batches of 500 (a fraction of
+a second per point) except on the page, which uses its own defaults; that is enough to separate
+lambda = 0 from lambda = 1 by a wide margin. Those that test cancelling are given more epochs
+than they are let finish.
 """
 
 from __future__ import annotations
