@@ -204,11 +204,16 @@ class Dataset:
 
 def split_validation(x: np.ndarray, y: np.ndarray, n_valid: int = N_VALID,
                      seed: int = SPLIT_SEED):
-    """Hold out ``n_valid`` random examples: returns ``(x_train, y_train, x_valid, y_valid)``."""
-    from sklearn.model_selection import train_test_split
+    """Hold out ``n_valid`` random examples: returns ``(x_train, y_train, x_valid, y_valid)``.
 
-    x_tr, x_va, y_tr, y_va = train_test_split(x, y, test_size=n_valid, random_state=seed)
-    return x_tr, y_tr, x_va, y_va
+    This is exactly what the tutorial's ``train_test_split(x, y, test_size=10000)`` does
+    after ``np.random.seed(34)``: it draws one permutation of all n examples from NumPy's
+    legacy Mersenne-Twister stream, holds out the first ``n_valid`` of it and trains on the
+    rest, in that order. Done here in two lines, without importing scikit-learn (1.3 s).
+    """
+    order = np.random.RandomState(seed).permutation(len(y))
+    valid, train = order[:n_valid], order[n_valid:]
+    return x[train], y[train], x[valid], y[valid]
 
 
 def make_dataset(name: str, train_images: np.ndarray, train_labels: np.ndarray,
@@ -298,13 +303,23 @@ def load_keras(name: str = "mnist", can_reach=_can_reach) -> Dataset:
     return make_dataset(label, x_tr, y_tr, x_te, y_te, class_names=names)
 
 
+def source_folder(source: str) -> Path | None:
+    """The IDX folder a source string names (None for keras sources)."""
+    if source in ("", "mnist", "bundled"):
+        return BUNDLED_MNIST
+    if source == "fashion":
+        return FASHION_MNIST_DEBIAN
+    if source.startswith("keras:"):
+        return None
+    return Path(source).expanduser().resolve()
+
+
 def load_source(source: str) -> Dataset:
     """Load a dataset by a source string: ``mnist`` (bundled), ``fashion`` (Debian's
-    Fashion-MNIST), ``keras:mnist`` / ``keras:fashion_mnist``, or a folder path."""
-    if source in ("", "mnist", "bundled"):
-        return load_mnist()
-    if source == "fashion":
-        return load_folder(FASHION_MNIST_DEBIAN, "Fashion-MNIST")
-    if source.startswith("keras:"):
+    Fashion-MNIST), ``keras:mnist`` / ``keras:fashion_mnist``, or a folder path (named
+    after the folder)."""
+    folder = source_folder(source)
+    if folder is None:
         return load_keras(source.split(":", 1)[1])
-    return load_folder(Path(source).expanduser().resolve())
+    names = {"": "MNIST", "mnist": "MNIST", "bundled": "MNIST", "fashion": "Fashion-MNIST"}
+    return load_folder(folder, names.get(source))

@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from core import bench, data, metrics, model, train
+from core import data, metrics, model, train, tutorial
 from core.config import TrainConfig
 from core.data import IMAGE_SIDE, PROJECT_ROOT, Dataset
 from core.metrics import Evaluation, evaluate
@@ -331,15 +331,16 @@ def code_snippets() -> dict[str, tuple[Snippet, ...]]:
         "scale": (source_snippet(data.Dataset.features, "if split not in self._float_cache",
                                  "return"),),
         "flatten": (source_snippet(data.make_dataset, "flat = ", "x_tr, y_tr, x_va, y_va ="),),
-        "onehot": (source_snippet(bench.ReferenceLoop.__init__, "self.t_train", "self.t_valid"),
+        "onehot": (source_snippet(tutorial.TutorialLoop.__init__, "t_mnist = ", "t_mnist = "),
                    source_snippet(Reg.gradients, "delta = proba", "-= 1")),
-        "split": (source_snippet(data.split_validation),),
+        "split": (source_snippet(tutorial.TutorialLoop.__init__, "np.random.seed", "test_size="),
+                  source_snippet(data.split_validation)),
         "linear": (source_snippet(Reg.logits),),
         "softmax": (source_snippet(model.softmax),),
         "cross_entropy": (source_snippet(model.cross_entropy),),
         "l2": (source_snippet(Reg.loss),),
         "gradient": (source_snippet(Reg.gradients, "proba = self.predict_proba", "return"),),
-        "sgd": (source_snippet(bench.ReferenceLoop.train_step, "self.W -=", "self.b -="),
-                source_snippet(train.TrainingRun._sgd_step, "if self.config.l2", "b -= ")),
+        "sgd": (source_snippet(tutorial.TutorialLoop.train, "dW = ", "self.b -="),
+                source_snippet(train.TrainingRun._update, "if self.l2", "self._master_b -=")),
         "evaluate": (source_snippet(metrics.evaluate), source_snippet(metrics.Evaluation.accuracy)),
     }

@@ -87,14 +87,22 @@ class SoftmaxRegression:
             raise ValueError(f"{len(self.class_names)} class names for {W.shape[1]} classes")
         self.config = dict(config or {})
 
+    @staticmethod
+    def initial_weights(n_features: int, n_classes: int,
+                        rng: np.random.RandomState) -> tuple[np.ndarray, np.ndarray]:
+        """The tutorial's start, in float64 as drawn: W ~ U(-0.08, 0.08), shape
+        (n_features, n_classes), and b = 0, shape (n_classes,)."""
+        return rng.uniform(-0.08, 0.08, size=(n_features, n_classes)), np.zeros(n_classes)
+
     @classmethod
     def initialise(cls, n_features: int = 784, n_classes: int = 10, seed: int = 34,
                    class_names: tuple[str, ...] | None = None,
-                   rng: np.random.Generator | None = None) -> "SoftmaxRegression":
-        """The tutorial's start: W ~ U(-0.08, 0.08), b = 0, float32."""
-        rng = rng if rng is not None else np.random.default_rng(seed)
-        W = rng.uniform(-0.08, 0.08, size=(n_features, n_classes)).astype(np.float32)
-        return cls(W, np.zeros(n_classes, np.float32), class_names)
+                   rng: np.random.RandomState | None = None) -> "SoftmaxRegression":
+        """An untrained model: :meth:`initial_weights` from ``rng`` (by default NumPy's
+        legacy generator seeded with ``seed``), as float32."""
+        rng = rng if rng is not None else np.random.RandomState(seed)
+        W, b = cls.initial_weights(n_features, n_classes, rng)
+        return cls(W.astype(np.float32), b.astype(np.float32), class_names)
 
     @property
     def n_features(self) -> int:

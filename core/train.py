@@ -12,7 +12,14 @@ The code below computes the same numbers, arranged for speed (see ``_sgd_step``)
 batch is gathered by index from the uint8 images instead of copying the shuffled training
 set, the logits are kept as a (K, B) array so that softmax reductions run along contiguous
 memory, the one-hot matrix is never built, and all arithmetic is float32 in preallocated
-buffers. ``python -m core.bench`` measures it against the plain loop.
+buffers. The weights themselves are kept in float64 (a master copy of 7,850 numbers that
+the updates go to; the products read a float32 copy): a step of lr * lambda * W = 1e-8 W
+is lost entirely when added to float32 weights. ``python -m core.bench`` measures it
+against the tutorial's own loop (:mod:`core.tutorial`).
+
+With the same seed it draws from the tutorial's random stream in the tutorial's order
+(NumPy's legacy ``np.random.seed``: the validation split's permutation, then W, then one
+permutation of the training images per epoch), so it prints the tutorial's numbers.
 
 Run it from the command line::
 
@@ -32,7 +39,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from core.config import LEARNING_RATE_RANGE, TrainConfig
+from core.config import L2_MAX, LEARNING_RATE_RANGE, TrainConfig
 from core.data import Dataset, DataError, load_source
 from core.metrics import evaluate
 from core.model import LOG_CLIP, ModelFileError, SoftmaxRegression
@@ -47,6 +54,8 @@ _INV_255 = np.float32(1.0 / 255.0)
 
 RISING_EPOCHS = 3  # the validation loss rose this many epochs in a row ...
 RISING_MARGIN = 1.10  # ... and ended 10 % above its best: the coach steps in
+DIVERGED_RISE = 0.5  # diverged: the loss rose this fraction of ln K above its best
+SLOW_DROP = 0.10  # learning slowly: epoch 1 took less than 10 % off the starting loss
 
 
 class RunStatus(str, enum.Enum):
@@ -71,9 +80,44 @@ class EpochMetrics:
     valid_acc: float
     learning_rate: float
     seconds: float
+    l2: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    """A setting changed during a run: ``setting`` ("learning_rate" or "l2") took ``value``
+    from ``at`` on, in epochs (2.5 = half-way through epoch 3)."""
+
+    at: float
+    setting: str
+    value: float
+
+
+@dataclass(frozen=True)
+class KeptWeights:
+    """The weights at the end of one epoch: the float32 model the pages show, and the
+    float64 master copy training goes on from if the run is rolled back to it."""
+
+    epoch: int
+    model: SoftmaxRegression
+    master_WT: np.ndarray  # (K, n_features) float64
+    master_b: np.ndarray  # (K,) float64
+
+
+def tutorial_stream(seed: int, n_examples: int) -> np.random.RandomState:
+    """NumPy's legacy generator where the tutorial draws its weights from it.
+
+    The tutorial calls ``np.random.seed(seed)``, then ``train_test_split`` draws one
+    permutation of the ``n_examples`` training images (see :func:`core.data.split_validation`),
+    then W is drawn, then one permutation of the training set per epoch. The split itself
+    is always seed 34's, so runs with other seeds are scored on the same images.
+    """
+    rng = np.random.RandomState(seed)
+    rng.permutation(n_examples)
+    return rng
 
 
 class TrainingRun:
@@ -97,24 +141,34 @@ class TrainingRun:
         self.config = config or TrainConfig()
         self.config.check_fits(len(data.y_train))
         self.data = data
-        self._rng = np.random.default_rng(self.config.seed)
-        self.model = model.copy() if model is not None else SoftmaxRegression.initialise(
-            data.n_features, data.n_classes, class_names=data.class_names, rng=self._rng)
+        self._rng = tutorial_stream(self.config.seed, len(data.y_train) + len(data.y_valid))
+        if model is None:
+            W, b = SoftmaxRegression.initial_weights(data.n_features, data.n_classes, self._rng)
+        else:
+            W, b = model.W, model.b
+        # The float64 master weights the updates go to, stored as W^T (K x n_features) so
+        # that both products are row-major; the float32 copy the products read is model.W,
+        # a transposed view of self._WT (the same memory).
+        self._master_WT = np.array(W, np.float64).T.copy()
+        self._master_b = np.array(b, np.float64)
+        self._WT = self._master_WT.astype(np.float32)
+        self.model = SoftmaxRegression(self._WT.T, self._master_b.astype(np.float32),
+                                       class_names=data.class_names)
         self.model.config = {**self.config.to_dict(), "dataset": data.name}
-        # Keep W^T contiguous and let model.W be its transpose: the same memory, no copy.
-        self._WT = np.ascontiguousarray(self.model.W.T, dtype=np.float32)
-        self.model.W, self.model.b = self._WT.T, self.model.b.astype(np.float32)
+        self.start_loss = evaluate(self.model, data.features("valid"), data.y_valid).loss
+        self._from_scratch = model is None
         self.history: list[EpochMetrics] = []
+        self.changes: list[SettingChange] = []
         self.target_epochs = self.config.epochs
         self.learning_rate = self.config.learning_rate
+        self.l2 = self.config.l2
         self.status = RunStatus.READY
         self.message = ""
+        self.hint = ""  # advice for a run that goes on (learning slowly), never a rollback
         self.n_batches = math.ceil(len(data.y_train) / self.config.batch_size)
         self.batches_done = 0
         self.epoch_started_at: float | None = None
-        self.snapshot = self.model.copy()
-        self.snapshot_epoch = 0
-        self.best, self.best_epoch = self.model.copy(), 0
+        self._snapshot = self._best = self._keep(0)
         self.weights = WeightHistory()
         self.weights.add(0, self.model.W, self.model.b)
         self.coach = coach
@@ -123,8 +177,27 @@ class TrainingRun:
         self._stop_reason = ""
         self._running = threading.Event()
         self._running.set()
+        self.held = threading.Event()  # set while the trainer waits between batches
         self._bufs: dict[int, tuple] = {}
         self._images, self._labels = data.x_train, data.y_train
+
+    @property
+    def snapshot(self) -> SoftmaxRegression:
+        """A copy of the model at the last finished epoch, safe to read while training."""
+        return self._snapshot.model
+
+    @property
+    def snapshot_epoch(self) -> int:
+        return self._snapshot.epoch
+
+    @property
+    def best(self) -> SoftmaxRegression:
+        """The model of the epoch with the lowest validation loss so far."""
+        return self._best.model
+
+    @property
+    def best_epoch(self) -> int:
+        return self._best.epoch
 
     # ------------------------------------------------------------------ controls
 
@@ -156,11 +229,23 @@ class TrainingRun:
         self._running.set()
 
     def set_learning_rate(self, lr: float) -> None:
-        """Change the step size; the next batch uses it."""
-        lo, hi = LEARNING_RATE_RANGE
-        if not (isinstance(lr, (int, float)) and lo <= lr <= hi):
-            raise ValueError(f"learning rate must be between {lo:g} and {hi:g}, got {lr!r}")
+        """Change the step size; the next batch uses it (recorded in :attr:`changes`)."""
+        self._change("learning_rate", lr, *LEARNING_RATE_RANGE)
         self.learning_rate = float(lr)
+
+    def set_l2(self, l2: float) -> None:
+        """Change lambda, the L2 penalty; the next batch uses it (recorded in :attr:`changes`)."""
+        self._change("l2", l2, 0.0, L2_MAX)
+        self.l2 = float(l2)
+
+    def _change(self, setting: str, value: float, lo: float, hi: float) -> None:
+        """Check a new value and record it with the point of the run it takes effect at."""
+        if isinstance(value, bool) or not (isinstance(value, (int, float)) and lo <= value <= hi):
+            name = "learning rate" if setting == "learning_rate" else "lambda"
+            raise ValueError(f"{name} must be between {lo:g} and {hi:g}, got {value!r}")
+        if float(value) != getattr(self, setting):
+            at = self.epochs_done + self.batches_done / self.n_batches
+            self.changes.append(SettingChange(round(at, 4), setting, float(value)))
 
     def extend(self, more_epochs: int) -> None:
         """Train ``more_epochs`` more epochs from where the run is now (call :meth:`run`
@@ -220,7 +305,7 @@ class TrainingRun:
         hit = np.empty(n, bool)  # was the true class the top score?
         for k in range(self.n_batches):
             if not self._wait_while_paused():
-                self._stopped_mid_epoch()
+                self.keep_last_full_epoch(self._stop_reason)
                 return None
             s = slice(k * B, (k + 1) * B)
             self._sgd_step(order[s], p_true[s], hit[s])
@@ -229,20 +314,24 @@ class TrainingRun:
         valid = evaluate(self.model, self.data.features("valid"), self.data.y_valid)
         return EpochMetrics(self.epochs_done + 1, train_loss, float(hit.mean()),
                             valid.loss, valid.accuracy, self.learning_rate,
-                            time.perf_counter() - started)
+                            time.perf_counter() - started, self.l2)
 
-    def _stopped_mid_epoch(self) -> None:
+    def keep_last_full_epoch(self, reason: str = "") -> None:
+        """End the run here and put back the weights of the last finished epoch (a stop
+        between batches, or an interrupt that may have come in the middle of a step)."""
         self.status = RunStatus.STOPPED
         self.message = (f"Stopped during epoch {self.epochs_done + 1}"
-                        f"{': ' + self._stop_reason if self._stop_reason else ''}; "
-                        f"the weights of epoch {self.epochs_done} are kept.")
-        self._restore(self.snapshot)
+                        f"{': ' + reason if reason else ''}; "
+                        f"the weights of epoch {self.snapshot_epoch} are kept.")
+        self._restore(self._snapshot)
 
     def _wait_while_paused(self) -> bool:
         """Block while paused; False means stop."""
         if not self._running.is_set():
             self.status = RunStatus.PAUSED
+            self.held.set()
             self._running.wait()
+            self.held.clear()
             if not self._stop_requested:
                 self.status = RunStatus.RUNNING
         return not self._stop_requested
@@ -286,10 +375,20 @@ class TrainingRun:
             else:
                 grad_WT += zT @ x
                 grad_b += zT.sum(axis=1) * np.float32(255.0)
-        if self.config.l2:
-            WT *= np.float32(1.0 - self.learning_rate * self.config.l2)  # the lambda W term
-        WT -= grad_WT
-        b -= grad_b
+        self._update(grad_WT, grad_b)
+
+    def _update(self, grad_WT: np.ndarray, grad_b: np.ndarray) -> None:
+        """W -= lr * (x^T delta / B + lambda W) and b -= lr * mean(delta), on the float64
+        master weights; the steps (already times lr) arrive as float32. The L2 term is the
+        factor (1 - lr * lambda): in float32 it would round to exactly 1 for lr * lambda
+        below 3e-8, and be 14-19 % off at lr 0.01, lambda 1e-5. Then the float32 copy
+        that the products read is refreshed."""
+        if self.l2:
+            self._master_WT *= 1.0 - self.learning_rate * self.l2
+        self._master_WT -= grad_WT
+        self._master_b -= grad_b
+        np.copyto(self._WT, self._master_WT, casting="same_kind")
+        np.copyto(self.model.b, self._master_b, casting="same_kind")
 
     def _buffers(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Work arrays for a chunk of ``m`` images, allocated once per size."""
@@ -301,40 +400,85 @@ class TrainingRun:
                                     np.arange(m))
         return bufs
 
+    def _keep(self, epoch: int) -> KeptWeights:
+        return KeptWeights(epoch, self.model.copy(), self._master_WT.copy(),
+                           self._master_b.copy())
+
+    def _restore(self, kept: KeptWeights) -> None:
+        """Put the weights of ``kept`` back, master copy included, and make it the snapshot."""
+        self._master_WT[...] = kept.master_WT
+        self._master_b[...] = kept.master_b
+        self._WT[...] = kept.model.W.T
+        self.model.b[...] = kept.model.b
+        self._snapshot = kept
+
     def _record(self, m: EpochMetrics) -> None:
         """Keep the epoch's weights: as the current snapshot, in the history, and as the
         best model if its validation loss is the lowest so far."""
-        self.snapshot, self.snapshot_epoch = self.model.copy(), m.epoch
+        self._snapshot = self._keep(m.epoch)
         self.weights.add(m.epoch, self.model.W, self.model.b)
-        best_loss = min((h.valid_loss for h in self.history[:-1] if h.epoch >= 1), default=math.inf)
-        if m.valid_loss <= best_loss:
-            self.best, self.best_epoch = self.snapshot, m.epoch
+        if m.valid_loss <= self.best_loss:
+            self._best = self._snapshot
+        if m.epoch == 1 and self._from_scratch:
+            self._check_slow(m)
+
+    @property
+    def best_loss(self) -> float:
+        """The lowest validation loss so far, counting the weights the run started from."""
+        return self.history[self.best_epoch - 1].valid_loss if self.best_epoch else self.start_loss
 
     def _diverged(self, m: EpochMetrics) -> bool:
-        """Diverged: a loss became NaN/infinite, or the validation loss is worse than that of
-        a uniform guess, ln(K) (2.30 for ten classes): the model then knows less than it did
-        before training. The weights go back to the best epoch so far."""
-        guess = math.log(self.data.n_classes)
+        """Diverged: a loss or a weight became NaN or infinite, or the validation loss rose
+        well above the best it had reached (counting where the run started): by more than
+        half of ln K (1.15 for ten classes; ln K is the loss of a uniform guess), far more
+        than the epoch-to-epoch jumps of a run that learns, even with steps too large. A run that learns slowly never rises, so it never trips this. The
+        weights go back to the best epoch so far."""
+        limit = self.best_loss + DIVERGED_RISE * math.log(self.data.n_classes)
         finite = math.isfinite(m.train_loss) and math.isfinite(m.valid_loss) and self.model.is_finite()
-        if finite and m.valid_loss <= guess:
+        if finite and m.valid_loss <= limit:
             return False
         self.status = RunStatus.DIVERGED
-        self._restore(self.best)
-        self.snapshot, self.snapshot_epoch = self.best, self.best_epoch
+        self._restore(self._best)
         what = "became NaN or infinite" if not finite else (
-            f"reached {m.valid_loss:.2f}, worse than guessing at random ({guess:.2f})")
+            f"rose to {m.valid_loss:.2f}, well above its best, {self.best_loss:.2f}")
         kept = f"epoch {self.best_epoch}, the best so far" if self.best_epoch else "the initial weights"
-        if m.learning_rate * self.config.l2 >= 1:
-            why = (f"learning rate x lambda = {m.learning_rate * self.config.l2:g} is 1 or more, "
-                   "so the L2 term alone flips and grows the weights at every step. "
-                   f"Try lambda below {1 / m.learning_rate:g}.")
-        else:
-            self.suggested_learning_rate = m.learning_rate / 10
-            why = (f"The learning rate {m.learning_rate:g} is too large: each step overshoots "
-                   f"the minimum. Try a learning rate of {m.learning_rate / 10:g}.")
         self.message = (f"Training diverged in epoch {m.epoch}: the validation loss {what}. "
-                        f"{why} The weights were put back to {kept}.")
+                        f"{self._divergence_advice(m)} The weights were put back to {kept}.")
         return True
+
+    def _divergence_advice(self, m: EpochMetrics) -> str:
+        if m.learning_rate * m.l2 >= 1:
+            return (f"learning rate x lambda = {m.learning_rate * m.l2:g} is 1 or more, so the "
+                    "L2 term alone flips and grows the weights at every step. "
+                    f"Try lambda below {1 / m.learning_rate:g}.")
+        self.suggested_learning_rate = self._lower_rate(m.learning_rate)
+        if self.suggested_learning_rate is None:
+            return "Even the smallest learning rate overshoots here."
+        return (f"The learning rate {m.learning_rate:g} is too large: each step overshoots "
+                f"the minimum. Try a learning rate of {self.suggested_learning_rate:g}.")
+
+    @staticmethod
+    def _lower_rate(lr: float) -> float | None:
+        """lr / 10 if the settings allow it."""
+        return lr / 10 if lr / 10 >= LEARNING_RATE_RANGE[0] else None
+
+    def _check_slow(self, m: EpochMetrics) -> None:
+        """After the first epoch of a run from scratch: if the validation loss fell by less
+        than SLOW_DROP of where it started, say why (never a rollback: nothing went wrong)."""
+        if self.start_loss - m.valid_loss >= SLOW_DROP * self.start_loss:
+            return
+        reasons = []
+        if self.n_batches < 100:
+            reasons.append(f"only {self.n_batches:,} update{'s' * (self.n_batches > 1)} per epoch "
+                           "(batch " f"{self.config.batch_size:,}): a smaller batch takes more steps")
+        higher = m.learning_rate * 10
+        if higher <= LEARNING_RATE_RANGE[1] and m.learning_rate < 0.05:
+            reasons.append(f"the learning rate {m.learning_rate:g} may be too small: "
+                           f"try {higher:g}")
+        self.hint = (f"Learning slowly: after epoch 1 the validation loss only fell from "
+                     f"{self.start_loss:.3f} to {m.valid_loss:.3f}. "
+                     + ("; or ".join(reasons).capitalize() + "." if reasons else
+                        "More epochs will help."))
 
     def _check_rising(self) -> None:
         """The coach: if the validation loss rose RISING_EPOCHS epochs in a row and now
@@ -342,23 +486,20 @@ class TrainingRun:
         recent = [m.valid_loss for m in self.history[-(RISING_EPOCHS + 1):]]
         if len(recent) <= RISING_EPOCHS or not all(b > a for a, b in zip(recent, recent[1:])):
             return
-        best = self.history[self.best_epoch - 1].valid_loss if self.best_epoch else math.inf
+        best = self.best_loss
         if recent[-1] < RISING_MARGIN * best:
             return
         lr = self.learning_rate
-        self.suggested_learning_rate = lr / 10
-        self._restore(self.best)
-        self.snapshot, self.snapshot_epoch = self.best, self.best_epoch
+        self.suggested_learning_rate = self._lower_rate(lr)
+        self._restore(self._best)
         self.pause()
+        retry = (f", or retry with learning rate {lr / 10:g}" if self.suggested_learning_rate
+                 else "")
         self.message = (
             f"Paused: the validation loss rose {RISING_EPOCHS} epochs in a row, to "
             f"{recent[-1]:.3f} from its best {best:.3f} in epoch {self.best_epoch}; with "
             f"learning rate {lr:g} the steps overshoot. The weights were put back to epoch "
-            f"{self.best_epoch}. Resume anyway, or retry with learning rate {lr / 10:g}.")
-
-    def _restore(self, model: SoftmaxRegression) -> None:
-        self.model.W[...] = model.W
-        self.model.b[...] = model.b
+            f"{self.best_epoch}. Resume anyway{retry}.")
 
 
 # ---------------------------------------------------------------------- command line
@@ -409,14 +550,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"EPOCH {m.epoch}: Valid Loss={m.valid_loss:.3f}, Valid Acc={m.valid_acc:.3f}",
                       flush=True)
     except KeyboardInterrupt:
-        run.stop()
-        print("interrupted: keeping the weights of the last full epoch", file=sys.stderr)
+        run.keep_last_full_epoch("interrupted (Ctrl-C)")
     finally:
         stop_bar.set()
         if bar is not None:
             bar.join()
-    if run.message:
-        print(run.message, file=sys.stderr)
+    for note in (run.hint, run.message):
+        if note:
+            print(note, file=sys.stderr)
     test = evaluate(run.model, data.features("test"), data.y_test)
     if run.history:
         seconds = sum(m.seconds for m in run.history)
@@ -429,6 +570,8 @@ def main(argv: list[str] | None = None) -> int:
 
         save_digit_grid_png(run.model, data, args.grid)
         print(f"grid of test digits saved to {args.grid}")
+    if run.status is RunStatus.STOPPED:
+        return 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
     return 0 if run.status is not RunStatus.DIVERGED else 1
 
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
 
+import numpy as np
+
 from conftest import ROOT
+from core.config import TrainConfig
 from core.model import SoftmaxRegression
+from core.train import TrainingRun
 
 
 def _cli(*args):
@@ -37,3 +42,28 @@ def test_cli_rejects_bad_arguments_with_a_message():
     assert "learning_rate must be between" in result.stderr and "Traceback" not in result.stderr
     result = _cli("--data", "/nonexistent/folder")
     assert result.returncode == 2 and "not a folder" in result.stderr
+
+
+def test_ctrl_c_keeps_the_last_full_epoch_and_exits_130(tmp_path, mnist):
+    """SIGINT to a real training process: it puts back the weights of the last finished
+    epoch (not the half-trained ones), says so, saves them and exits 130, like any
+    command ended by Ctrl-C."""
+    out = tmp_path / "m.npz"
+    proc = subprocess.Popen([sys.executable, "-m", "core.train", "--epochs", "50",
+                             "--batch-size", "10", "--out", str(out)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()  # printed when epoch 1 has ended
+        assert first.startswith("EPOCH 1:"), first + proc.stderr.read()
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    kept = int(re.search(r"the weights of epoch (\d+) are kept", stderr).group(1))
+    assert "interrupted" in stderr and "Traceback" not in stderr and kept >= 1
+    assert f"{kept} epochs in" in stdout and "model saved" in stdout
+    saved = SoftmaxRegression.load(out)
+    run = TrainingRun(mnist, TrainConfig(epochs=kept, batch_size=10))
+    run.run()  # the same run, to the same epoch: the same weights
+    np.testing.assert_allclose(saved.W, run.model.W, atol=1e-6)

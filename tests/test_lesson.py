@@ -183,13 +183,13 @@ def test_snippets_hold_the_key_lines():
     assert "/= np.float32(255.0)" in s["scale"]
     assert "reshape(len(a), -1)" in s["flatten"]
     assert "np.eye" in s["onehot"] and "-= 1" in s["onehot"]
-    assert "train_test_split" in s["split"]
+    assert "train_test_split" in s["split"] and "RandomState(seed).permutation" in s["split"]
     assert "@ self.W + self.b" in s["linear"]
     assert "z.max(axis=-1" in s["softmax"]
     assert "LOG_CLIP" in s["cross_entropy"]
     assert "0.5 * l2" in s["l2"]
     assert "x.T @ delta" in s["gradient"]
-    assert "-= grad_WT" in s["sgd"] and "learning_rate * dW" in s["sgd"]
+    assert "-= grad_WT" in s["sgd"] and "self.eps * dW" in s["sgd"]
     assert "predict_proba" in s["evaluate"] and "y_pred == self.y_true" in s["evaluate"]
 
 
