@@ -10,7 +10,15 @@ from core.train import EpochMetrics
 
 SETTING_LABELS = {"epochs": "epochs", "learning_rate": "learning rate", "l2": "lambda",
                   "batch_size": "batch", "seed": "seed", "dataset": "dataset"}
-METRICS = ("train_loss", "train_acc", "valid_loss", "valid_acc", "learning_rate", "seconds")
+METRICS = ("train_loss", "train_acc", "valid_loss", "valid_acc", "learning_rate", "seconds", "l2")
+CHANGED_LABELS = {"learning_rate": "lr", "l2": "lambda"}
+# CSV column of each metric: the two settings an epoch can end with differ from the run's start
+CSV_COLUMNS = {**{k: k for k in METRICS}, "learning_rate": "epoch_learning_rate", "l2": "epoch_l2"}
+
+
+def describe_changes(changes: Sequence) -> str:
+    """Settings changed mid-run, e.g. "lr 0.05 at epoch 2.4; lambda 0.001 at epoch 5"."""
+    return "; ".join(f"{CHANGED_LABELS[c.setting]} {c.value:g} at epoch {c.at:g}" for c in changes)
 
 
 def differing_settings(settings: Sequence[dict]) -> list[str]:
@@ -24,17 +32,22 @@ def comparison_rows(runs: Sequence[dict]) -> list[dict]:
     (all of them when there is a single run), its status and accuracies.
 
     Each run is a dict with "name", "settings" (dict), "status", "history"
-    (list of EpochMetrics) and "test_accuracy" (float or None).
+    (list of EpochMetrics), "changes" (list of core.train.SettingChange, optional) and
+    "test_accuracy" (float or None). A "changed mid-run" column lists the changes when any
+    run has them.
     """
     settings = [r["settings"] for r in runs]
     shown = differing_settings(settings) if len(runs) > 1 else [
         k for k in SETTING_LABELS if k in (settings[0] if settings else {})]
+    any_changes = any(r.get("changes") for r in runs)
     rows = []
     for r in runs:
         h = r["history"]
         best = max((m.valid_acc for m in h if m.valid_acc == m.valid_acc), default=None)
         row = {"run": r["name"]}
         row.update({SETTING_LABELS[k]: r["settings"].get(k) for k in shown})
+        if any_changes:
+            row["changed mid-run"] = describe_changes(r.get("changes", ()))
         row.update({"status": r["status"], "epochs done": len(h),
                     "best valid acc": best, "test acc": r["test_accuracy"]})
         rows.append(row)
@@ -42,19 +55,23 @@ def comparison_rows(runs: Sequence[dict]) -> list[dict]:
 
 
 def metrics_csv(runs: Sequence[dict]) -> str:
-    """Every epoch of every run as CSV: run, its settings, then the epoch's metrics."""
+    """Every epoch of every run as CSV: run, its settings, then the epoch's metrics (with
+    the learning rate and lambda that epoch ended with), then what changed mid-run."""
     keys = list(SETTING_LABELS)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["run", *keys, "epoch", *METRICS, "test_accuracy"])
+    writer.writerow(["run", *keys, "epoch", *(CSV_COLUMNS[k] for k in METRICS), "test_accuracy",
+                     "changed_mid_run"])
     for r in runs:
+        changes = describe_changes(r.get("changes", ()))
         for m in r["history"]:
             writer.writerow([r["name"], *(r["settings"].get(k, "") for k in keys), m.epoch,
                              *(getattr(m, k) for k in METRICS),
-                             "" if r["test_accuracy"] is None else r["test_accuracy"]])
+                             "" if r["test_accuracy"] is None else r["test_accuracy"], changes])
     return out.getvalue()
 
 
 def history_from_rows(rows: Sequence[dict]) -> list[EpochMetrics]:
     """Rebuild a history from CSV rows of one run (for checking a round trip)."""
-    return [EpochMetrics(int(r["epoch"]), *(float(r[k]) for k in METRICS)) for r in rows]
+    return [EpochMetrics(int(r["epoch"]), *(float(r[CSV_COLUMNS[k]]) for k in METRICS))
+            for r in rows]

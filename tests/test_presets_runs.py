@@ -56,7 +56,7 @@ def test_values_between_choices_snap_to_the_nearest_on_a_log_scale():
 
 
 def _run(name, lr, l2, accs, test):
-    history = [EpochMetrics(e + 1, 0.5 - 0.1 * e, a, 0.4, a, lr, 0.05) for e, a in enumerate(accs)]
+    history = [EpochMetrics(e + 1, 0.5 - 0.1 * e, a, 0.4, a, lr, 0.05, l2) for e, a in enumerate(accs)]
     return {"name": name, "settings": {"epochs": 3, "learning_rate": lr, "l2": l2, "batch_size": 100,
                                        "seed": 34, "dataset": "MNIST"},
             "status": "finished", "history": history, "test_accuracy": test}
@@ -79,3 +79,25 @@ def test_metrics_csv_holds_every_epoch_of_every_run():
     assert [(r["run"], r["epoch"]) for r in rows] == [("run 1", "1"), ("run 1", "2"), ("run 2", "1")]
     assert rows[2]["l2"] == "0.0" and rows[2]["test_accuracy"] == ""
     assert history_from_rows(rows[:2]) == runs[0]["history"]
+
+
+def test_settings_changed_mid_run_show_in_the_table_and_the_csv(mnist):
+    from core.config import TrainConfig
+    from core.train import TrainingRun
+
+    run = TrainingRun(mnist, TrainConfig(epochs=2, batch_size=1000))
+    epochs = run.iter_epochs()
+    next(epochs)
+    run.set_l2(1e-3)  # between epochs 1 and 2
+    run.set_learning_rate(0.05)
+    list(epochs)
+    record = {"name": "run 1", "settings": run.config.to_dict(), "status": "finished",
+              "history": run.history, "changes": run.changes, "test_accuracy": None}
+    steady = _run("run 2", 0.1, 1e-4, [0.9, 0.91], None)
+    rows = comparison_rows([record, steady])
+    assert rows[0]["changed mid-run"] == "lambda 0.001 at epoch 1; lr 0.05 at epoch 1"
+    assert rows[1]["changed mid-run"] == ""
+    csv_rows = list(csv.DictReader(io.StringIO(metrics_csv([record]))))
+    assert [(r["l2"], r["epoch_l2"]) for r in csv_rows] == [("0.0001", "0.0001"), ("0.0001", "0.001")]
+    assert [r["epoch_learning_rate"] for r in csv_rows] == ["0.1", "0.05"]
+    assert csv_rows[1]["changed_mid_run"] == rows[0]["changed mid-run"]

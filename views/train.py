@@ -13,6 +13,8 @@ from core.train import RunStatus, TrainingRun
 
 FIELDS = {"epochs": "epochs", "lr": "learning_rate", "l2": "l2", "batch": "batch_size",
           "seed": "seed"}  # widget key -> TrainConfig field
+# settings that can change while a run trains: the next batch uses them
+LIVE_SETTINGS = {"lr": TrainingRun.set_learning_rate, "l2": TrainingRun.set_l2}
 
 data = ui.current_data()
 job = ui.current_job()
@@ -45,8 +47,8 @@ def _remember(key: str) -> None:
     state["settings"][FIELDS[key]] = state[key]
     state["preset"] = None
     state.pop("url_notes", None)
-    if key == "lr" and ui.job_active():
-        ui.current_job().run.set_learning_rate(state["lr"])
+    if key in LIVE_SETTINGS and ui.job_active():
+        LIVE_SETTINGS[key](ui.current_job().run, state[key])
 
 
 def _apply_preset() -> None:
@@ -108,8 +110,9 @@ cols[0].number_input("Epochs", 1, 10_000, key="epochs", disabled=active,
 cols[1].select_slider("Learning rate", LEARNING_RATES, key="lr", format_func=lambda v: f"{v:g}",
                       on_change=_remember, args=("lr",),
                       help="Can be changed while training: the next batch uses it.")
-cols[2].select_slider("L2 lambda", LAMBDAS, key="l2", disabled=active,
-                      format_func=lambda v: f"{v:g}", on_change=_remember, args=("l2",))
+cols[2].select_slider("L2 lambda", LAMBDAS, key="l2", format_func=lambda v: f"{v:g}",
+                      on_change=_remember, args=("l2",),
+                      help="Can be changed while training: the next batch uses it.")
 cols[3].number_input("Batch size", 1, len(data.y_train), key="batch", disabled=active,
                      on_change=_remember, args=("batch",))
 cols[4].number_input("Seed", 0, 2**32 - 1, key="seed", disabled=active,
@@ -159,6 +162,8 @@ def _status_line(job: TrainingJob) -> None:
                    f"({seconds / run.epochs_done:.3f} s per epoch). Test accuracy: "
                    f"**{job.test_accuracy:.2%}** ({wrong:,} of {len(run.data.y_test):,} test "
                    "digits wrong).")
+    if run.hint and run.status is not RunStatus.DIVERGED:
+        st.info(run.hint, icon=":material/speed:")
 
 
 def _progress(job: TrainingJob) -> None:
@@ -176,12 +181,13 @@ def _progress(job: TrainingJob) -> None:
 def _numbers(job: TrainingJob) -> None:
     run = job.run
     last = run.history[-1] if run.history else None
-    c = st.columns(4)
+    c = st.columns(5)
     c[0].metric("Epochs done", f"{run.epochs_done} / {run.target_epochs}")
     c[1].metric("Seconds per epoch", f"{last.seconds:.2f}" if last else "-")
     healthy = last is not None and last.valid_acc == last.valid_acc
     c[2].metric("Validation accuracy", f"{last.valid_acc:.2%}" if healthy else "-")
     c[3].metric("Learning rate", f"{run.learning_rate:g}")
+    c[4].metric("Lambda", f"{run.l2:g}")
 
 
 def _live() -> None:
