@@ -44,6 +44,7 @@ from core.data import Dataset, DataError, load_source
 from core.metrics import evaluate
 from core.model import LOG_CLIP, ModelFileError, SoftmaxRegression
 from core.snapshots import WeightHistory
+from core.tutorial import epoch_line, prints_epoch
 
 # OpenBLAS switches to a slower general kernel once M*N*K of a product exceeds 1e6, i.e. for
 # batches over ~127 images at 784 x 10. Larger batches are therefore split into chunks of at
@@ -543,12 +544,11 @@ def main(argv: list[str] | None = None) -> int:
         bar.start()
     try:
         for m in run.iter_epochs():
-            if m.epoch == 1 or m.epoch % 10 == 0 or run.status is RunStatus.DIVERGED:
+            if prints_epoch(m.epoch) or run.status is RunStatus.DIVERGED:
                 if bar is not None:
                     sys.stderr.write("\r\033[K")  # clear the progress bar's line first
                     sys.stderr.flush()
-                print(f"EPOCH {m.epoch}: Valid Loss={m.valid_loss:.3f}, Valid Acc={m.valid_acc:.3f}",
-                      flush=True)
+                print(epoch_line(m.epoch, m.valid_loss, m.valid_acc), flush=True)
     except KeyboardInterrupt:
         run.keep_last_full_epoch("interrupted (Ctrl-C)")
     finally:
