@@ -318,6 +318,15 @@ def live_figure(key: str, spec: dict):
     return figures.setdefault(key, LiveFigure()).update(spec)
 
 
+def verdict(correct: bool) -> str:
+    """"✓ right" or "✗ wrong" in the dashboard's colour-blind-safe pair (core.figures.VERDICTS),
+    as HTML for ``st.markdown(..., unsafe_allow_html=True)``."""
+    from core.figures import VERDICTS
+
+    v = VERDICTS[bool(correct)]
+    return f'<span style="color:{v.colour}; font-weight:700; font-size:1.25rem">{v.label}</span>'
+
+
 def _image_key(x) -> str:
     """A short fingerprint of an image's pixels: equal images, equal keys."""
     return hashlib.blake2b(np.ascontiguousarray(x).tobytes(), digest_size=8).hexdigest()

@@ -6,12 +6,40 @@ Non-finite numbers (a run that diverged) are drawn as gaps, never passed to a ch
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
 TRAIN_COLOUR, VALID_COLOUR = "#1f77b4", "#ff7f0e"  # plotly's blue and orange
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How the dashboard shows that a prediction is right or wrong: a colour, a symbol, a word."""
+
+    colour: str
+    symbol: str
+    word: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.symbol} {self.word}"
+
+
+# Right and wrong, everywhere in the dashboard. Green against red is the pair that about 1 in
+# 12 men cannot tell apart (red-green colour blindness). Okabe and Ito's blue and vermillion
+# ("Color Universal Design", 2008) differ in lightness as well as hue, so they stay apart for
+# every common kind of colour blindness and in greyscale; and the symbol and the word say it
+# again, so that colour is never the only cue.
+VERDICTS = {True: Verdict("#0072B2", "✓", "right"), False: Verdict("#D55E00", "✗", "wrong")}
+PREDICTION_COLOUR = "#4d4d4d"  # the prediction when the true class is unknown (a drawing)
+OTHER_CLASS_COLOUR = "#c5cbd3"
+TRUE_CLASS_OUTLINE = "#1a1a1a"
+# What the bars of probability_figure mean, for a caption under the chart.
+PROBABILITY_KEY = (f"The prediction: blue if right ({VERDICTS[True].symbol}), vermillion if wrong "
+                   f"({VERDICTS[False].symbol}). The true class: outlined, marked \"true\".")
 FONT = dict(size=16)
 # ColorBrewer RdBu (colour-blind safe), blue for negative, white at 0, red for positive.
 DIVERGING = [[0.0, "#2166ac"], [0.25, "#92c5de"], [0.5, "#f7f7f7"], [0.75, "#f4a582"],
@@ -133,21 +161,42 @@ def curves_figure(history: Sequence, title: str = "", references: bool = False,
 
 def probability_figure(proba: np.ndarray, class_names: Sequence[str],
                        true_class: int | None = None) -> go.Figure:
-    """The model's 10 class probabilities as bars; the predicted class is highlighted and
-    the true class (when known) is outlined."""
+    """The model's class probabilities as bars, the prediction's bar highlighted.
+
+    When the true class is known (a test image), the prediction's bar says whether it is
+    right: blue and "✓" or vermillion and "✗" (see :data:`VERDICTS`), and so does the
+    title's second line. The true class is outlined and marked "true" under its bar, so a
+    wrong answer shows where the right one was even when the model gave it almost nothing.
+    For a drawing (no true class) the prediction is dark grey: neither right nor wrong.
+    Only the prediction's bar is labelled: ten labels do not fit side by side in a narrow
+    column (hover for the others).
+    """
     proba = np.nan_to_num(np.asarray(proba, dtype=float))
     pred = int(proba.argmax())
-    colours = ["#2ca02c" if k == pred else "#9aa5b1" for k in range(len(proba))]
+    names = [str(n) for n in class_names]
+    verdict = VERDICTS[pred == true_class] if true_class is not None else None
+    colours = [OTHER_CLASS_COLOUR] * len(proba)
+    colours[pred] = verdict.colour if verdict else PREDICTION_COLOUR
+    text = [""] * len(proba)
+    text[pred] = f"{verdict.symbol} {proba[pred]:.0%}" if verdict else f"{proba[pred]:.0%}"
     outline = [3 if k == true_class else 0 for k in range(len(proba))]
+    ticks = [f"{n}<br><b>true</b>" if k == true_class else n for k, n in enumerate(names)]
     fig = go.Figure(go.Bar(
-        x=list(class_names), y=proba, marker=dict(color=colours, line=dict(width=outline, color="#d62728")),
-        text=[f"{p:.0%}" if p >= 0.01 else "" for p in proba], textposition="outside",
+        x=names, y=proba, text=text, textposition="outside", constraintext="none",
+        cliponaxis=False, textfont=dict(size=16, color=colours[pred]),
+        marker=dict(color=colours, line=dict(width=outline, color=TRUE_CLASS_OUTLINE)),
         hovertemplate="%{x}: %{y:.2%}<extra></extra>",
     ))
-    fig.update_layout(height=300, margin=dict(l=10, r=10, t=30, b=10), font=FONT,
-                      yaxis=dict(range=[0, 1.12], tickformat=".0%", title="probability"),
-                      xaxis=dict(type="category", title="class"),
-                      title=f"prediction: {class_names[pred]} ({proba[pred]:.0%})")
+    title = f"prediction: {names[pred]} ({proba[pred]:.0%})"
+    if verdict:
+        title += f'<br><span style="color:{verdict.colour}"><b>{verdict.label}</b></span>'
+        if true_class != pred:
+            title += f": the true class is {names[true_class]}"
+    fig.update_layout(height=320 if verdict else 300, font=FONT,
+                      margin=dict(l=10, r=10, t=64 if verdict else 30, b=10),
+                      yaxis=dict(range=[0, 1.15], tickformat=".0%", title="probability"),
+                      xaxis=dict(type="category", title="class", tickvals=names, ticktext=ticks),
+                      title=title)
     return fig
 
 

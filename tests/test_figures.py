@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import plotly.graph_objects as go
 
-from core.figures import (confusion_figure, curves_figure, grid_columns, per_class_figure,
-                          probability_figure, upscale)
+from core.figures import (PREDICTION_COLOUR, VERDICTS, confusion_figure, curves_figure,
+                          grid_columns, per_class_figure, probability_figure, upscale)
 from core.train import EpochMetrics
 
 
@@ -40,7 +40,7 @@ def test_empty_history_gives_empty_axes_with_a_hint():
 def test_probability_confusion_and_per_class_figures():
     proba = np.array([0.05, 0.7, 0.25] + [0.0] * 7)
     fig = probability_figure(proba, [str(i) for i in range(10)], true_class=2)
-    assert fig.layout.title.text == "prediction: 1 (70%)"
+    assert fig.layout.title.text.startswith("prediction: 1 (70%)")
     assert fig.data[0].marker.line.width[2] == 3
     cm = np.diag([5, 6, 7]) + 1
     trace = confusion_figure(cm, ["a", "b", "c"]).data[0]
@@ -49,6 +49,39 @@ def test_probability_confusion_and_per_class_figures():
     assert len(per_class_figure(np.array([0.9, 0.8, 1.0]), ["a", "b", "c"]).data[0].x) == 3
     big = upscale(np.eye(28), 3)
     assert big.shape == (84, 84) and big.dtype == np.uint8 and big.max() == 255
+
+
+def test_right_and_wrong_are_told_by_a_colour_blind_safe_pair_and_a_symbol():
+    right, wrong = VERDICTS[True], VERDICTS[False]
+    assert (right.colour, wrong.colour) == ("#0072B2", "#D55E00")  # Okabe-Ito blue, vermillion
+    assert (right.label, wrong.label) == ("✓ right", "✗ wrong")
+    names = [str(i) for i in range(10)]
+    proba = np.array([0.05, 0.7, 0.25] + [0.0] * 7)
+
+    bars = probability_figure(proba, names, true_class=2)  # wrong: 1 predicted, 2 true
+    colours, text = list(bars.data[0].marker.color), list(bars.data[0].text)
+    assert colours[1] == wrong.colour and text[1] == "✗ 70%"
+    assert list(bars.data[0].marker.line.width) == [0, 0, 3] + [0] * 7  # the true class outlined
+    ticks = list(bars.layout.xaxis.ticktext)
+    assert "true" in ticks[2] and not [t for k, t in enumerate(ticks) if "true" in t and k != 2]
+    assert "✗ wrong" in bars.layout.title.text and "the true class is 2" in bars.layout.title.text
+    # marked even when the model gave it nothing (an outline on a zero bar does not show)
+    assert "true" in probability_figure(proba, names, 9).layout.xaxis.ticktext[9]
+
+    bars = probability_figure(proba, names, true_class=1)  # right
+    colours, text = list(bars.data[0].marker.color), list(bars.data[0].text)
+    assert colours[1] == right.colour and text[1] == "✓ 70%" and "✓ right" in bars.layout.title.text
+    assert "true class is" not in bars.layout.title.text
+
+    bars = probability_figure(proba, names)  # a drawing: no truth, neither right nor wrong
+    assert list(bars.data[0].marker.color)[1] == PREDICTION_COLOUR
+    assert bars.data[0].text[1] == "70%" and "right" not in bars.layout.title.text
+    assert "wrong" not in bars.layout.title.text
+
+    for fig in (probability_figure(proba, names, 2), probability_figure(proba, names, 1)):
+        spec = fig.to_json().lower()
+        for green_or_red in ("#2ca02c", "#d62728", "green", '"red"'):  # the old pair
+            assert green_or_red not in spec
 
 
 def test_grid_columns_leave_room_for_the_longest_title():

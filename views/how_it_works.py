@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from core.figures import probability_figure, upscale
+from core.figures import PROBABILITY_KEY, probability_figure, upscale
 from core.lesson import FLOAT32_EXP_LIMIT, Snippet, code_snippets, overflow_demo, walkthrough
 from core.model import LOG_CLIP
 
@@ -90,8 +90,8 @@ picture.image(upscale(w.raw, 8), caption=f"test image #{w.index}")
 with verdict:
     a, b = st.columns(2)
     a.metric("True class", true_name)
-    b.metric("Prediction", pred_name, "right" if w.correct else "wrong",
-             delta_color="normal" if w.correct else "inverse", delta_arrow="off")
+    b.metric("Prediction", pred_name)
+    b.markdown(ui.verdict(w.correct), unsafe_allow_html=True)
     st.metric(f"Probability of the true class {true_name}", f"{w.p_true:.1%}")
 
 # ------------------------------------------------------------------ 1. scale
@@ -190,7 +190,7 @@ with live:
     st.markdown(f"The exponentials add up to **{fmt(w.exp_shifted.sum())}**; dividing by that "
                 f"sum gives p, which adds up to **{w.proba.sum():.4f}**.")
     st.plotly_chart(probability_figure(w.proba, names, w.label), key="lesson-proba")
-    st.caption("Green: the prediction. Red outline: the true class.")
+    st.caption(PROBABILITY_KEY)
 
 demo = overflow_demo(w.logits, shift=100.0)
 text, live = step("6b", "Why subtract the maximum?")
@@ -307,9 +307,8 @@ with text:
     show_code(snips["evaluate"])
 with live:
     c = st.columns(2)
-    c[0].metric(f"This image: {true_name}", f"predicted {pred_name}",
-                "right" if w.correct else "wrong",
-                delta_color="normal" if w.correct else "inverse", delta_arrow="off")
+    c[0].metric(f"This image: {true_name}", f"predicted {pred_name}")
+    c[0].markdown(ui.verdict(w.correct), unsafe_allow_html=True)
     c[1].metric("Test accuracy", f"{w.test_accuracy:.2%}",
                 f"{w.n_test_wrong:,} of {w.n_test:,} wrong", delta_color="off", delta_arrow="off")
     st.markdown(f"Mean test cross-entropy: **{fmt(w.test_loss)}**. The Results page shows "

@@ -5,8 +5,8 @@ import streamlit as st
 
 import ui
 from core.explain import explain
-from core.figures import (confusion_figure, diverging_rgb, grid_columns, per_class_figure,
-                          probability_figure, upscale)
+from core.figures import (PROBABILITY_KEY, confusion_figure, diverging_rgb, grid_columns,
+                          per_class_figure, probability_figure, upscale)
 from core.metrics import per_class_accuracy, select_examples
 
 PAGE_SIZE = 40
@@ -70,7 +70,7 @@ with tab_digits:
                      caption=f"test image #{selected}: T:{t} P:{p}")
             st.plotly_chart(probability_figure(ev.proba[selected], names,
                                                int(ev.y_true[selected])), key="selected-proba")
-            st.caption("Green: the model's prediction. Red outline: the true class.")
+            st.caption(PROBABILITY_KEY)
             ui.show_why(choice.model, data.features("test")[selected], ev.proba[selected], names,
                         key="results-why")
 
