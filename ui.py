@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
+import pandas  # noqa: F401  (see below)
 import streamlit as st
 
 from core.data import BUNDLED_MNIST, FASHION_MNIST_DEBIAN, Dataset, DataError, load_source
@@ -15,6 +16,10 @@ from core.jobs import RunSlots, TrainingJob
 from core.metrics import Evaluation, evaluate
 from core.model import ModelFileError, SoftmaxRegression
 
+# pandas is imported here, once, while the first session imports this module (the others
+# wait for it): Streamlit looks pandas up in sys.modules when it draws a table, and ten
+# sessions drawing their first table at once saw it half-imported ("partially initialized
+# module 'pandas' has no attribute 'Series'", caught by the load test).
 DEFAULT_MODEL = BUNDLED_MNIST.parent / "default_model.npz"
 MAX_KEPT_RUNS = 5
 SOURCES = {"mnist": "MNIST (bundled)", "fashion": "Fashion-MNIST (Debian)"}
@@ -125,11 +130,12 @@ def run_name(job: TrainingJob) -> str:
 
 
 def run_record(job: TrainingJob) -> dict:
-    """A run as core.runs expects it: name, settings, status, history, test accuracy."""
+    """A run as core.runs expects it: name, settings, status, history, the settings changed
+    mid-run, test accuracy."""
     r = job.run
     return {"name": run_name(job), "settings": {**r.config.to_dict(), "dataset": r.data.name},
             "status": "training" if job.alive else r.status.value, "history": list(r.history),
-            "test_accuracy": job.test_accuracy}
+            "changes": list(r.changes), "test_accuracy": job.test_accuracy}
 
 
 def session_runs() -> list[TrainingJob]:

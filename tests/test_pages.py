@@ -22,7 +22,6 @@ import base64
 import json
 import math
 import sys
-import threading
 from types import SimpleNamespace
 
 import numpy as np
@@ -144,18 +143,6 @@ def _big_image_caption(at: AppTest) -> str:
     return captions[0]
 
 
-def _holding(job) -> bool:
-    """Is the job's worker thread held in TrainingRun._wait_while_paused? Paused, it stays
-    there (the batch count and history cannot change) until Resume or Stop."""
-    thread = next((t for t in threading.enumerate() if t.name == f"train-{job.ticket}"), None)
-    frame = sys._current_frames().get(thread.ident) if thread is not None else None
-    while frame is not None:
-        if frame.f_code.co_name == "_wait_while_paused":
-            return True
-        frame = frame.f_back
-    return False
-
-
 def _start_long_run_then_stop(at: AppTest):
     """Start a run far too long to finish, let it train one epoch, press Stop."""
     _set_training(at, epochs=200, batch=10)
@@ -237,16 +224,17 @@ def test_train_two_epochs_shows_the_result_and_one_point_per_epoch(app):
     assert all(t["x"] == [1, 2, 3] for t in _chart(app, "curves")["data"])
 
 
-@pytest.mark.parametrize("l2, advice, nan_loss", [
-    (1e-4, "Try a learning rate of 1.", False),  # the loss grows past ln(10)
-    (1.0, "Try lambda below 0.1.", True),  # lr x lambda = 10: the weights blow up, loss NaN
+@pytest.mark.parametrize("l2, advice, nan_loss, epochs", [
+    # lr 10: the loss falls, then jumps more than half of ln 10 above its best in epoch 3
+    (1e-4, "Try a learning rate of 1.", False, [1, 2, 3]),
+    (1.0, "Try lambda below 0.1.", True, [1]),  # lr x lambda = 10: the weights blow up, NaN
 ])
-def test_too_large_a_step_is_explained_not_a_crash(app, l2, advice, nan_loss):
-    job = _train_to_the_end(app, epochs=2, lr=10.0, l2=l2)
+def test_too_large_a_step_is_explained_not_a_crash(app, l2, advice, nan_loss, epochs):
+    job = _train_to_the_end(app, epochs=5, lr=10.0, l2=l2)
 
     assert job.run.status.value == "diverged"
-    assert [m.epoch for m in job.run.history] == [1]
-    losses = [job.run.history[0].train_loss, job.run.history[0].valid_loss]
+    assert [m.epoch for m in job.run.history] == epochs
+    losses = [job.run.history[-1].train_loss, job.run.history[-1].valid_loss]
     assert (not all(map(math.isfinite, losses))) == nan_loss
     assert not app.exception
     errors = [e.value for e in app.error]
@@ -256,9 +244,9 @@ def test_too_large_a_step_is_explained_not_a_crash(app, l2, advice, nan_loss):
     assert retry == ([] if nan_loss else ["Retry with learning rate 1"])
     traces = _chart(app, "curves")["data"]  # raises if the JSON holds NaN or Infinity
     for trace in traces:
-        assert trace["x"] == [1]
+        assert trace["x"] == epochs
         assert all(y is None or math.isfinite(y) for y in trace["y"])
-    assert any(trace["y"] == [None] for trace in traces) == nan_loss  # NaN is drawn as a gap
+    assert any(trace["y"][-1] is None for trace in traces) == nan_loss  # NaN: drawn as a gap
     assert _button(app, "Continue").disabled  # a diverged run cannot be continued
     assert not _button(app, "Start").disabled
 
@@ -272,7 +260,7 @@ def test_controls_while_training_pause_resume_and_stop(app):
 
     disabled = {w.key: w.disabled for w in [*app.number_input, *app.select_slider]}
     assert disabled == {"epochs": True, "batch": True, "seed": True, "more_epochs": True,
-                        "l2": True, "lr": False}
+                        "l2": False, "lr": False}  # lr and lambda can change mid-run
     buttons = {b.label: b.disabled for b in app.button}
     assert buttons == {"Start": True, "Pause": False, "Stop": False, "Continue": True,
                        "Reset": True}
@@ -280,6 +268,11 @@ def test_controls_while_training_pause_resume_and_stop(app):
 
     app.select_slider(key="lr").set_value(0.05).run()  # steers the running job
     assert job.run.learning_rate == 0.05
+    app.select_slider(key="l2").set_value(1e-3).run()
+    assert job.run.l2 == 1e-3
+    assert [(c.setting, c.value) for c in job.run.changes] == [("learning_rate", 0.05),
+                                                              ("l2", 1e-3)]
+    assert [m.value for m in app.metric if m.label == "Lambda"] == ["0.001"]
 
     def progress():
         return len(job.run.history), job.run.batches_done
@@ -288,9 +281,9 @@ def test_controls_while_training_pause_resume_and_stop(app):
     assert job.run.status.value == "paused"
     assert _button(app, "Resume").disabled is False  # the Pause button became Resume
     # the worker finishes its batch (or epoch) and then holds before the next one
-    wait_for(lambda: _holding(job), "the paused worker to hold")
+    wait_for(lambda: job.run.held.is_set(), "the paused worker to hold")
     held = progress()
-    assert _holding(job) and progress() == held, "a paused run went on training"
+    assert job.run.held.is_set() and progress() == held, "a paused run went on training"
     _click(app, "Resume")
     wait_for(lambda: progress() != held, "training to resume")
     assert job.run.status.value == "running"
