@@ -13,6 +13,10 @@ from core.lesson import FLOAT32_EXP_LIMIT, Snippet, code_snippets, overflow_demo
 from core.model import LOG_CLIP
 
 st.title("How it works")
+st.markdown("Softmax regression, step by step, as the tutorial article builds it, with **the "
+            "same numbers as the article's code**: with the same seed, this project draws the "
+            "same random numbers in the same order (the validation split, the initial weights, "
+            "the order of the batches) and prints the article's `EPOCH` lines digit for digit.")
 choice = ui.chosen_model()
 if choice is None:
     st.info("There is no model for this dataset yet. Train one on the Train page, then come "
@@ -151,7 +155,7 @@ with text:
     st.latex(rf"{w.n_train + w.n_valid:,} = \underbrace{{{w.n_train:,}}}_{{\text{{train}}}}"
              rf" + \underbrace{{{w.n_valid:,}}}_{{\text{{validation}}}}"
              rf"\qquad \underbrace{{{w.n_test:,}}}_{{\text{{test}}}}".replace(",", "{,}"))
-    show_code(snips["split"])
+    show_code(snips["split"], ("The tutorial's way:", "This project's way, the same numbers:"))
 with live:
     c = st.columns(3)
     c[0].metric("Train", f"{w.n_train:,}")
