@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 TRAIN_COLOUR, VALID_COLOUR = "#1f77b4", "#ff7f0e"  # plotly's blue and orange
+CHANGE_COLOUR = "#6a3d9a"  # a setting changed mid-run: a purple line, apart from both curves
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def finite_or_none(values: Sequence[float]) -> list[float | None]:
 
 
 def curves_figure(history: Sequence, title: str = "", references: bool = False,
-                  pinned: Sequence[tuple[str, Sequence]] = ()) -> dict:
+                  pinned: Sequence[tuple[str, Sequence]] = (), changes: Sequence = ()) -> dict:
     """Loss (left) and accuracy (right) per epoch, train and validation.
 
     ``history`` is a list of :class:`core.train.EpochMetrics` (or anything with the same
@@ -102,7 +103,9 @@ def curves_figure(history: Sequence, title: str = "", references: bool = False,
     chart before the first epoch ends. ``references`` draws the published accuracies of
     linear models on MNIST as dotted lines: far above 93% from this model means a bug or a
     leak of test data. ``pinned`` runs, given as (name, history) pairs, are drawn faded
-    underneath for comparison. Returned as a plotly figure *dict*: the page redraws
+    underneath for comparison. ``changes`` (:class:`core.train.SettingChange`) are settings
+    changed mid-run: a vertical line on both charts where each took effect, labelled with
+    the new value. Returned as a plotly figure *dict*: the page redraws
     it twice a second while training, and a dict costs microseconds to build where
     ``make_subplots`` costs ~30 ms of the training thread's interpreter time.
     """
@@ -145,6 +148,14 @@ def curves_figure(history: Sequence, title: str = "", references: bool = False,
             annotations.append(dict(text=text.split(" ")[0], xref="x2 domain", yref="y2", x=1.0,
                                     y=level, xanchor="left", yanchor="middle", showarrow=False,
                                     hovertext=text, font=dict(size=12, color="#555")))
+    for c in changes:
+        label = f"{'lr' if c.setting == 'learning_rate' else 'λ'} {c.value:g}"
+        for axis in ("", "2"):
+            shapes.append(dict(type="line", xref=f"x{axis}", yref=f"y{axis} domain", x0=c.at,
+                               x1=c.at, y0=0, y1=1, line=dict(color=CHANGE_COLOUR, width=2)))
+            annotations.append(dict(text=label, xref=f"x{axis}", yref=f"y{axis} domain", x=c.at,
+                                    y=1.0, xanchor="left", yanchor="top", showarrow=False,
+                                    font=dict(size=13, color=CHANGE_COLOUR)))
     layout = dict(
         shapes=shapes,
         xaxis=dict(domain=[0, 0.45], anchor="y", **x_axis),

@@ -124,3 +124,17 @@ def test_split_accuracy_matches_evaluate_without_a_float_copy_of_the_training_se
     x = mnist.x_train.astype(np.float32) / np.float32(255)
     assert train == evaluate(model, x, mnist.y_train).accuracy
     assert split_accuracy(model, mnist, "test") == evaluate(model, mnist.features("test"), mnist.y_test).accuracy
+
+
+def test_settings_changed_mid_run_are_marked_on_both_charts():
+    from core.train import SettingChange
+
+    changes = [SettingChange(2.5, "learning_rate", 0.05), SettingChange(4.0, "l2", 1e-3)]
+    fig = curves_figure(_history(5), changes=changes)
+    lines = [s for s in fig["layout"]["shapes"] if s["x0"] == s["x1"]]
+    assert sorted((s["x0"], s["xref"]) for s in lines) == [(2.5, "x"), (2.5, "x2"), (4.0, "x"),
+                                                          (4.0, "x2")]
+    labels = [a["text"] for a in fig["layout"]["annotations"] if a.get("x") in (2.5, 4.0)]
+    assert sorted(labels) == ["lr 0.05", "lr 0.05", "λ 0.001", "λ 0.001"]
+    assert all(y0 == 0 and y1 == 1 for y0, y1 in ((s["y0"], s["y1"]) for s in lines))
+    go.Figure(fig)  # plotly accepts it

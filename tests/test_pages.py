@@ -273,6 +273,8 @@ def test_controls_while_training_pause_resume_and_stop(app):
     assert [(c.setting, c.value) for c in job.run.changes] == [("learning_rate", 0.05),
                                                               ("l2", 1e-3)]
     assert [m.value for m in app.metric if m.label == "Lambda"] == ["0.001"]
+    marks = [s for s in _chart(app, "curves")["layout"]["shapes"] if s["x0"] == s["x1"]]
+    assert len(marks) == 4  # each change, on the loss and on the accuracy chart
 
     def progress():
         return len(job.run.history), job.run.batches_done

@@ -206,7 +206,8 @@ def _live() -> None:
     _numbers(job)
     pinned = [(ui.run_name(j), j.run.history) for j in ui.kept_runs()
               if j.ticket in state.get("pinned", [])]
-    spec = curves_figure(job.run.history, references=references, pinned=pinned)
+    spec = curves_figure(job.run.history, references=references, pinned=pinned,
+                         changes=job.run.changes)
     st.plotly_chart(ui.live_figure("curves", spec), key="curves")
     if references:
         st.caption("Dotted lines: published test accuracies on MNIST: 88.0 % for a linear "
