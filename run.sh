@@ -89,7 +89,7 @@ case "${1:-}" in
       *:*) host="[$host]" ;;  # IPv6
     esac
     echo "Starting the dashboard: open http://$host:$port"
-    exec "$VENV/bin/python" -m streamlit run app.py "${@:2}"
+    exec "$VENV/bin/python" serve.py "${@:2}"
     ;;
   test)
     debian_test_packages

@@ -2,7 +2,7 @@
 
     python bench/load_test.py [--users 40] [--epochs 20] [--timeout SECONDS] [--stagger 0]
 
-Starts ``streamlit run app.py`` on a free loopback port (tests/e2e_support.py), then drives
+Starts the dashboard (serve.py, as ``bash run.sh app`` does) on a free loopback port (tests/e2e_support.py), then drives
 ``--users`` simulated browser tabs over Streamlit's own websocket protocol
 (tests/load_client.py): each opens the Train page, sets Epochs, clicks Start and watches
 the live chart (its fragment re-run twice a second, as the browser asks) until the run has

@@ -106,7 +106,7 @@ addrs=()
 for k in $(seq 1 "$N"); do
   port=$((BASE + k - 1))
   addrs+=("127.0.0.1:$port")
-  (cd "$ROOT" && exec "$PY" -m streamlit run app.py --server.address 127.0.0.1 \
+  (cd "$ROOT" && exec "$PY" serve.py --server.address 127.0.0.1 \
     --server.port "$port" --server.headless true "$@") >"$PREFIX/replica-$k.log" 2>&1 &
   pids+=($!)
 done

@@ -29,12 +29,13 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(extra_env: dict | None = None):
-    """Run ``streamlit run app.py`` on a free loopback port; yields (url, process, log path)."""
+    """Run the dashboard as ``bash run.sh app`` does (serve.py) on a free loopback port;
+    yields (url, process, log path)."""
     port = free_port()
     env = {**os.environ, **SERVER_ENV, **(extra_env or {})}
     log = Path(tempfile.mkstemp(prefix="streamlit-", suffix=".log")[1])
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "serve.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -1,0 +1,51 @@
+"""Start the dashboard: ``streamlit run app.py``, with the server's caches warmed meanwhile.
+
+    python serve.py [streamlit options, e.g. --server.port 8501]
+
+Streamlit imports nothing of ours until the first browser connects, so the first visitor
+would wait for the imports (pandas, plotly, the pages' helpers) and for MNIST to be read
+and scaled. Here a background thread does that work as soon as the server listens (not
+before: competing for the interpreter lock, it delayed the server's start by 0.45 s), while
+the browser loads Streamlit's scripts: the first page is drawn sooner, and no session ever
+pays for it. It only fills
+process-wide caches (``sys.modules`` and core.data's dataset cache); it never calls
+Streamlit. ``bash run.sh app`` and the tests start the server this way.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+
+def _server_started() -> bool:
+    from streamlit.runtime import Runtime, RuntimeState
+
+    return Runtime.exists() and Runtime.instance().state is not RuntimeState.INITIAL
+
+
+def warm_up() -> None:
+    """Once the server listens (so that it starts as fast as without this), import what
+    every page imports and load the bundled MNIST with its scaled splits."""
+    while not _server_started():
+        time.sleep(0.02)
+    import ui  # noqa: F401  (pandas, plotly, core.*)
+    from core.data import load_mnist
+
+    data = load_mnist()
+    for split in ("valid", "test"):
+        data.features(split)
+
+
+def main(argv: list[str]) -> int:
+    from streamlit.web import cli
+
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+    sys.argv = ["streamlit", "run", str(Path(__file__).with_name("app.py")), *argv]
+    return cli.main()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
