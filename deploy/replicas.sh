@@ -17,7 +17,8 @@
 #   STREAMLIT_SERVER_COOKIE_SECRET  shared by all replicas (default: a random one per start)
 #   TRAINING_SLOTS       concurrent training runs per replica (default: cores / N, >= 1)
 #   OPENBLAS_NUM_THREADS BLAS threads per training run (default 1)
-#   NGINX, PYTHON        the binaries (default: nginx or /usr/sbin/nginx, python3)
+#   NGINX, PYTHON        the binaries (default: nginx or /usr/sbin/nginx, and the project's
+#                        .venv/bin/python that `bash run.sh app` sets up, else python3)
 #   KEEP_TMP=1           keep the temporary prefix (config, nginx and replica logs)
 #
 # Needs Debian's nginx (`apt-get install -y nginx`; bookworm's nginx-light is the same
@@ -77,7 +78,9 @@ if [ $# -gt 0 ] && [ "$1" != -- ]; then N=$1; shift; fi
 [ "${1:-}" = -- ] && shift
 case "$N" in '' | *[!0-9]* | 0) echo "usage: $0 [N] [-- STREAMLIT_ARGS...]" >&2; exit 2 ;; esac
 
-PY=${PYTHON:-python3}
+DEFAULT_PY=python3
+[ -x "$ROOT/.venv/bin/python" ] && DEFAULT_PY=$ROOT/.venv/bin/python  # set up by run.sh
+PY=${PYTHON:-$DEFAULT_PY}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 [ -x "$NGINX" ] || { echo "nginx is missing: apt-get install -y nginx" >&2; exit 1; }
 PROXY_LISTEN=${PROXY_LISTEN:-127.0.0.1:8501}
