@@ -20,6 +20,12 @@ import time
 from pathlib import Path
 
 
+# What the pages import: ui (pandas, streamlit's plotly glue) and every core module a page
+# uses, plotly's graph objects among them (half a second on its own).
+WARM_MODULES = ("ui", "core.figures", "core.explain", "core.lesson", "core.preprocess",
+                "core.presets", "core.runs", "core.sweep", "core.weights_view")
+
+
 def _server_started() -> bool:
     from streamlit.runtime import Runtime, RuntimeState
 
@@ -31,7 +37,10 @@ def warm_up() -> None:
     every page imports and load the bundled MNIST with its scaled splits."""
     while not _server_started():
         time.sleep(0.02)
-    import ui  # noqa: F401  (pandas, plotly, core.*)
+    import importlib
+
+    for module in WARM_MODULES:
+        importlib.import_module(module)
     from core.data import load_mnist
 
     data = load_mnist()
