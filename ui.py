@@ -104,7 +104,7 @@ def start_job(job: TrainingJob) -> None:
     job.start()
 
 
-def _owner_alive_check():
+def owner_alive_check():
     """A callable telling whether this browser session is still connected (None outside a
     real server, e.g. under AppTest)."""
     try:
@@ -122,7 +122,7 @@ def _owner_alive_check():
 
 def new_job(run) -> TrainingJob:
     """A job for ``run`` in the server-wide queue, stopped if this tab goes away."""
-    return TrainingJob(run, run_slots(), owner_alive=_owner_alive_check())
+    return TrainingJob(run, run_slots(), owner_alive=owner_alive_check())
 
 
 def run_name(job: TrainingJob) -> str:
@@ -184,6 +184,16 @@ def chosen_model() -> ModelChoice | None:
     wanted = st.session_state.get("model_choice", "current")
     fallback = next((c for c in choices if c.key == "default"), choices[0])
     return next((c for c in choices if c.key == wanted), fallback)
+
+
+def require_model(then: str = "") -> ModelChoice:
+    """The model the pages show; without one (a dataset nothing was trained on yet) the page
+    says so and stops here. ``then`` is added to the message (what to do after training)."""
+    choice = chosen_model()
+    if choice is None:
+        st.info(f"There is no model for this dataset yet. Train one on the Train page{then}.")
+        st.stop()
+    return choice
 
 
 def test_evaluation(model: SoftmaxRegression) -> Evaluation:

@@ -18,15 +18,12 @@ STEP_TITLES = {"grey": "1. the whole canvas, shrunk", "cropped": "2. cropped to 
 st.title("Draw a digit")
 st.caption("Draw one digit with the mouse. It is cropped, scaled and centred the way MNIST "
            "digits were, then classified after every stroke.")
-choice = ui.chosen_model()
 data = ui.current_data()
 names = data.class_names
 if names[0] != "0":
     st.warning(f"The model here classifies {data.name} ({', '.join(names[:3])}, ...). Drawing "
                "is meant for digits: pick MNIST in the sidebar for that.")
-if choice is None:
-    st.info("There is no model for this dataset yet. Train one on the Train page.")
-    st.stop()
+choice = ui.require_model()
 model = choice.model
 st.session_state.setdefault("canvas_generation", 0)
 

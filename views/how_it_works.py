@@ -17,11 +17,7 @@ st.markdown("Softmax regression, step by step, as the tutorial article builds it
             "same numbers as the article's code**: with the same seed, this project draws the "
             "same random numbers in the same order (the validation split, the initial weights, "
             "the order of the batches) and prints the article's `EPOCH` lines digit for digit.")
-choice = ui.chosen_model()
-if choice is None:
-    st.info("There is no model for this dataset yet. Train one on the Train page, then come "
-            "back: every step below is shown with its numbers.")
-    st.stop()
+choice = ui.require_model(", then come back: every step below is shown with its numbers")
 
 data = ui.current_data()
 names = data.class_names

@@ -14,10 +14,7 @@ ORDERS = {"confident": "Most confident first", "unsure": "Least confident first"
           "index": "Test-set order"}
 
 st.title("Results on the test set")
-choice = ui.chosen_model()
-if choice is None:
-    st.info("There is no model for this dataset yet. Train one on the Train page.")
-    st.stop()
+choice = ui.require_model()
 
 data = ui.current_data()
 names = data.class_names

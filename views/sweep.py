@@ -42,7 +42,7 @@ def _start() -> None:
     base = TrainConfig(**{**DEFAULTS.to_dict(), "epochs": int(state["sweep_epochs"])})
     try:
         new = Sweep(parameter, state[f"sweep_values_{parameter}"], ui.current_data(),
-                    ui.run_slots(), base=base, owner_alive=ui._owner_alive_check())
+                    ui.run_slots(), base=base, owner_alive=ui.owner_alive_check())
     except ValueError as exc:
         state["sweep_error"] = str(exc)
         return

@@ -31,10 +31,7 @@ def _label(j: TrainingJob) -> str:
 
 
 if not runs:
-    choice = ui.chosen_model()
-    if choice is None:
-        st.info("There is no model for this dataset yet. Train one on the Train page.")
-        st.stop()
+    choice = ui.require_model()
     model, limit = choice.model, symmetric_limit(choice.model.W)
     st.plotly_chart(weights_figure(model.W, model.class_names, title=choice.label), key="weights")
     st.caption(f"Colour scale: -{limit:.2g} to +{limit:.2g} (99th percentile of |W|); the few "
