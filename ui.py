@@ -337,7 +337,7 @@ def live_figure(key: str, spec: dict):
 def verdict(correct: bool) -> str:
     """"✓ right" or "✗ wrong" in the dashboard's colour-blind-safe pair (core.figures.VERDICTS),
     as HTML for ``st.markdown(..., unsafe_allow_html=True)``."""
-    from core.figures import VERDICTS
+    from core.style import VERDICTS
 
     v = VERDICTS[bool(correct)]
     return f'<span style="color:{v.colour}; font-weight:700; font-size:1.25rem">{v.label}</span>'

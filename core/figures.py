@@ -6,51 +6,18 @@ Non-finite numbers (a run that diverged) are drawn as gaps, never passed to a ch
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
-TRAIN_COLOUR, VALID_COLOUR = "#1f77b4", "#ff7f0e"  # plotly's blue and orange
-CHANGE_COLOUR = "#6a3d9a"  # a setting changed mid-run: a purple line, apart from both curves
+from core.style import (CHANGE_COLOUR, DIVERGING_SCALE, FONT, OTHER_CLASS_COLOUR,
+                        PREDICTION_COLOUR, REFERENCE_ACCURACIES, TRAIN_COLOUR,
+                        TRUE_CLASS_OUTLINE, VALID_COLOUR, VERDICTS)
 
-
-@dataclass(frozen=True)
-class Verdict:
-    """How the dashboard shows that a prediction is right or wrong: a colour, a symbol, a word."""
-
-    colour: str
-    symbol: str
-    word: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.symbol} {self.word}"
-
-
-# Right and wrong, everywhere in the dashboard. Green against red is the pair that about 1 in
-# 12 men cannot tell apart (red-green colour blindness). Okabe and Ito's blue and vermillion
-# ("Color Universal Design", 2008) differ in lightness as well as hue, so they stay apart for
-# every common kind of colour blindness and in greyscale; and the symbol and the word say it
-# again, so that colour is never the only cue.
-VERDICTS = {True: Verdict("#0072B2", "✓", "right"), False: Verdict("#D55E00", "✗", "wrong")}
-PREDICTION_COLOUR = "#4d4d4d"  # the prediction when the true class is unknown (a drawing)
-OTHER_CLASS_COLOUR = "#c5cbd3"
-TRUE_CLASS_OUTLINE = "#1a1a1a"
 # What the bars of probability_figure mean, for a caption under the chart.
 PROBABILITY_KEY = (f"The prediction: blue if right ({VERDICTS[True].symbol}), vermillion if wrong "
                    f"({VERDICTS[False].symbol}). The true class: outlined, marked \"true\".")
-FONT = dict(size=16)
-# ColorBrewer RdBu (colour-blind safe), blue for negative, white at 0, red for positive.
-DIVERGING = [[0.0, "#2166ac"], [0.25, "#92c5de"], [0.5, "#f7f7f7"], [0.75, "#f4a582"],
-             [1.0, "#b2182b"]]
-# Published test accuracies for this kind of model, drawn on the accuracy chart (MNIST only).
-REFERENCE_ACCURACIES = [
-    (0.880, "88.0% linear classifier (LeCun et al. 1998)"),
-    (0.916, "91.6% the same, deskewed"),
-    (0.925, "92.5% well-tuned softmax regression"),
-]
 
 
 class LiveFigure:
@@ -142,12 +109,13 @@ def curves_figure(history: Sequence, title: str = "", references: bool = False,
                                 xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=18)))
     shapes = []
     if references:
-        for level, text in REFERENCE_ACCURACIES:
+        for ref in REFERENCE_ACCURACIES:
+            level = ref.accuracy
             shapes.append(dict(type="line", xref="x2 domain", yref="y2", x0=0, x1=1, y0=level,
                                y1=level, line=dict(color="#555", width=1, dash="dot")))
-            annotations.append(dict(text=text.split(" ")[0], xref="x2 domain", yref="y2", x=1.0,
+            annotations.append(dict(text=f"{level:.1%}", xref="x2 domain", yref="y2", x=1.0,
                                     y=level, xanchor="left", yanchor="middle", showarrow=False,
-                                    hovertext=text, font=dict(size=12, color="#555")))
+                                    hovertext=ref.label, font=dict(size=12, color="#555")))
     for c in changes:
         label = f"{'lr' if c.setting == 'learning_rate' else 'λ'} {c.value:g}"
         for axis in ("", "2"):
@@ -266,7 +234,7 @@ def why_figure(contributions: np.ndarray, p_name: str, q_name: str, height: int 
     img = np.asarray(contributions, dtype=float).reshape(28, 28)
     limit = float(np.abs(img).max()) or 1.0
     fig = go.Figure(go.Heatmap(
-        z=img, zmin=-limit, zmax=limit, zmid=0, colorscale=DIVERGING,
+        z=img, zmin=-limit, zmax=limit, zmid=0, colorscale=DIVERGING_SCALE,
         colorbar=dict(title=dict(text="vote"), thickness=14),
         hovertemplate=f"row %{{y}}, col %{{x}}: %{{z:+.3f}} towards {p_name}<extra></extra>",
     ))
@@ -278,14 +246,14 @@ def why_figure(contributions: np.ndarray, p_name: str, q_name: str, height: int 
 
 
 def diverging_rgb(values: np.ndarray, scale: int = 4) -> np.ndarray:
-    """A 28x28 map of signed values as an RGB picture in the :data:`DIVERGING` colours
+    """A 28x28 map of signed values as an RGB picture in the :data:`core.style.DIVERGING_SCALE` colours
     (blue < 0 < red, white at 0, symmetric scale): a light stand-in for :func:`why_figure`
     where many maps are shown at once."""
     v = np.asarray(values, dtype=float).reshape(28, 28)
     limit = float(np.abs(v).max()) or 1.0
     t = (v / limit + 1) / 2  # 0 .. 1, 0.5 at zero
-    stops = np.array([s for s, _ in DIVERGING])
-    colours = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for _, c in DIVERGING], float)
+    stops = np.array([s for s, _ in DIVERGING_SCALE])
+    colours = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for _, c in DIVERGING_SCALE], float)
     rgb = np.stack([np.interp(t, stops, colours[:, ch]) for ch in range(3)], axis=-1)
     return np.kron(rgb, np.ones((scale, scale, 1))).astype(np.uint8)
 

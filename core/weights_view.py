@@ -26,19 +26,9 @@ from typing import Sequence
 import numpy as np
 
 from core.snapshots import WeightHistory
-
-# ColorBrewer's "RdBu" (11 classes; Cynthia Brewer, colorbrewer2.org, where it is marked
-# colour-blind safe: it varies in lightness as well as hue, so readers who cannot tell red
-# from green still see dark-light-dark), ordered blue -> red so that negative weights are
-# blue and positive ones red. Its midpoint #f7f7f7 is replaced by pure white: weight 0.
-DIVERGING_SCALE: list[list] = [
-    [0.0, "#053061"], [0.1, "#2166ac"], [0.2, "#4393c3"], [0.3, "#92c5de"], [0.4, "#d1e5f0"],
-    [0.5, "#ffffff"],
-    [0.6, "#fddbc7"], [0.7, "#f4a582"], [0.8, "#d6604d"], [0.9, "#b2182b"], [1.0, "#67001f"],
-]
+from core.style import DIVERGING_SCALE, FONT
 
 LIMIT_PERCENTILE = 99.0
-FONT = dict(size=16)
 TITLE_SIZE = 24  # the class names above the panels: read from the back of a classroom
 COLUMNS = 5
 

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import plotly.graph_objects as go
 
-from core.figures import (PREDICTION_COLOUR, VERDICTS, confusion_figure, curves_figure,
-                          grid_columns, per_class_figure, probability_figure, upscale)
+from core.figures import (confusion_figure, curves_figure, grid_columns, per_class_figure,
+                          probability_figure, upscale)
+from core.style import PREDICTION_COLOUR, VERDICTS
 from core.train import EpochMetrics
 
 

@@ -12,7 +12,8 @@ import json
 
 import ui
 from apptest_support import app, click, go  # noqa: F401
-from core.figures import PROBABILITY_KEY, VERDICTS
+from core.figures import PROBABILITY_KEY
+from core.style import VERDICTS
 
 
 def _bars(at, key: str) -> dict:

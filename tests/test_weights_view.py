@@ -16,7 +16,8 @@ from core.config import TrainConfig
 from core.jobs import RunSlots, TrainingJob
 from core.snapshots import WeightHistory
 from core.train import TrainingRun
-from core.weights_view import (DIVERGING_SCALE, EpochFollower, history_limit, norms_figure, replay,
+from core.style import DIVERGING_SCALE
+from core.weights_view import (EpochFollower, history_limit, norms_figure, replay,
                                symmetric_limit, weight_images, weight_norms, weights_figure)
 
 NAMES = [str(k) for k in range(10)]

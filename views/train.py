@@ -7,6 +7,7 @@ from core.config import TrainConfig
 from core.figures import curves_figure
 from core.jobs import TrainingJob
 from core.runs import comparison_rows, metrics_csv
+from core.style import references_caption
 from core.presets import (DEFAULTS, LAMBDAS, LEARNING_RATES, PRESETS, nearest_choice,
                           query_from_settings, settings_from_query)
 from core.train import RunStatus, TrainingRun
@@ -210,10 +211,7 @@ def _live() -> None:
                          changes=job.run.changes)
     st.plotly_chart(ui.live_figure("curves", spec), key="curves")
     if references:
-        st.caption("Dotted lines: published test accuracies on MNIST: 88.0 % for a linear "
-                   "classifier (LeCun et al. 1998), 91.6 % for the same on deskewed digits, 92.5 % "
-                   "for a well-tuned softmax regression. Far above 93 % from this model would "
-                   "mean a bug or test data leaking into training.")
+        st.caption(references_caption())
     if state.get("train_was_active") and not alive:
         st.rerun()  # training ended: refresh the whole page so the controls come back
 
