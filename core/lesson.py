@@ -26,9 +26,10 @@ import ast
 import inspect
 import re
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -125,6 +126,97 @@ def as_float64(model: SoftmaxRegression) -> SoftmaxRegression:
                              model.class_names, model.config)
 
 
+def _check(model: SoftmaxRegression, data: Dataset, index: int) -> None:
+    """Raise ValueError unless ``index`` names a test image and the model fits the data."""
+    n_test = len(data.y_test)
+    if not 0 <= index < n_test:
+        raise ValueError(f"index must be between 0 and {n_test - 1}, got {index}")
+    if model.n_features != data.n_features or model.n_classes != data.n_classes:
+        raise ValueError(f"the model is {model.n_features} x {model.n_classes}, the data "
+                         f"{data.n_features} pixels x {data.n_classes} classes")
+
+
+def _settings(model: SoftmaxRegression, learning_rate: float | None,
+              l2: float | None) -> tuple[float, float]:
+    """The learning rate and lambda to use: the caller's, else the model's own config (the
+    values it was trained with), else the tutorial's 0.1 and 1e-4."""
+    defaults = TrainConfig()
+    lr = learning_rate if learning_rate is not None else model.config.get(
+        "learning_rate", defaults.learning_rate)
+    lam = l2 if l2 is not None else model.config.get("l2", defaults.l2)
+    return float(lr), float(lam)
+
+
+def _pixels(data: Dataset, index: int) -> dict[str, Any]:
+    """1-2. Load and scale, flatten: test image ``index`` as the lesson shows it.
+
+    The stored image is already a flat row of 784 bytes (``raw``, uint8, 0-255); dividing
+    by 255 scales it to ``x``, 784 float64 values in [0, 1]. Read as the 28 x 28 grid it
+    was, pixel (row r, column c) sits at position 28 r + c of that row. Shown: the image row
+    with the most ink, ROW_SHOWN columns of it from just before its ink starts, and the
+    brightest pixel of that stretch.
+    """
+    raw = np.asarray(data.x_test[index])
+    grid = raw.reshape(IMAGE_SIDE, IMAGE_SIDE)
+    row = int(np.argmax((grid > 0).sum(axis=1)))
+    inked = np.flatnonzero(grid[row])
+    first = max(int(inked[0]) - 1, 0) if len(inked) else IMAGE_SIDE // 2 - ROW_SHOWN // 2
+    first = min(first, IMAGE_SIDE - ROW_SHOWN)
+    row_cols = np.arange(first, first + ROW_SHOWN)  # from just before the ink starts
+    col = int(row_cols[np.argmax(grid[row, row_cols])])
+    return dict(raw=raw, x=raw.astype(np.float64) / 255.0, n_ink=int(np.count_nonzero(raw)),
+                row=row, row_cols=row_cols, pixel=(row, col),
+                pixel_index=row * IMAGE_SIDE + col)
+
+
+def _onehot(y: int, n_classes: int) -> np.ndarray:
+    """3. One-hot: the label ``y`` as a (K,) vector, 1 at the true class and 0 elsewhere.
+    (The trainer never builds it: it subtracts 1 at the true class directly; see the lesson.)"""
+    onehot = np.zeros(n_classes)
+    onehot[y] = 1.0
+    return onehot
+
+
+def _forward(m: SoftmaxRegression, x: np.ndarray, y: int) -> dict[str, Any]:
+    """5-7. The forward pass of the float64 model ``m`` on one image ``x`` (784,) of class
+    ``y``, with the project's own functions.
+
+    The logits z = x W + b, shape (K,), from 784 K weights and K biases. The softmax
+    subtracts max(z) first (the largest exponent is then e^0 = 1, so exp cannot overflow):
+    p = exp(z - max z) / sum(exp(z - max z)), (K,), summing to 1. The cross-entropy is
+    -log(max(p[y], 1e-10)): the clip keeps log(0) = -inf away.
+    """
+    z = m.logits(x)[0]
+    shifted = z - z.max()
+    proba = softmax(z[None, :])[0]
+    return dict(n_parameters=m.W.size + m.b.size, logits=z, shifted=shifted,
+                exp_shifted=np.exp(shifted), proba=proba, p_true=float(proba[y]),
+                cross_entropy=cross_entropy(proba[None, :], np.array([y])),
+                clipped=bool(proba[y] < LOG_CLIP))
+
+
+def _backward(m: SoftmaxRegression, x: np.ndarray, y: int, lam: float,
+              lr: float) -> dict[str, Any]:
+    """8-10. The L2 term, the gradient and one SGD step, for one image (a batch of size 1).
+
+    The objective is L = cross-entropy + (lambda / 2) ||W||^2; the biases are not penalised.
+    Its gradient: dL/dW = x^T delta + lambda W, shape (784, K), and dL/db = delta, (K,),
+    where delta = p - onehot(y) is the error at the logits. The step W -= lr dL/dW,
+    b -= lr dL/db is taken on a copy of ``m``: the model itself is not touched.
+    """
+    w_squared = float(np.sum(m.W ** 2))
+    objective, dW, db = m.gradients(x[None, :], np.array([y]), lam)
+    stepped = m.copy()
+    stepped.W -= lr * dW
+    stepped.b -= lr * db
+    proba_after = stepped.predict_proba(x)[0]
+    return dict(l2=lam, w_squared=w_squared, l2_term=0.5 * lam * w_squared,
+                objective=float(objective), dW=dW, db=db, learning_rate=lr,
+                proba_after=proba_after,
+                cross_entropy_after=cross_entropy(proba_after[None, :], np.array([y])),
+                objective_after=stepped.loss(x, np.array([y]), lam))
+
+
 def walkthrough(model: SoftmaxRegression, data: Dataset, index: int = 0,
                 learning_rate: float | None = None, l2: float | None = None,
                 evaluation: Evaluation | None = None) -> Walkthrough:
@@ -135,74 +227,21 @@ def walkthrough(model: SoftmaxRegression, data: Dataset, index: int = 0,
     :class:`Evaluation` on the test set if the caller already has it; otherwise it is
     computed (one pass over the 10,000 test images, a few milliseconds).
     """
-    n_test = len(data.y_test)
-    if not 0 <= index < n_test:
-        raise ValueError(f"index must be between 0 and {n_test - 1}, got {index}")
-    if model.n_features != data.n_features or model.n_classes != data.n_classes:
-        raise ValueError(f"the model is {model.n_features} x {model.n_classes}, the data "
-                         f"{data.n_features} pixels x {data.n_classes} classes")
-    defaults = TrainConfig()
-    lr = float(learning_rate if learning_rate is not None
-               else model.config.get("learning_rate", defaults.learning_rate))
-    lam = float(l2 if l2 is not None else model.config.get("l2", defaults.l2))
-    K = model.n_classes
-
-    # 1-2. The stored image is already a flat row of 784 bytes; dividing by 255 scales it.
-    raw = np.asarray(data.x_test[index])
-    x = raw.astype(np.float64) / 255.0
+    _check(model, data, index)
+    lr, lam = _settings(model, learning_rate, l2)
     y = int(data.y_test[index])
-    grid = raw.reshape(IMAGE_SIDE, IMAGE_SIDE)
-    row = int(np.argmax((grid > 0).sum(axis=1)))
-    inked = np.flatnonzero(grid[row])
-    first = max(int(inked[0]) - 1, 0) if len(inked) else IMAGE_SIDE // 2 - ROW_SHOWN // 2
-    first = min(first, IMAGE_SIDE - ROW_SHOWN)
-    row_cols = np.arange(first, first + ROW_SHOWN)  # from just before the ink starts
-    col = int(row_cols[np.argmax(grid[row, row_cols])])
-
-    # 3. One-hot: the label as a vector (the trainer never builds it; see the lesson).
-    onehot = np.zeros(K)
-    onehot[y] = 1.0
-
-    # 5-7. The forward pass, with the project's functions, in float64.
-    m = as_float64(model)
-    z = m.logits(x)[0]
-    shifted = z - z.max()
-    exp_shifted = np.exp(shifted)
-    proba = softmax(z[None, :])[0]
-    ce = cross_entropy(proba[None, :], np.array([y]))
-
-    # 8. The penalty on large weights.
-    w_squared = float(np.sum(m.W ** 2))
-    l2_term = 0.5 * lam * w_squared
-
-    # 9. The gradient of cross-entropy + L2 for this one image (a batch of size 1).
-    objective, dW, db = m.gradients(x[None, :], np.array([y]), lam)
-
-    # 10. One SGD step on this image, on a copy: the model itself is not touched.
-    stepped = m.copy()
-    stepped.W -= lr * dW
-    stepped.b -= lr * db
-    proba_after = stepped.predict_proba(x)[0]
-    ce_after = cross_entropy(proba_after[None, :], np.array([y]))
-
-    # 11. Evaluation on the whole test set.
-    if evaluation is None:
+    pixels = _pixels(data, index)
+    onehot = _onehot(y, model.n_classes)
+    m = as_float64(model)  # 5-10 in float64: one step's change to the loss stays visible
+    forward = _forward(m, pixels["x"], y)
+    if evaluation is None:  # 11. on the whole test set
         evaluation = evaluate(model, data.features("test"), data.y_test)
-
     return Walkthrough(
-        index=int(index), label=y, class_names=tuple(data.class_names),
-        raw=raw, x=x, n_ink=int(np.count_nonzero(raw)),
-        row=row, row_cols=row_cols, pixel=(row, col), pixel_index=row * IMAGE_SIDE + col,
-        onehot=onehot,
+        index=int(index), label=y, class_names=tuple(data.class_names), **pixels,
+        onehot=onehot,  # 4. the split:
         n_train=len(data.x_train), n_valid=len(data.x_valid), n_test=len(data.x_test),
-        n_parameters=model.W.size + model.b.size, logits=z,
-        shifted=shifted, exp_shifted=exp_shifted, proba=proba,
-        p_true=float(proba[y]), cross_entropy=ce, clipped=bool(proba[y] < LOG_CLIP),
-        l2=lam, w_squared=w_squared, l2_term=l2_term, objective=float(objective),
-        delta=proba - onehot, dW=dW, db=db,
-        learning_rate=lr, proba_after=proba_after, cross_entropy_after=ce_after,
-        objective_after=stepped.loss(x, np.array([y]), lam),
-        prediction=int(np.argmax(proba)), test_accuracy=evaluation.accuracy,
+        **forward, delta=forward["proba"] - onehot, **_backward(m, pixels["x"], y, lam, lr),
+        prediction=int(np.argmax(forward["proba"])), test_accuracy=evaluation.accuracy,
         test_loss=evaluation.loss, n_test_wrong=evaluation.n_wrong,
     )
 
