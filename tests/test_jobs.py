@@ -1,12 +1,18 @@
-"""Training jobs: the server-wide slot queue, stopping while queued, the watchdog."""
+"""Training jobs: runs in the server-wide slot queue, stopping while queued, the watchdog.
+
+The lifecycle they share with sweeps (thread, queue, stop, watchdog) is tested on its own in
+test_tasks.py; these tests train real runs on MNIST.
+"""
 
 from __future__ import annotations
 
-import os
 import time
 
+import core.jobs
+import core.tasks
 from core.config import TrainConfig
-from core.jobs import RunSlots, TrainingJob, Watchdog, usable_cores
+from core.jobs import TrainingJob
+from core.tasks import RunSlots, Watchdog
 from core.train import RunStatus, TrainingRun
 
 
@@ -18,22 +24,8 @@ def _wait_for(condition, timeout=30.0):
 
 
 def _job(mnist, slots, epochs=1, batch=10, **kw):
-    return TrainingJob(TrainingRun(mnist, TrainConfig(epochs=epochs, batch_size=batch)), slots, **kw)
-
-
-def test_default_capacity_is_one_slot_per_core_this_process_may_use(monkeypatch):
-    if hasattr(os, "sched_getaffinity"):
-        assert usable_cores() == len(os.sched_getaffinity(0))
-    assert RunSlots().capacity == usable_cores()
-    # a container or taskset allowing 3 of the machine's 64 cores: 3 slots, not 64
-    monkeypatch.setattr(os, "cpu_count", lambda: 64)
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 5, 7}, raising=False)
-    assert usable_cores() == 3 and RunSlots().capacity == 3
-    assert RunSlots(capacity=5).capacity == 5  # TRAINING_SLOTS, passed by ui.py, overrides
-    monkeypatch.delattr(os, "sched_getaffinity")  # macOS, Windows: the machine's count
-    assert usable_cores() == 64
-    monkeypatch.setattr(os, "cpu_count", lambda: None)
-    assert usable_cores() == 1 and RunSlots().capacity == 1
+    run = TrainingRun(mnist, TrainConfig(epochs=epochs, batch_size=batch))
+    return TrainingJob(run, slots, **kw)
 
 
 def test_runs_beyond_the_cap_queue_in_order_and_start_by_themselves(mnist):
@@ -84,3 +76,24 @@ def test_watchdog_stops_a_job_whose_tab_closed_after_the_grace_period(mnist):
     job.join(30)
     assert not job.alive and job.run.status is RunStatus.STOPPED
     assert "tab" in job.run.message and watchdog.watched == 0
+
+
+def test_a_failing_run_is_stopped_with_the_error_shown_and_its_slot_freed(mnist, monkeypatch):
+    slots = RunSlots(capacity=1)
+    job = _job(mnist, slots)
+
+    def broken(*args, **kwargs):
+        raise MemoryError("no room for the weights")
+
+    monkeypatch.setattr(job.run, "run", broken)
+    job.start()
+    job.join(30)
+    assert job.error == "MemoryError: no room for the weights" and job.test_accuracy is None
+    assert job.run.status is RunStatus.STOPPED
+    assert job.run.message == f"Training failed: {job.error}"
+    assert slots.busy == 0 and not job.queued
+
+
+def test_the_lifecycle_names_are_still_importable_from_core_jobs():
+    for name in ("RunSlots", "Watchdog", "WATCHDOG", "new_ticket", "usable_cores"):
+        assert getattr(core.jobs, name) is getattr(core.tasks, name)

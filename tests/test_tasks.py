@@ -1,0 +1,215 @@
+"""Background tasks (core.tasks): the thread, the slot queue, stopping, failures, the watchdog.
+
+The tasks here train nothing: a :class:`Chore` takes a slot and holds it until the test lets
+it finish (or it is stopped), so every step of the lifecycle can be watched without MNIST.
+Training jobs and sweeps, the two real tasks, are tested in test_jobs.py and test_sweep.py.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+
+import core.tasks
+from core.tasks import BackgroundTask, RunSlots, Watchdog, usable_cores
+
+
+def _wait_for(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+class Chore(BackgroundTask):
+    """Waits for a slot, holds it until :attr:`done` is set or it is stopped, gives it back;
+    :attr:`outcome` says how it ended. ``fail`` is raised once the slot is held."""
+
+    kind = "chore"
+
+    def __init__(self, slots, fail: Exception | None = None, **kw):
+        super().__init__(slots, **kw)
+        self.fail = fail
+        self.done, self.holding = threading.Event(), threading.Event()
+        self.outcome: str | None = None
+        self.interrupted: list[str] = []
+        self.failures: list[str] = []
+
+    def _work(self) -> None:
+        if not self._wait_for_slot():
+            self.outcome = "left the queue"
+            return
+        try:
+            self.holding.set()
+            if self.fail is not None:
+                raise self.fail
+            while not (self.done.is_set() or self.cancelled):
+                time.sleep(0.005)
+            self.outcome = "stopped" if self.cancelled else "done"
+        finally:
+            self._release_slot()
+
+    def _interrupt(self, reason: str) -> None:
+        self.interrupted.append(reason)
+
+    def _failed(self, error: str) -> None:
+        self.failures.append(error)
+
+
+class OnceChore(Chore):
+    runs_once = True
+
+
+def test_default_capacity_is_one_slot_per_core_this_process_may_use(monkeypatch):
+    if hasattr(os, "sched_getaffinity"):
+        assert usable_cores() == len(os.sched_getaffinity(0))
+    assert RunSlots().capacity == usable_cores()
+    # a container or taskset allowing 3 of the machine's 64 cores: 3 slots, not 64
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 5, 7}, raising=False)
+    assert usable_cores() == 3 and RunSlots().capacity == 3
+    assert RunSlots(capacity=5).capacity == 5  # TRAINING_SLOTS, passed by ui, overrides
+    monkeypatch.delattr(os, "sched_getaffinity")  # macOS, Windows: the machine's count
+    assert usable_cores() == 64
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert usable_cores() == 1 and RunSlots().capacity == 1
+
+
+def test_a_task_works_on_its_own_daemon_thread_holding_a_slot_meanwhile():
+    slots = RunSlots(capacity=2)
+    task = Chore(slots)
+    assert not task.alive and task.seconds is None and task.ahead() is None
+    task.start()
+    _wait_for(task.holding.is_set)
+    thread = task._thread
+    assert task.alive and not task.queued and slots.busy == 1
+    assert thread.daemon and thread.name == f"chore-{task.ticket}"
+    task.start()  # no-op while it is going
+    assert task._thread is thread
+    task.done.set()
+    task.join(10)
+    assert not task.alive and task.outcome == "done" and task.error is None
+    assert slots.busy == 0 and not task.cancelled
+    took = task.seconds
+    assert took > 0 and task.seconds == took  # the clock stops when the work ends
+
+
+def test_tasks_beyond_the_capacity_queue_in_order_and_go_on_by_themselves():
+    slots = RunSlots(capacity=1)
+    first, second, third = (Chore(slots) for _ in range(3))
+    assert len({first.ticket, second.ticket, third.ticket}) == 3
+    first.start()
+    _wait_for(first.holding.is_set)
+    second.start()
+    third.start()
+    _wait_for(lambda: second.ahead() == 0 and third.ahead() == 1)
+    assert second.queued and not second.holding.is_set() and slots.busy == 1
+    first.done.set()
+    _wait_for(lambda: second.holding.is_set() and third.ahead() == 0)
+    assert not second.queued and second.ahead() is None
+    second.done.set()
+    third.done.set()
+    for task in (first, second, third):
+        task.join(10)
+    assert [t.outcome for t in (first, second, third)] == ["done"] * 3
+    assert slots.busy == 0
+
+
+def test_stop_while_queued_leaves_the_queue_without_working():
+    slots = RunSlots(capacity=1)
+    running, waiting = Chore(slots), Chore(slots)
+    running.start()
+    _wait_for(running.holding.is_set)
+    waiting.start()
+    _wait_for(lambda: waiting.ahead() == 0)
+    waiting.stop("changed my mind")
+    waiting.join(10)
+    assert not waiting.alive and waiting.outcome == "left the queue"
+    assert waiting.cancelled and waiting.stop_reason == "changed my mind"
+    assert waiting.interrupted == ["changed my mind"] and not waiting.holding.is_set()
+    assert not waiting.queued and slots.ahead_of(waiting.ticket) is None
+    running.stop()
+    running.join(10)
+    assert running.outcome == "stopped" and slots.busy == 0
+
+
+def test_a_task_can_start_again_after_a_stop_unless_it_runs_once():
+    slots = RunSlots(capacity=2)
+    again, once = Chore(slots), OnceChore(slots)
+    for task in (again, once):
+        task.start()
+        _wait_for(task.holding.is_set)
+        task.stop("pause")
+        task.join(10)
+        assert task.outcome == "stopped"
+        task.holding.clear()
+        task.start()
+    _wait_for(again.holding.is_set)
+    assert again.alive and not again.cancelled and again.stop_reason == ""
+    assert not once.alive and once.cancelled  # runs once: start did nothing
+    again.done.set()
+    again.join(10)
+    assert again.outcome == "done"
+
+
+def test_an_exception_in_the_work_is_kept_and_the_slot_given_back():
+    slots = RunSlots(capacity=1)
+    task = Chore(slots, fail=ValueError("no such digit"))
+    task.start()
+    task.join(10)
+    assert not task.alive and task.error == "ValueError: no such digit"
+    assert task.failures == [task.error] and task.outcome is None
+    assert slots.busy == 0 and not task.queued and task.seconds is not None
+
+
+def test_watchdog_stops_a_task_whose_owner_is_gone_after_the_grace_period():
+    owner = {"here": True}
+    task = Chore(RunSlots(capacity=1), owner_alive=lambda: owner["here"])
+    watchdog = Watchdog(interval=1000, grace=30)  # checked by hand below
+    task.start()
+    watchdog.watch(task)
+    _wait_for(task.holding.is_set)
+    assert watchdog.check(now=0) == [] and watchdog.watched == 1
+    owner["here"] = False
+    assert watchdog.check(now=10) == []  # gone, but within the grace period
+    owner["here"] = True
+    assert watchdog.check(now=20) == []  # back: the clock starts again
+    owner["here"] = False
+    assert watchdog.check(now=25) == [] and watchdog.check(now=54) == []
+    assert task.alive
+    assert watchdog.check(now=55) == [task]
+    task.join(10)
+    assert task.outcome == "stopped" and "tab" in task.stop_reason and watchdog.watched == 0
+    assert task.interrupted == [task.stop_reason]
+
+
+def test_watchdog_counts_an_owner_that_cannot_be_asked_as_gone_and_forgets_ended_tasks():
+    def broken():
+        raise RuntimeError("session gone")
+
+    watchdog = Watchdog(interval=1000, grace=0)
+    ended, orphan = Chore(RunSlots(2)), Chore(RunSlots(2), owner_alive=broken)
+    for task in (ended, orphan):
+        task.start()
+        watchdog.watch(task)
+    ended.done.set()
+    ended.join(10)
+    _wait_for(orphan.holding.is_set)
+    assert watchdog.check(now=0) == [] and watchdog.watched == 1  # the ended one is forgotten
+    assert watchdog.check(now=0) == [orphan]
+    orphan.join(10)
+    assert orphan.outcome == "stopped"
+
+
+@pytest.mark.parametrize("owner", [None, lambda: True])
+def test_start_puts_a_task_with_an_owner_under_the_process_watchdog(monkeypatch, owner):
+    watchdog = Watchdog(interval=1000)
+    monkeypatch.setattr(core.tasks, "WATCHDOG", watchdog)
+    task = Chore(RunSlots(1), owner_alive=owner)
+    task.start()
+    assert watchdog.watched == (owner is not None)
+    task.done.set()
+    task.join(10)
