@@ -10,6 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 
+def nearest_epoch(epochs, epoch: int) -> int:
+    """Of the kept ``epochs``, the one closest to ``epoch`` (ties go to the earlier)."""
+    return min(epochs, key=lambda e: (abs(e - epoch), e))
+
+
 class WeightHistory:
     """Exact copies of (W, b) keyed by epoch (0 = the initial weights)."""
 
@@ -38,19 +43,11 @@ class WeightHistory:
         """The weights saved for ``epoch`` (KeyError if that epoch was thinned out)."""
         return self._store[epoch]
 
-    def nearest(self, epoch: int) -> int:
-        """The kept epoch closest to ``epoch`` (ties go to the earlier)."""
-        return min(self._store, key=lambda e: (abs(e - epoch), e))
-
     def trim_to(self, keep: int) -> None:
         """Keep only the last ``keep`` snapshots (and epoch 0): for runs put aside."""
         epochs = self.epochs
         for e in epochs[1:-keep] if keep else epochs[1:]:
             del self._store[e]
-
-    @property
-    def nbytes(self) -> int:
-        return sum(W.nbytes + b.nbytes for W, b in self._store.values())
 
     def __len__(self) -> int:
         return len(self._store)

@@ -19,9 +19,9 @@ TIMEOUT = 60  # seconds for one script run and for one training job to end
 
 def stop_training(at: AppTest) -> None:
     """Stop every training thread this session started, so none outlives its test."""
-    state = at.session_state
-    jobs = [state["job"]] if "job" in state and state["job"] is not None else []
-    jobs += list(state["kept_runs"]) if "kept_runs" in state else []
+    state = session_of(at)
+    jobs = [state.job] if state.job is not None else []
+    jobs += list(state.kept_runs)
     for job in jobs:
         job.stop()
     for job in jobs:
@@ -71,3 +71,13 @@ def model_select(at: AppTest):
     found = [s for s in at.sidebar.selectbox if s.label == "Model shown on Results and Draw"]
     assert len(found) == 1, [s.label for s in at.sidebar.selectbox]
     return found[0]
+
+
+def session_of(at):
+    """The app's typed session state (ui.state.SessionState), made if the app has not run yet,
+    so that a test can set up a session (a run, a dataset) before the first run."""
+    from ui.state import SESSION_KEY, SessionState
+
+    if SESSION_KEY not in at.session_state:
+        at.session_state[SESSION_KEY] = SessionState()
+    return at.session_state[SESSION_KEY]

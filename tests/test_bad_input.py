@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_support import (TIMEOUT, app, button, click, go, model_select,  # noqa: F401
+from apptest_support import (TIMEOUT, app, session_of, button, click, go, model_select,  # noqa: F401
                              stop_training, wait_for)
 from conftest import ROOT
 from core.train import RunStatus
@@ -35,7 +35,7 @@ def _train(at: AppTest, epochs: int, **settings) -> object:
         (at.select_slider if key in ("lr", "l2") else at.number_input)(key=key).set_value(value)
     at.run()
     click(at, "Start")
-    job = at.session_state["job"]
+    job = session_of(at).job
     return job
 
 
@@ -105,7 +105,7 @@ def test_huge_learning_rate_and_lambda_diverge_with_an_explanation_and_keep_earl
     assert job.run.status is RunStatus.DIVERGED
     assert any("Try lambda below" in e.value for e in app.error)
     assert button(app, "Continue").disabled  # continuing a diverged run is not offered
-    assert earlier in app.session_state["kept_runs"]  # the earlier run is still there
+    assert earlier in session_of(app).kept_runs  # the earlier run is still there
     go(app, f"{PAGES}/results.py")
     _no_traceback(app)
     labels = model_select(app).options
@@ -164,8 +164,8 @@ def test_bad_data_folders_are_refused_and_mnist_and_the_run_stay(app, tmp_path, 
     _no_traceback(app)
     errors = [e.value for e in app.error]
     assert any("could not be loaded, so MNIST stays" in e and message in e for e in errors), errors
-    assert app.session_state["source"] == "mnist"
-    assert app.session_state["job"] is earlier  # the run is untouched
+    assert session_of(app).source == "mnist"
+    assert session_of(app).job is earlier  # the run is untouched
     go(app, f"{PAGES}/results.py")
     assert any("incorrect of 10,000" in m.value for m in app.markdown)
 
@@ -209,7 +209,7 @@ def test_start_twice_keeps_the_first_run(app):
     first.join(TIMEOUT)
     app.run()
     click(app, "Start")  # a new run puts the finished one aside, it is not lost
-    assert app.session_state["job"] is not first and first in app.session_state["kept_runs"]
+    assert session_of(app).job is not first and first in session_of(app).kept_runs
     _no_traceback(app)
 
 

@@ -6,11 +6,17 @@ import json
 import math
 
 import numpy as np
-import pytest
 import plotly.graph_objects as go
+import pytest
 
-from core.figures import (confusion_figure, curves_figure, grid_columns, per_class_figure,
-                          probability_figure, upscale)
+from core.figures import (
+    confusion_figure,
+    curves_figure,
+    grid_columns,
+    per_class_figure,
+    probability_figure,
+    upscale,
+)
 from core.style import PREDICTION_COLOUR, VERDICTS
 from core.train import EpochMetrics
 

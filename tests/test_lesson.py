@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pytest
 
+from apptest_support import session_of
 from conftest import ROOT
 from core.lesson import (FLOAT32_EXP_LIMIT, code_snippets, naive_softmax, overflow_demo,
                          source_snippet, walkthrough)
@@ -264,7 +265,7 @@ def test_page_follows_the_sessions_run_and_the_chosen_digit(entry, mnist, traine
     from core.jobs import RunSlots, TrainingJob
 
     at = _app(entry)
-    at.session_state["job"] = TrainingJob(trained_run, RunSlots(1))  # finished, not started
+    session_of(at).job = TrainingJob(trained_run, RunSlots(1))  # finished, not started
     at.run()
     model = trained_run.snapshot
     _check_page(at, model, mnist.features("test")[0])
@@ -282,7 +283,7 @@ def test_page_follows_the_sessions_run_and_the_chosen_digit(entry, mnist, traine
 
 def test_page_without_a_model_says_so(entry):
     at = _app(entry)
-    at.session_state["source"] = str(ROOT / "data" / "mnist")  # same files, named "mnist": no default model
+    session_of(at).source = str(ROOT / "data" / "mnist")  # same files, named "mnist": no default model
     at.run()
     assert not at.exception
     assert "no model for this dataset" in at.info[0].value

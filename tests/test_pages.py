@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_support import TIMEOUT, app, stop_training  # noqa: F401
+from apptest_support import TIMEOUT, app, session_of, stop_training  # noqa: F401
 from apptest_support import button as _button, click as _click, go as _go
 from apptest_support import model_select, wait_for
 from conftest import ROOT
@@ -104,7 +104,7 @@ def _set_training(at: AppTest, *, epochs: int, batch: int = 100, lr: float = 0.1
 def _start(at: AppTest):
     """Click Start; returns the session's new job (already training or queued)."""
     _click(at, "Start")
-    job = at.session_state["job"]
+    job = session_of(at).job
     assert job is not None
     return job
 
@@ -363,7 +363,7 @@ def test_results_filters_change_what_is_shown(app, default_eval, default_wrong):
 
     buttons[-1].click().run()  # select another digit
     assert _big_image_caption(app) == f"test image #{indices[-1]}: T:4 P:9"
-    assert app.session_state["selected"] == indices[-1]
+    assert app.session_state["session"].selected_digit == indices[-1]
 
     app.selectbox(key="order").set_value("index").run()
     shown = [int(b.key.removeprefix("digit-")) for b in _digit_buttons(app)]
@@ -458,7 +458,7 @@ def test_fashion_mnist_uses_its_class_names_and_never_a_digit_model(app):
     from core.data import FASHION_NAMES
 
     app.selectbox(key="_source_select").set_value("fashion").run()
-    assert not app.exception and app.session_state["source"] == "fashion"
+    assert not app.exception and session_of(app).source == "fashion"
     assert any(c.value.startswith("Fashion-MNIST: 50,000 training images") for c in app.caption)
     _go(app, "views/results.py")
     assert any("no model for this dataset yet" in i.value for i in app.info)  # not the digit model
@@ -467,7 +467,7 @@ def test_fashion_mnist_uses_its_class_names_and_never_a_digit_model(app):
     app.number_input(key="batch").set_value(500)
     app.run()
     _click(app, "Start")
-    app.session_state["job"].join(TIMEOUT)
+    session_of(app).job.join(TIMEOUT)
     _go(app, "views/results.py")
     labels = [b.label for b in app.button if b.label.startswith("T:")]
     assert labels and all(any(f"T:{n} " in lab for n in FASHION_NAMES) for lab in labels)

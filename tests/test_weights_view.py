@@ -10,15 +10,24 @@ import time
 import numpy as np
 import plotly.graph_objects as go
 import pytest
-
+from apptest_support import session_of
 from conftest import ROOT
+
 from core.config import TrainConfig
 from core.jobs import RunSlots, TrainingJob
-from core.snapshots import WeightHistory
-from core.train import TrainingRun
+from core.snapshots import WeightHistory, nearest_epoch
 from core.style import DIVERGING_SCALE
-from core.weights_view import (EpochFollower, history_limit, norms_figure, replay,
-                               symmetric_limit, weight_images, weight_norms, weights_figure)
+from core.train import TrainingRun
+from core.weights_view import (
+    history_limit,
+    norms_figure,
+    replay,
+    symmetric_limit,
+    weight_images,
+    weight_norms,
+    weights_figure,
+)
+from ui.epoch_follower import EpochFollower
 
 NAMES = [str(k) for k in range(10)]
 
@@ -136,7 +145,7 @@ def test_replay_of_a_thinned_out_epoch_snaps_to_the_closest_kept_one():
         history.add(e, np.full((4, 1), e, np.float32), np.zeros(1, np.float32))
     missing = next(e for e in range(100) if e not in history.epochs)
     kept, W = replay(history, missing)
-    assert kept == history.nearest(missing) and W[0, 0] == kept
+    assert kept == nearest_epoch(history.epochs, missing) and W[0, 0] == kept
 
 
 def test_the_epoch_slider_follows_training_and_tells_echoes_from_the_user():
@@ -221,7 +230,7 @@ def test_page_shows_the_default_model_when_there_is_no_run(tmp_path):
 
 def test_page_replays_a_finished_run_epoch_by_epoch(tmp_path, trained_run):
     at = _page(tmp_path)
-    at.session_state["job"] = TrainingJob(trained_run, RunSlots(1))  # finished, not alive
+    session_of(at).job = TrainingJob(trained_run, RunSlots(1))  # finished, not alive
     at.run()
     assert not at.exception, at.exception
     slider = at.select_slider[0]
@@ -243,12 +252,12 @@ def test_page_lets_you_compare_the_current_run_with_an_earlier_one(tmp_path, mni
     current = TrainingRun(mnist, TrainConfig(epochs=2, l2=0.01, batch_size=1000))
     current.run()
     at = _page(tmp_path)
-    at.session_state["kept_runs"] = [TrainingJob(trained_run, RunSlots(1))]
-    at.session_state["job"] = TrainingJob(current, RunSlots(1))
+    session_of(at).kept_runs = [TrainingJob(trained_run, RunSlots(1))]
+    session_of(at).job = TrainingJob(current, RunSlots(1))
     at.run()
     assert not at.exception, at.exception
     run_select = at.selectbox(key="weights_run")
-    kept, this = at.session_state["kept_runs"][0].ticket, at.session_state["job"].ticket
+    kept, this = session_of(at).kept_runs[0].ticket, session_of(at).job.ticket
     assert run_select.options == [
         f"run {this} (this run): lambda 0.01, learning rate 0.1",
         f"run {kept}: lambda 0.0001, learning rate 0.1, 3 epochs"]
@@ -273,7 +282,7 @@ def test_page_follows_a_training_run_live_until_the_slider_is_moved(tmp_path, mn
     try:
         next_epoch()
         at = _page(tmp_path)
-        at.session_state["job"] = job
+        session_of(at).job = job
         at.run()
         assert not at.exception, at.exception
         slider = at.select_slider[0]

@@ -122,7 +122,7 @@ def test_results_another_digit_resets_the_picker_to_its_runner_up(app, mnist, de
     _picker(app).set_value(pick).run()
     assert _asked(app, names) == (ev.y_pred[b], pick)
     app.selectbox(key="order").set_value("unsure").run()  # the grid changes, the digit stays
-    assert app.session_state["selected"] == b
+    assert app.session_state["session"].selected_digit == b
     assert _asked(app, names) == (ev.y_pred[b], pick)
 
     app.selectbox(key="order").set_value("confident").run()  # a back on the page

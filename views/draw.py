@@ -25,11 +25,10 @@ if names[0] != "0":
                "is meant for digits: pick MNIST in the sidebar for that.")
 choice = ui.require_model()
 model = choice.model
-st.session_state.setdefault("canvas_generation", 0)
 
 
 def _clear() -> None:
-    st.session_state["canvas_generation"] += 1  # a new key gives a fresh, empty canvas
+    ui.session().canvas_generation += 1  # a new key gives a fresh, empty canvas
 
 
 left, middle, right = st.columns([1.3, 0.8, 1.6])
@@ -39,7 +38,7 @@ with left:
         fill_color="rgba(0, 0, 0, 0)", stroke_width=BRUSH, stroke_color="#FFFFFF",
         background_color="#000000", update_streamlit=True, height=CANVAS, width=CANVAS,
         drawing_mode="freedraw", return_image_data=True,
-        key=f"canvas-{st.session_state['canvas_generation']}",
+        key=f"canvas-{ui.session().canvas_generation}",
     )
     st.button("Clear", on_click=_clear, icon=":material/delete:")
     st.caption(f"Model: {choice.label}")

@@ -5,13 +5,24 @@ import streamlit as st
 
 import ui
 from core.explain import explain
-from core.figures import (PROBABILITY_KEY, confusion_figure, diverging_rgb, grid_columns,
-                          per_class_figure, probability_figure, upscale)
+from core.figures import (
+    PROBABILITY_KEY,
+    confusion_figure,
+    diverging_rgb,
+    grid_columns,
+    per_class_figure,
+    probability_figure,
+    upscale,
+)
 from core.metrics import per_class_accuracy, select_examples
 
 PAGE_SIZE = 40
 ORDERS = {"confident": "Most confident first", "unsure": "Least confident first",
           "index": "Test-set order"}
+
+def _select(index: int) -> None:
+    ui.session().selected_digit = index
+
 
 st.title("Results on the test set")
 choice = ui.require_model()
@@ -55,9 +66,9 @@ with tab_digits:
                 cell.image(upscale(data.x_test[i], 6), width="stretch")
                 cell.button(titles[int(i)], key=f"digit-{i}", width="stretch",
                             help=f"test image #{i}: {ev.proba[i, ev.y_pred[i]]:.0%} sure",
-                            on_click=st.session_state.update, kwargs={"selected": int(i)})
+                            on_click=_select, args=(int(i),))
 
-    selected = st.session_state.get("selected")
+    selected = ui.session().selected_digit
     if selected is None and len(page_idx):
         selected = int(page_idx[0])
     if selected is not None:

@@ -6,10 +6,17 @@ import ui
 from core.config import TrainConfig
 from core.figures import curves_figure
 from core.jobs import TrainingJob
+from core.presets import (
+    DEFAULTS,
+    LAMBDAS,
+    LEARNING_RATES,
+    PRESETS,
+    nearest_choice,
+    query_from_settings,
+    settings_from_query,
+)
 from core.runs import comparison_rows, metrics_csv
 from core.style import references_caption
-from core.presets import (DEFAULTS, LAMBDAS, LEARNING_RATES, PRESETS, nearest_choice,
-                          query_from_settings, settings_from_query)
 from core.train import RunStatus, TrainingRun
 
 FIELDS = {"epochs": "epochs", "lr": "learning_rate", "l2": "l2", "batch": "batch_size",
@@ -20,53 +27,51 @@ LIVE_SETTINGS = {"lr": TrainingRun.set_learning_rate, "l2": TrainingRun.set_l2}
 data = ui.current_data()
 job = ui.current_job()
 active = ui.job_active(job)
-state = st.session_state
-state["train_was_active"] = active
+session = ui.session()
+widgets = st.session_state
 
-# Settings live in a plain dict so they survive visits to other pages (Streamlit forgets the
+# Settings live in the session so they survive visits to other pages (Streamlit forgets the
 # state of widgets that are not on the page), and start from the URL on a first visit.
-if "settings" not in state:
-    given, preset, notes = settings_from_query(st.query_params.to_dict())
-    state["settings"] = {**DEFAULTS.to_dict(), **given}
-    state["preset"] = preset
-    state["url_notes"] = notes
+if session.settings is None:
+    given, session.preset, session.url_notes = settings_from_query(st.query_params.to_dict())
+    session.settings = {**DEFAULTS.to_dict(), **given}
 for key, field in FIELDS.items():
-    state[key] = state["settings"][field]
+    widgets[key] = session.settings[field]
 
 st.title("Train a softmax regression")
 st.caption(f"{data.name}: {len(data.y_train):,} training images, {len(data.y_valid):,} held "
            f"out for validation, {len(data.y_test):,} for the final test.")
-for note in state.get("url_notes", []):
+for note in session.url_notes:
     st.warning(f"From the link: {note}.")
 
 
 def _config(**override) -> TrainConfig:
-    return TrainConfig(**{**state["settings"], **override})
+    return TrainConfig(**{**session.settings, **override})
 
 
 def _remember(key: str) -> None:
-    state["settings"][FIELDS[key]] = state[key]
-    state["preset"] = None
-    state.pop("url_notes", None)
+    session.settings[FIELDS[key]] = widgets[key]
+    session.preset = None
+    session.url_notes = []
     if key in LIVE_SETTINGS and ui.job_active():
-        LIVE_SETTINGS[key](ui.current_job().run, state[key])
+        LIVE_SETTINGS[key](ui.current_job().run, widgets[key])
 
 
 def _apply_preset() -> None:
-    key = state["lesson"]
+    key = widgets["lesson"]
     if key in PRESETS:
-        state["settings"] = PRESETS[key].config().to_dict()
-        state["preset"] = key
+        session.settings = PRESETS[key].config().to_dict()
+        session.preset = key
 
 
 def _start(**override) -> None:
     try:
         run = TrainingRun(ui.current_data(), _config(**override), coach=True)
     except ValueError as exc:
-        state["train_error"] = str(exc)
+        session.train_error = str(exc)
         return
-    state.pop("train_error", None)
-    state["settings"] = run.config.to_dict()
+    session.train_error = None
+    session.settings = run.config.to_dict()
     ui.start_job(ui.new_job(run))
 
 
@@ -84,26 +89,26 @@ def _pause_or_resume() -> None:
 
 def _continue() -> None:
     try:
-        ui.current_job().extend(int(state.more_epochs))
-        state.pop("train_error", None)
+        ui.current_job().extend(int(widgets["more_epochs"]))
+        session.train_error = None
     except ValueError as exc:
-        state["train_error"] = str(exc)
+        session.train_error = str(exc)
 
 
 def _reset() -> None:
     ui.retire_current_job()
-    state.pop("train_error", None)
+    session.train_error = None
 
 
 # ------------------------------------------------------------------ controls
 
 lesson_col, watch_col = st.columns([1, 3])
 lessons = ["custom", *PRESETS]
-state["lesson"] = state.get("preset") or "custom"
+widgets["lesson"] = session.preset or "custom"
 lesson_col.selectbox("Lesson", lessons, key="lesson", on_change=_apply_preset, disabled=active,
                      format_func=lambda k: "Your own settings" if k == "custom" else PRESETS[k].title)
-if state.get("preset"):
-    watch_col.info(f"**What to watch for:** {PRESETS[state['preset']].watch}")
+if session.preset:
+    watch_col.info(f"**What to watch for:** {PRESETS[session.preset].watch}")
 
 cols = st.columns([1, 2, 2, 1, 1])
 cols[0].number_input("Epochs", 1, 10_000, key="epochs", disabled=active,
@@ -118,7 +123,7 @@ cols[3].number_input("Batch size", 1, len(data.y_train), key="batch", disabled=a
                      on_change=_remember, args=("batch",))
 cols[4].number_input("Seed", 0, 2**32 - 1, key="seed", disabled=active,
                      on_change=_remember, args=("seed",))
-st.query_params.from_dict(query_from_settings(_config(), state.get("preset")))
+st.query_params.from_dict(query_from_settings(_config(), session.preset))
 
 has_run = job is not None
 can_continue = (has_run and not active and bool(job.run.history)
@@ -136,8 +141,8 @@ b[4].button("Continue", on_click=_continue, disabled=not can_continue, width="st
 b[5].button("Reset", on_click=_reset, disabled=active or not has_run, width="stretch",
             help="Put this run aside (it stays on the Results page) and start from scratch.")
 
-if "train_error" in state:
-    st.error(state["train_error"])
+if session.train_error:
+    st.error(session.train_error)
 
 
 # ------------------------------------------------------------------ live view
@@ -206,13 +211,13 @@ def _live() -> None:
         _progress(job)
     _numbers(job)
     pinned = [(ui.run_name(j), j.run.history) for j in ui.kept_runs()
-              if j.ticket in state.get("pinned", [])]
+              if j.ticket in widgets.get("pinned", [])]
     spec = curves_figure(job.run.history, references=references, pinned=pinned,
                          changes=job.run.changes)
     st.plotly_chart(ui.live_figure("curves", spec), key="curves")
     if references:
         st.caption(references_caption())
-    if state.get("train_was_active") and not alive:
+    if active and not alive:  # active: as at the page's last full run
         st.rerun()  # training ended: refresh the whole page so the controls come back
 
 

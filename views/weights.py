@@ -6,8 +6,15 @@ import streamlit as st
 
 import ui
 from core.jobs import TrainingJob
-from core.weights_view import (EpochFollower, history_limit, norms_figure, replay,
-                               symmetric_limit, weight_norms, weights_figure)
+from core.weights_view import (
+    history_limit,
+    norms_figure,
+    replay,
+    symmetric_limit,
+    weight_norms,
+    weights_figure,
+)
+from ui.epoch_follower import EpochFollower
 
 st.title("What the model has learned")
 st.caption("Each picture is one column of W, laid out on the 28x28 pixel grid: the model's "
@@ -15,6 +22,7 @@ st.caption("Each picture is one column of W, laid out on the 28x28 pixel grid: t
            "weights, so ink on **red** pixels votes **for** the class, ink on **blue** pixels "
            "votes **against** it, and white pixels do not matter.")
 
+RUN_WIDGET = "weights_run"  # the Run selector's key: which run the page shows (a ticket)
 HINT = ("Try it: train with lambda 0 and then with lambda 0.01 and replay: the L2 penalty "
         "smooths the templates.")
 
@@ -44,24 +52,23 @@ by_ticket = {j.ticket: j for j in runs}
 shown = runs[0]
 if len(runs) > 1:
     current = job.ticket if job is not None else None
-    if st.session_state.get("weights_run") not in by_ticket or \
-            st.session_state.get("weights_run_current") != current:
-        st.session_state["weights_run"] = shown.ticket  # a new run: show it
-    st.session_state["weights_run_current"] = current
-    shown = by_ticket[st.selectbox("Run", list(by_ticket), key="weights_run",
+    session = ui.session()
+    if st.session_state.get(RUN_WIDGET) not in by_ticket or session.weights_run_current != current:
+        st.session_state[RUN_WIDGET] = shown.ticket  # a new run: show it
+    session.weights_run_current = current
+    shown = by_ticket[st.selectbox("Run", list(by_ticket), key=RUN_WIDGET,
                                    format_func=lambda t: _label(by_ticket[t]))]
     if shown is not job and len(shown.run.weights) <= 2:
         st.caption("A run put aside keeps only its first and last weights (epoch 0 and its "
                    "final epoch).")
 live = shown is job and ui.job_active(job)
-st.session_state["weights_was_active"] = live
 epoch_key, follow_key = f"weights_epoch_{shown.ticket}", f"weights_follow_{shown.ticket}"
 
 
 def _epoch_slider(epochs: list[int]) -> int:
     """The "Epoch" slider, on the newest epoch while the user has not moved it (see
-    core.weights_view.EpochFollower for why following a live run needs care)."""
-    follower = st.session_state.setdefault(follow_key, EpochFollower())
+    ui.epoch_follower.EpochFollower for why following a live run needs care)."""
+    follower = ui.session().followers.setdefault(follow_key, EpochFollower())
     epoch, write = follower.step(st.session_state.get(epoch_key), epochs, time.monotonic())
     if write:
         st.session_state[epoch_key] = epoch
@@ -104,7 +111,7 @@ def _view() -> None:
                      "keeps small." if len(norms) > 1 else ""))
     right.info(HINT + (" Compare the runs with the Run selector above." if len(runs) > 1 else ""),
                icon=":material/lightbulb:")
-    if st.session_state.get("weights_was_active") and not ui.job_active(job):
+    if live and not ui.job_active(job):  # live: as at the page's last full run
         st.rerun()  # training ended: refresh the whole page so the live refresh stops
 
 

@@ -1,0 +1,46 @@
+"""Streamlit glue shared by the pages (core/ holds the maths and never imports streamlit).
+
+Each job has its home:
+
+- :mod:`ui.state`: this session's state, typed, behind one key;
+- :mod:`ui.caches`: what the whole server shares (datasets, the pre-trained model, slots);
+- :mod:`ui.runs`: this session's training runs and their background jobs;
+- :mod:`ui.models`: which model the pages show, uploads, its test-set evaluation;
+- :mod:`ui.sidebar`: the sidebar every page shares;
+- :mod:`ui.widgets`: widgets several pages draw (live charts, verdicts, "why p and not q").
+
+Pages use the names below (``ui.current_data()``, ...), never a module's private ones.
+"""
+
+# pandas is imported here, once, while the first session imports this package (the others
+# wait for it): Streamlit looks pandas up in sys.modules when it draws a table, and ten
+# sessions drawing their first table at once saw it half-imported ("partially initialized
+# module 'pandas' has no attribute 'Series'", caught by the load test).
+import pandas  # noqa: F401
+
+from ui.caches import available_sources, current_data, dataset, default_model, run_slots
+from ui.models import ModelChoice, chosen_model, model_choices, require_model, test_evaluation
+from ui.runs import (
+                     MAX_KEPT_RUNS,
+                     current_job,
+                     job_active,
+                     kept_runs,
+                     new_job,
+                     owner_alive_check,
+                     retire_current_job,
+                     run_name,
+                     run_record,
+                     session_runs,
+                     start_job,
+)
+from ui.sidebar import sidebar
+from ui.state import SessionState, session
+from ui.widgets import live_figure, show_why, verdict
+
+__all__ = [
+    "MAX_KEPT_RUNS", "ModelChoice", "SessionState", "available_sources", "chosen_model",
+    "current_data", "current_job", "dataset", "default_model", "job_active", "kept_runs",
+    "live_figure", "model_choices", "new_job", "owner_alive_check", "require_model",
+    "retire_current_job", "run_name", "run_record", "run_slots", "session", "session_runs",
+    "show_why", "sidebar", "start_job", "test_evaluation", "verdict",
+]

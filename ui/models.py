@@ -1,0 +1,93 @@
+"""Which model the pages show: this session's runs, uploaded files, the pre-trained model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from core.metrics import Evaluation, evaluate
+from core.model import ModelFileError, SoftmaxRegression
+from ui.caches import current_data, default_model
+from ui.runs import MAX_KEPT_RUNS, current_job, kept_runs, run_name
+from ui.state import session
+
+
+@dataclass
+class ModelChoice:
+    key: str
+    label: str
+    model: SoftmaxRegression
+
+
+def model_choices() -> list[ModelChoice]:
+    """The models the Results and Draw pages can use: only those made for the current
+    dataset's shape and classes (runs trained on other data are left out), newest first."""
+    data = current_data()
+    choices = []
+    job = current_job()
+    if job is not None and job.run.snapshot_epoch and job.run.data is data:
+        r = job.run
+        state = "training" if job.alive else r.status.value
+        choices.append(ModelChoice("current", f"This run: epoch {r.snapshot_epoch} ({state})",
+                                   r.snapshot))
+    for old in reversed(kept_runs()):
+        r, c = old.run, old.run.config
+        if r.data is data and r.snapshot_epoch:  # a run diverged in epoch 1 has nothing to show
+            choices.append(ModelChoice(
+                f"run-{old.ticket}", f"{run_name(old)}: {r.snapshot_epoch} epochs, lr "
+                f"{c.learning_rate:g}, lambda {c.l2:g}", r.snapshot))
+    for key, label, model in reversed(session().uploaded):
+        choices.append(ModelChoice(key, label, model))
+    default = default_model()
+    if default is not None and default.config.get("dataset") == data.name:
+        choices.append(ModelChoice("default", "Pre-trained: the tutorial's 200 epochs", default))
+    return [c for c in choices
+            if c.model.n_classes == data.n_classes and c.model.n_features == data.n_features]
+
+
+def chosen_model() -> ModelChoice | None:
+    choices = model_choices()
+    if not choices:
+        return None
+    wanted = session().model_choice
+    fallback = next((c for c in choices if c.key == "default"), choices[0])
+    return next((c for c in choices if c.key == wanted), fallback)
+
+
+def require_model(then: str = "") -> ModelChoice:
+    """The model the pages show; without one (a dataset nothing was trained on yet) the page
+    says so and stops here. ``then`` is added to the message (what to do after training)."""
+    choice = chosen_model()
+    if choice is None:
+        st.info(f"There is no model for this dataset yet. Train one on the Train page{then}.")
+        st.stop()
+    return choice
+
+
+def add_upload(data: bytes, name: str) -> None:
+    """Validate an uploaded .npz model and make it the chosen one; on any problem record
+    what is wrong (shown by the sidebar) and change nothing."""
+    state, dataset = session(), current_data()
+    try:
+        model = SoftmaxRegression.from_bytes(data, name, expect_features=dataset.n_features,
+                                             expect_classes=dataset.n_classes)
+    except ModelFileError as exc:
+        state.upload_error = str(exc)
+        return
+    state.upload_error = None
+    key = f"upload-{len(state.uploaded) + 1}"
+    state.uploaded.append((key, f"Uploaded: {name}", model))
+    del state.uploaded[:-MAX_KEPT_RUNS]
+    state.model_choice = key
+
+
+def test_evaluation(model: SoftmaxRegression) -> Evaluation:
+    """The model's predictions on the test set, computed once per model snapshot."""
+    cache = session().eval_cache
+    key = id(model)
+    if key not in cache:
+        data = current_data()
+        cache.clear()  # keep one: snapshots change every epoch
+        cache[key] = (model, evaluate(model, data.features("test"), data.y_test))
+    return cache[key][1]

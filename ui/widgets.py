@@ -1,0 +1,62 @@
+"""Widgets several pages draw: live charts, the right/wrong verdict, "why p and not q"."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+from core.explain import explain, runner_up
+from core.figures import why_figure
+from core.live_figure import LiveFigure
+from core.model import SoftmaxRegression
+from core.style import VERDICTS
+from ui.state import session
+
+
+def live_figure(key: str, spec: dict):
+    """A figure redrawn while training, validated once per session and structure (see
+    core.live_figure.LiveFigure): keeps the training thread's interpreter time for training."""
+    return session().live_figures.setdefault(key, LiveFigure()).update(spec)
+
+
+def verdict(correct: bool) -> str:
+    """"✓ right" or "✗ wrong" in the dashboard's colour-blind-safe pair (core.figures.VERDICTS),
+    as HTML for ``st.markdown(..., unsafe_allow_html=True)``."""
+    v = VERDICTS[bool(correct)]
+    return f'<span style="color:{v.colour}; font-weight:700; font-size:1.25rem">{v.label}</span>'
+
+
+def image_key(x) -> str:
+    """A short fingerprint of an image's pixels: equal images, equal keys."""
+    return hashlib.blake2b(np.ascontiguousarray(x).tobytes(), digest_size=8).hexdigest()
+
+
+def show_why(model: SoftmaxRegression, x, proba, names, key: str) -> None:
+    """"Why p and not q?" for one image: a class picker, the exact per-pixel map and the
+    numbers that add up to the score gap.
+
+    q starts at the image's runner-up (its second most probable class). The picker is a new
+    widget for each image and prediction (its key holds a fingerprint of the pixels): a new
+    drawing or another test digit asks a new question and starts at its own runner-up,
+    while a q the student picks stays as long as that image is shown. (With one fixed key
+    Streamlit would keep the old image's q whenever it is still among the options.)
+    """
+    pred = int(proba.argmax())
+    others = [k for k in range(len(names)) if k != pred]
+    q = st.selectbox(f"Why {names[pred]} and not...", others, index=others.index(runner_up(proba)),
+                     format_func=lambda k: f"{names[k]} ({proba[k]:.1%})",
+                     key=f"{key}:{image_key(x)}:{pred}")
+    why = explain(model, x, pred, q)
+    st.plotly_chart(why_figure(why.contributions, names[pred], names[q], height=320),
+                    key=f"{key}-map")
+    p_, q_ = names[pred], names[q]
+    st.markdown(
+        f"| score gap, exactly | |\n|---|---:|\n"
+        f"| pixels for {p_} (red) | {why.for_p:+.3f} |\n"
+        f"| pixels for {q_} (blue) | {why.for_q:+.3f} |\n"
+        f"| bias b{p_} - b{q_} | {why.bias_difference:+.3f} |\n"
+        f"| **= z{p_} - z{q_}** | **{why.logit_gap:+.3f}** |")
+    st.caption("A score is a sum of pixel x weight, so these parts add up exactly. "
+               "Pixels without ink vote nothing.")
