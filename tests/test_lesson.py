@@ -9,11 +9,17 @@ import math
 
 import numpy as np
 import pytest
-
 from apptest_support import session_of
 from conftest import ROOT
-from core.lesson import (FLOAT32_EXP_LIMIT, code_snippets, naive_softmax, overflow_demo,
-                         source_snippet, walkthrough)
+
+from core.lesson import (
+    FLOAT32_EXP_LIMIT,
+    code_snippets,
+    naive_softmax,
+    overflow_demo,
+    source_snippet,
+    walkthrough,
+)
 from core.metrics import evaluate
 from core.model import LOG_CLIP, SoftmaxRegression, softmax
 
@@ -283,8 +289,25 @@ def test_page_follows_the_sessions_run_and_the_chosen_digit(entry, mnist, traine
 
 def test_page_without_a_model_says_so(entry):
     at = _app(entry)
-    session_of(at).source = str(ROOT / "data" / "mnist")  # same files, named "mnist": no default model
+    # the same files, named "mnist": no default model
+    session_of(at).source = str(ROOT / "data" / "mnist")
     at.run()
     assert not at.exception
     assert "no model for this dataset" in at.info[0].value
     assert len(at.latex) == 0
+
+
+def test_page_keeps_the_articles_words_and_computes_its_numbers(entry, mnist):
+    from core.data import SPLIT_SEED
+
+    at = _app(entry).run()
+    assert not at.exception
+    assert "same numbers as the article's code" in at.markdown[0].value
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("The tutorial's way: `core.tutorial.") for c in captions)
+    assert any(c.startswith("This project's way, the same numbers: `core.data.split_validation`")
+               for c in captions)
+    n_train, n_valid, n_test = len(mnist.x_train), len(mnist.x_valid), len(mnist.x_test)
+    split = next(m.value for m in at.markdown if "held out at random" in m.value)
+    assert split.startswith(f"Of the {n_train + n_valid:,} training images, {n_valid:,} are ")
+    assert f"(fixed seed {SPLIT_SEED})" in split and f"The {n_test:,} test images" in split
