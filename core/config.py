@@ -1,13 +1,71 @@
-"""The hyperparameters of a training run, validated once, in one frozen object."""
+"""The hyperparameters of a training run: each setting's rules written once, validated once,
+in one frozen object.
+
+:data:`SETTINGS` says, for every field of :class:`TrainConfig`, what values are allowed,
+which ones the Train page offers, what a shared link calls it and whether it can change
+while a run trains. The config's own checks, the Train page's widgets and the parsing of
+settings from a link (core.presets) all read it, so a bound is never typed twice.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
 
-LEARNING_RATE_RANGE = (1e-6, 1e3)
-L2_MAX = 1e2
-MAX_EPOCHS = 10_000
+
+@dataclass(frozen=True)
+class Setting:
+    """The rules of one setting. ``high=None``: bounded by the training set (batch size)."""
+
+    field: str  # the TrainConfig field
+    query: str  # its name in a shared link: ?lr=0.1
+    label: str  # its name on the Train page
+    whole: bool  # a whole number?
+    low: float
+    high: float | None
+    choices: tuple[float, ...] | None = None  # what the Train page offers (None: any value)
+    live: bool = False  # can it change while a run trains (the next batch uses it)?
+
+    @property
+    def offered(self) -> tuple[float, float | None]:
+        """The range a page or a link may set: the choices' span, or the allowed range."""
+        return (min(self.choices), max(self.choices)) if self.choices else (self.low, self.high)
+
+    def check(self, value) -> float:
+        """``value`` as this setting's type, or ValueError saying what is wrong."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{self.field} must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"{self.field} must be finite, got {value!r}")
+        if self.whole and value != int(value):
+            raise ValueError(f"{self.field} must be a whole number, got {value!r}")
+        value = int(value) if self.whole else float(value)
+        high = math.inf if self.high is None else self.high
+        if not self.low <= value <= high:
+            raise ValueError(f"{self.field} must be {self.describe_range()}, got {value:g}")
+        return value
+
+    def describe_range(self) -> str:
+        """"between 1 and 10,000", "at least 1", ... as the error messages say it."""
+        fmt = (lambda v: f"{int(v):,}") if self.whole else (lambda v: f"{v:g}")
+        if self.high is None:
+            return f"at least {fmt(self.low)}"
+        return f"between {fmt(self.low)} and {fmt(self.high)}"
+
+
+LEARNING_RATES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0,
+                  2.0, 5.0, 10.0)
+LAMBDAS = (0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0)
+SETTINGS = {s.field: s for s in (
+    Setting("epochs", "epochs", "Epochs", True, 1, 10_000),
+    Setting("learning_rate", "lr", "Learning rate", False, 1e-6, 1e3, LEARNING_RATES, live=True),
+    Setting("l2", "l2", "L2 lambda", False, 0.0, 1e2, LAMBDAS, live=True),
+    Setting("batch_size", "batch", "Batch size", True, 1, None),
+    Setting("seed", "seed", "Seed", True, 0, 2**32 - 1),
+)}
+LEARNING_RATE_RANGE = (SETTINGS["learning_rate"].low, SETTINGS["learning_rate"].high)
+L2_MAX = SETTINGS["l2"].high
+MAX_EPOCHS = SETTINGS["epochs"].high
 
 
 @dataclass(frozen=True)
@@ -29,26 +87,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            value = getattr(self, f.name)
-            want = int if f.type in ("int", int) else float
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueError(f"{f.name} must be a number, got {value!r}")
-            if want is int and value != int(value):
-                raise ValueError(f"{f.name} must be a whole number, got {value!r}")
-            if not math.isfinite(value):
-                raise ValueError(f"{f.name} must be finite, got {value!r}")
-            object.__setattr__(self, f.name, want(value))
-        lo, hi = LEARNING_RATE_RANGE
-        if not lo <= self.learning_rate <= hi:
-            raise ValueError(f"learning_rate must be between {lo:g} and {hi:g}, got {self.learning_rate:g}")
-        if not 0 <= self.l2 <= L2_MAX:
-            raise ValueError(f"l2 (lambda) must be between 0 and {L2_MAX:g}, got {self.l2:g}")
-        if not 1 <= self.epochs <= MAX_EPOCHS:
-            raise ValueError(f"epochs must be between 1 and {MAX_EPOCHS:,}, got {self.epochs}")
-        if self.batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
-        if not 0 <= self.seed < 2**32:
-            raise ValueError(f"seed must be between 0 and 2**32 - 1, got {self.seed}")
+            object.__setattr__(self, f.name, SETTINGS[f.name].check(getattr(self, f.name)))
 
     def check_fits(self, n_train: int) -> None:
         """Raise ValueError if the batch is larger than the training set."""
@@ -61,6 +100,11 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
+    def from_dict(cls, d: dict) -> TrainConfig:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
+
+    def describe(self) -> str:
+        """The settings in words, e.g. "200 epochs, learning rate 0.1, lambda 0.0001, ..."."""
+        return (f"{self.epochs} epochs, learning rate {self.learning_rate:g}, lambda {self.l2:g}, "
+                f"batch {self.batch_size}, seed {self.seed}")

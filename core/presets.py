@@ -8,14 +8,13 @@ malformed or out of range with a note that says why, never an error.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from core.config import MAX_EPOCHS, TrainConfig
+from core.config import LAMBDAS, LEARNING_RATES, SETTINGS, TrainConfig
 
-LEARNING_RATES = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0,
-                  2.0, 5.0, 10.0]
-LAMBDAS = [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0]
-MAX_BATCH = 50_000
+__all__ = ["DEFAULTS", "LAMBDAS", "LEARNING_RATES", "PRESETS", "Preset", "nearest_choice",
+           "query_from_settings", "settings_from_query"]
 DEFAULTS = TrainConfig()
 
 
@@ -52,12 +51,9 @@ PRESETS = {p.key: p for p in [
            dict(epochs=3, batch_size=1, learning_rate=0.01)),
 ]}
 
-# query parameter -> (TrainConfig field, parser)
-QUERY_FIELDS = {"epochs": "epochs", "lr": "learning_rate", "l2": "l2", "batch": "batch_size",
-                "seed": "seed"}
 
 
-def nearest_choice(value: float, choices: list[float]) -> float:
+def nearest_choice(value: float, choices: Sequence[float]) -> float:
     """The offered choice closest to ``value`` on a log scale (0 only matches 0)."""
     if value == 0:
         return min(choices, key=abs)
@@ -77,12 +73,15 @@ def _number(name: str, raw: str, whole: bool) -> float:
     return int(value) if whole else value
 
 
-def settings_from_query(params: dict[str, str]) -> tuple[dict, str | None, list[str]]:
-    """Read Train settings from URL query parameters.
+def settings_from_query(params: dict[str, str],
+                        n_train: int | None = None) -> tuple[dict, str | None, list[str]]:
+    """Read Train settings from URL query parameters (names from core.config.SETTINGS).
 
     Returns ``(settings, preset_key, notes)``: the TrainConfig fields that were given and
     valid (a preset's settings first, then individual parameters on top), the preset's key
     if one was given and known, and a note for every parameter that was ignored or adjusted.
+    Values must lie in the range the Train page offers; a batch larger than ``n_train`` (the
+    training set) is ignored too.
     """
     settings: dict = {}
     notes: list[str] = []
@@ -93,35 +92,33 @@ def settings_from_query(params: dict[str, str]) -> tuple[dict, str | None, list[
         else:
             notes.append(f"preset={preset!r} is not a known lesson; choices: {', '.join(PRESETS)}")
             preset = None
-    checks = {
-        "epochs": (True, 1, MAX_EPOCHS, None),
-        "lr": (False, min(LEARNING_RATES), max(LEARNING_RATES), LEARNING_RATES),
-        "l2": (False, 0.0, max(LAMBDAS), LAMBDAS),
-        "batch": (True, 1, MAX_BATCH, None),
-        "seed": (True, 0, 2**32 - 1, None),
-    }
-    for name, (whole, lo, hi, choices) in checks.items():
+    for setting in SETTINGS.values():
+        name = setting.query
         if name not in params:
             continue
+        lo, hi = setting.offered
+        hi = n_train if hi is None else hi
         try:
-            value = _number(name, params[name], whole)
-            if not lo <= value <= hi:
-                raise ValueError(f"{name}={params[name]} is outside {lo:g} to {hi:g}")
+            value = _number(name, params[name], setting.whole)
+            if not lo <= value <= (math.inf if hi is None else hi):
+                fmt = (lambda v: f"{v:,}") if setting.whole else (lambda v: f"{v:g}")
+                shown = f"{fmt(lo)} to {fmt(hi)}" if hi is not None else f"{fmt(lo)} and up"
+                raise ValueError(f"{name}={params[name]} is outside {shown}")
         except ValueError as exc:
             notes.append(f"ignored {exc}")
             continue
-        if choices is not None and value not in choices:
-            snapped = nearest_choice(value, choices)
+        if setting.choices is not None and value not in setting.choices:
+            snapped = nearest_choice(value, setting.choices)
             notes.append(f"{name}={params[name]} is not offered; using the nearest, {snapped:g}")
             value = snapped
-        settings[QUERY_FIELDS[name]] = value
+        settings[setting.field] = value
     return settings, preset, notes
 
 
 def query_from_settings(config: TrainConfig, preset: str | None = None) -> dict[str, str]:
     """The URL query parameters that reproduce ``config`` (and name the preset, if any)."""
-    q = {"epochs": str(config.epochs), "lr": f"{config.learning_rate:g}", "l2": f"{config.l2:g}",
-         "batch": str(config.batch_size), "seed": str(config.seed)}
+    q = {s.query: str(getattr(config, s.field)) if s.whole else f"{getattr(config, s.field):g}"
+         for s in SETTINGS.values()}
     if preset:
         q["preset"] = preset
     return q

@@ -20,7 +20,7 @@ st.caption("Draw one digit with the mouse. It is cropped, scaled and centred the
            "digits were, then classified after every stroke.")
 data = ui.current_data()
 names = data.class_names
-if names[0] != "0":
+if not data.is_digits:
     st.warning(f"The model here classifies {data.name} ({', '.join(names[:3])}, ...). Drawing "
                "is meant for digits: pick MNIST in the sidebar for that.")
 choice = ui.require_model()

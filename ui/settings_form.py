@@ -1,0 +1,85 @@
+"""The Train page's settings: a lesson picker and one widget per setting, built from
+core.config.SETTINGS (bounds, choices, which may change mid-run), kept in the session."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.config import SETTINGS, Setting, TrainConfig
+from core.presets import DEFAULTS, PRESETS, query_from_settings, settings_from_query
+from core.train import TrainingRun
+from ui.runs import current_job, job_active
+from ui.state import session
+
+LESSON_WIDGET = "lesson"
+# settings that can change while a run trains (the next batch uses them), by field
+STEER = {"learning_rate": TrainingRun.set_learning_rate, "l2": TrainingRun.set_l2}
+WIDTHS = {"epochs": 1, "learning_rate": 2, "l2": 2, "batch_size": 1, "seed": 1}
+
+
+def load(params: dict[str, str], n_train: int) -> None:
+    """On a first visit, the settings come from the link (with notes on what it could not
+    set); afterwards from the session. They live in the session, not only in the widgets,
+    because Streamlit forgets the state of widgets that are not on the page."""
+    state = session()
+    if state.settings is None:
+        given, state.preset, state.url_notes = settings_from_query(params, n_train)
+        state.settings = {**DEFAULTS.to_dict(), **given}
+    for s in SETTINGS.values():
+        st.session_state[s.query] = state.settings[s.field]
+
+
+def config(**override) -> TrainConfig:
+    """The settings as a run's config (``override`` some of them)."""
+    return TrainConfig(**{**session().settings, **override})
+
+
+def lesson_picker(active: bool) -> None:
+    state = session()
+    lesson_col, watch_col = st.columns([1, 3])
+    st.session_state[LESSON_WIDGET] = state.preset or "custom"
+    lesson_col.selectbox("Lesson", ["custom", *PRESETS], key=LESSON_WIDGET, disabled=active,
+                         on_change=_apply_preset,
+                         format_func=lambda k: "Your own settings" if k == "custom"
+                         else PRESETS[k].title)
+    if state.preset:
+        watch_col.info(f"**What to watch for:** {PRESETS[state.preset].watch}")
+
+
+def setting_widgets(active: bool, n_train: int) -> None:
+    """One widget per setting; those that can change mid-run stay enabled while training.
+    The address bar then holds the settings, so a link reproduces them."""
+    columns = st.columns([WIDTHS[f] for f in SETTINGS])
+    for column, s in zip(columns, SETTINGS.values(), strict=True):
+        with column:
+            _widget(s, active, n_train)
+    st.query_params.from_dict(query_from_settings(config(), session().preset))
+
+
+def _widget(s: Setting, active: bool, n_train: int) -> None:
+    common = dict(key=s.query, on_change=_remember, args=(s,), disabled=active and not s.live,
+                  help="Can be changed while training: the next batch uses it." if s.live
+                  else None)
+    if s.choices:
+        st.select_slider(s.label, s.choices, format_func=lambda v: f"{v:g}", **common)
+    else:
+        high = n_train if s.high is None else int(s.high)
+        st.number_input(s.label, int(s.low), high, **common)
+
+
+def _remember(s: Setting) -> None:
+    state = session()
+    state.settings[s.field] = st.session_state[s.query]
+    state.preset = None
+    state.url_notes = []
+    job = current_job()
+    if s.field in STEER and job_active(job):
+        STEER[s.field](job.run, st.session_state[s.query])
+
+
+def _apply_preset() -> None:
+    key = st.session_state[LESSON_WIDGET]
+    if key in PRESETS:
+        state = session()
+        state.settings = PRESETS[key].config().to_dict()
+        state.preset = key
