@@ -34,6 +34,10 @@ def finite_or_none(values: Sequence[float]) -> list[float | None]:
     return [v if v is not None and math.isfinite(v) else None for v in values]
 
 
+SPLITS = (("train", "train", TRAIN_COLOUR), ("valid", "validation", VALID_COLOUR))
+METRICS = (("", "loss", "loss"), ("2", "acc", "accuracy"))  # (axis, field, label)
+
+
 def curves_figure(history: Sequence, title: str = "", references: bool = False,
                   pinned: Sequence[tuple[str, Sequence]] = (), changes: Sequence = ()) -> dict:
     """Loss (left) and accuracy (right) per epoch, train and validation.
@@ -49,54 +53,17 @@ def curves_figure(history: Sequence, title: str = "", references: bool = False,
     it twice a second while training, and a dict costs microseconds to build where
     ``make_subplots`` costs ~30 ms of the training thread's interpreter time.
     """
-    epochs = [m.epoch for m in history]
-    traces = []
-    for name, old in pinned:
-        for axis, metric in (("", "loss"), ("2", "acc")):
-            for split, colour in (("train", TRAIN_COLOUR), ("valid", VALID_COLOUR)):
-                traces.append(dict(
-                    type="scatter", x=[m.epoch for m in old], mode="lines", opacity=0.35,
-                    y=finite_or_none([getattr(m, f"{split}_{metric}") for m in old]),
-                    name=name, legendgroup=name, showlegend=(not axis and split == "valid"),
-                    line=dict(color=colour, width=2, dash="dot" if split == "train" else "solid"),
-                    xaxis=f"x{axis}", yaxis=f"y{axis}",
-                    hovertemplate=f"{name}, epoch %{{x}}: {split} {metric} %{{y:.4f}}<extra></extra>",
-                ))
-    for axis, (metric, label) in (("", ("loss", "loss")), ("2", ("acc", "accuracy"))):
-        for split, colour in (("train", TRAIN_COLOUR), ("valid", VALID_COLOUR)):
-            traces.append(dict(
-                type="scatter", x=epochs,
-                y=finite_or_none([getattr(m, f"{split}_{metric}") for m in history]),
-                mode="lines+markers", name="train" if split == "train" else "validation",
-                line=dict(color=colour, width=3), marker=dict(size=6), legendgroup=split,
-                showlegend=not axis, xaxis=f"x{axis}", yaxis=f"y{axis}",
-                hovertemplate=f"epoch %{{x}}<br>{split} {label} %{{y:.4f}}<extra></extra>",
-            ))
-    x_axis = dict(title=dict(text="epoch"), rangemode="tozero", dtick=1 if len(epochs) < 8 else None)
-    heading = lambda text, x: dict(text=text, x=x, y=1.0, xref="paper", yref="paper",  # noqa: E731
-                                   xanchor="center", yanchor="bottom", showarrow=False,
-                                   font=dict(size=18))
-    annotations = [heading("Loss (cross-entropy)", 0.225), heading("Accuracy", 0.775)]
+    traces = [t for name, old in pinned for t in _pinned_traces(name, old)]
+    traces += _run_traces(history)
+    shapes, annotations = [], [_heading("Loss (cross-entropy)", 0.225), _heading("Accuracy", 0.775)]
     if not history:
         annotations.append(dict(text="the curves appear after the first epoch", showarrow=False,
                                 xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=18)))
-    shapes = []
     if references:
-        for ref in REFERENCE_ACCURACIES:
-            level = ref.accuracy
-            shapes.append(dict(type="line", xref="x2 domain", yref="y2", x0=0, x1=1, y0=level,
-                               y1=level, line=dict(color="#555", width=1, dash="dot")))
-            annotations.append(dict(text=f"{level:.1%}", xref="x2 domain", yref="y2", x=1.0,
-                                    y=level, xanchor="left", yanchor="middle", showarrow=False,
-                                    hovertext=ref.label, font=dict(size=12, color="#555")))
-    for c in changes:
-        label = f"{'lr' if c.setting == 'learning_rate' else 'λ'} {c.value:g}"
-        for axis in ("", "2"):
-            shapes.append(dict(type="line", xref=f"x{axis}", yref=f"y{axis} domain", x0=c.at,
-                               x1=c.at, y0=0, y1=1, line=dict(color=CHANGE_COLOUR, width=2)))
-            annotations.append(dict(text=label, xref=f"x{axis}", yref=f"y{axis} domain", x=c.at,
-                                    y=1.0, xanchor="left", yanchor="top", showarrow=False,
-                                    font=dict(size=13, color=CHANGE_COLOUR)))
+        _add_references(shapes, annotations)
+    _add_changes(changes, shapes, annotations)
+    x_axis = dict(title=dict(text="epoch"), rangemode="tozero",
+                  dtick=1 if len(history) < 8 else None)
     layout = dict(
         shapes=shapes,
         xaxis=dict(domain=[0, 0.45], anchor="y", **x_axis),
@@ -109,6 +76,59 @@ def curves_figure(history: Sequence, title: str = "", references: bool = False,
         title=dict(text=title) if title else None,
     )
     return dict(data=traces, layout={k: v for k, v in layout.items() if v is not None})
+
+
+def _pinned_traces(name: str, history: Sequence) -> list[dict]:
+    """An earlier run's four curves, faded: one legend entry for all four."""
+    return [dict(
+        type="scatter", x=[m.epoch for m in history], mode="lines", opacity=0.35,
+        y=finite_or_none([getattr(m, f"{split}_{metric}") for m in history]),
+        name=name, legendgroup=name, showlegend=(not axis and split == "valid"),
+        line=dict(color=colour, width=2, dash="dot" if split == "train" else "solid"),
+        xaxis=f"x{axis}", yaxis=f"y{axis}",
+        hovertemplate=f"{name}, epoch %{{x}}: {split} {metric} %{{y:.4f}}<extra></extra>",
+    ) for axis, metric, _ in METRICS for split, _, colour in SPLITS]
+
+
+def _run_traces(history: Sequence) -> list[dict]:
+    """The run's train and validation curves, loss on the left and accuracy on the right."""
+    epochs = [m.epoch for m in history]
+    return [dict(
+        type="scatter", x=epochs,
+        y=finite_or_none([getattr(m, f"{split}_{metric}") for m in history]),
+        mode="lines+markers", name=name,
+        line=dict(color=colour, width=3), marker=dict(size=6), legendgroup=split,
+        showlegend=not axis, xaxis=f"x{axis}", yaxis=f"y{axis}",
+        hovertemplate=f"epoch %{{x}}<br>{split} {label} %{{y:.4f}}<extra></extra>",
+    ) for axis, metric, label in METRICS for split, name, colour in SPLITS]
+
+
+def _heading(text: str, x: float) -> dict:
+    return dict(text=text, x=x, y=1.0, xref="paper", yref="paper", xanchor="center",
+                yanchor="bottom", showarrow=False, font=dict(size=18))
+
+
+def _add_references(shapes: list, annotations: list) -> None:
+    """The published accuracies: dotted lines across the accuracy chart, labelled at its edge."""
+    for ref in REFERENCE_ACCURACIES:
+        level = ref.accuracy
+        shapes.append(dict(type="line", xref="x2 domain", yref="y2", x0=0, x1=1, y0=level,
+                           y1=level, line=dict(color="#555", width=1, dash="dot")))
+        annotations.append(dict(text=f"{level:.1%}", xref="x2 domain", yref="y2", x=1.0,
+                                y=level, xanchor="left", yanchor="middle", showarrow=False,
+                                hovertext=ref.label, font=dict(size=12, color="#555")))
+
+
+def _add_changes(changes: Sequence, shapes: list, annotations: list) -> None:
+    """A setting changed mid-run: a line on both charts where it took effect, its new value."""
+    for c in changes:
+        label = f"{'lr' if c.setting == 'learning_rate' else 'λ'} {c.value:g}"
+        for axis in ("", "2"):
+            shapes.append(dict(type="line", xref=f"x{axis}", yref=f"y{axis} domain", x0=c.at,
+                               x1=c.at, y0=0, y1=1, line=dict(color=CHANGE_COLOUR, width=2)))
+            annotations.append(dict(text=label, xref=f"x{axis}", yref=f"y{axis} domain", x=c.at,
+                                    y=1.0, xanchor="left", yanchor="top", showarrow=False,
+                                    font=dict(size=13, color=CHANGE_COLOUR)))
 
 
 def probability_figure(proba: np.ndarray, class_names: Sequence[str],

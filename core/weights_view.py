@@ -157,8 +157,8 @@ def weights_figure(W: np.ndarray, class_names: Sequence[str], limit: float | Non
     The figure is a plotly figure *dict* with one heatmap per class, each on its own pair of
     axes laid out by hand. The page redraws it twice a second while a model trains, and
     building this dict takes a fraction of a millisecond, where ``make_subplots`` alone
-    takes about 20 ms of the interpreter time the training thread is competing for. All heatmaps share the layout's colour axis,
-    which gives the single colour bar and guarantees the shared scale. Pixels are square
+    takes about 20 ms of the interpreter time the training thread is competing for. All
+    heatmaps share the layout's colour axis, which gives the single colour bar and guarantees the shared scale. Pixels are square
     (``scaleanchor``), row 0 is at the top (reversed y) so the digits stand upright, and the
     axes have no ticks: the picture is the point, the hover text gives row, column, weight.
     """
@@ -169,28 +169,14 @@ def weights_figure(W: np.ndarray, class_names: Sequence[str], limit: float | Non
     limit = symmetric_limit(W) if limit is None else float(limit)
     if not (math.isfinite(limit) and limit > 0):
         raise ValueError(f"limit must be a positive number, got {limit!r}")
-    side = images.shape[1]
     columns = min(COLUMNS, len(images))
     traces, layout, annotations = [], {}, []
-    for k, (image, (dx, dy)) in enumerate(zip(images, _grid_domains(len(images), columns))):
-        n = "" if k == 0 else str(k + 1)
-        traces.append(dict(
-            type="heatmap", z=_finite_z(image), coloraxis="coloraxis", xaxis=f"x{n}",
-            yaxis=f"y{n}", name=names[k],
-            hovertemplate=f"class {names[k]}<br>row %{{y}}, column %{{x}}<br>"
-                          "weight %{z:.3f}<extra></extra>",
-        ))
-        hidden = dict(showticklabels=False, ticks="", showgrid=False, zeroline=False,
-                      showline=True, linecolor="#bbbbbb", mirror=True)
-        layout[f"xaxis{n}"] = dict(domain=dx, anchor=f"y{n}", range=[-0.5, side - 0.5],
-                                   constrain="domain", **hidden)
-        layout[f"yaxis{n}"] = dict(domain=dy, anchor=f"x{n}", range=[side - 0.5, -0.5],
-                                   scaleanchor=f"x{n}", constrain="domain", **hidden)
-        # placed relative to the panel's own axes ("x3 domain"), which already account for
-        # the squaring (constrain="domain"): the title sits just above the picture
-        annotations.append(dict(text=f"<b>{names[k]}</b>", x=0.5, y=1.0, xref=f"x{n} domain",
-                                yref=f"y{n} domain", xanchor="center", yanchor="bottom",
-                                yshift=2, showarrow=False, font=dict(size=TITLE_SIZE)))
+    for k, (image, domain) in enumerate(zip(images, _grid_domains(len(images), columns),
+                                            strict=True)):
+        trace, axes, heading = _panel(k, names[k], image, domain)
+        traces.append(trace)
+        layout.update(axes)
+        annotations.append(heading)
     rows = -(-len(images) // columns)
     layout.update(
         coloraxis=dict(colorscale=DIVERGING_SCALE, cmin=-limit, cmax=limit,
@@ -204,6 +190,29 @@ def weights_figure(W: np.ndarray, class_names: Sequence[str], limit: float | Non
     if title:
         layout["title"] = dict(text=title, x=0.5, xanchor="center", font=dict(size=TITLE_SIZE))
     return dict(data=traces, layout=layout)
+
+
+def _panel(k: int, name: str, image: np.ndarray, domain) -> tuple[dict, dict, dict]:
+    """Class ``k``'s template: its heatmap, its pair of axes and its title above it."""
+    n, side, (dx, dy) = ("" if k == 0 else str(k + 1)), image.shape[0], domain
+    trace = dict(
+        type="heatmap", z=_finite_z(image), coloraxis="coloraxis", xaxis=f"x{n}",
+        yaxis=f"y{n}", name=name,
+        hovertemplate=f"class {name}<br>row %{{y}}, column %{{x}}<br>"
+                      "weight %{z:.3f}<extra></extra>",
+    )
+    hidden = dict(showticklabels=False, ticks="", showgrid=False, zeroline=False,
+                  showline=True, linecolor="#bbbbbb", mirror=True)
+    axes = {f"xaxis{n}": dict(domain=dx, anchor=f"y{n}", range=[-0.5, side - 0.5],
+                              constrain="domain", **hidden),
+            f"yaxis{n}": dict(domain=dy, anchor=f"x{n}", range=[side - 0.5, -0.5],
+                              scaleanchor=f"x{n}", constrain="domain", **hidden)}
+    # placed relative to the panel's own axes ("x3 domain"), which already account for
+    # the squaring (constrain="domain"): the title sits just above the picture
+    heading = dict(text=f"<b>{name}</b>", x=0.5, y=1.0, xref=f"x{n} domain",
+                   yref=f"y{n} domain", xanchor="center", yanchor="bottom",
+                   yshift=2, showarrow=False, font=dict(size=TITLE_SIZE))
+    return trace, axes, heading
 
 
 def norms_figure(norms: Sequence[tuple[int, float]], selected_epoch: int | None = None) -> dict:
