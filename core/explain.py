@@ -30,10 +30,6 @@ class Explanation:
     logit_gap: float  # z_p - z_q, computed directly from the model
 
     @property
-    def pixel_sum(self) -> float:
-        return float(self.contributions.sum())
-
-    @property
     def for_p(self) -> float:
         """Total of the pixels that pushed towards p."""
         return float(self.contributions[self.contributions > 0].sum())

@@ -6,7 +6,6 @@ import csv
 import io
 from typing import Sequence
 
-from core.train import EpochMetrics
 
 SETTING_LABELS = {"epochs": "epochs", "learning_rate": "learning rate", "l2": "lambda",
                   "batch_size": "batch", "seed": "seed", "dataset": "dataset"}
@@ -69,9 +68,3 @@ def metrics_csv(runs: Sequence[dict]) -> str:
                              *(getattr(m, k) for k in METRICS),
                              "" if r["test_accuracy"] is None else r["test_accuracy"], changes])
     return out.getvalue()
-
-
-def history_from_rows(rows: Sequence[dict]) -> list[EpochMetrics]:
-    """Rebuild a history from CSV rows of one run (for checking a round trip)."""
-    return [EpochMetrics(int(r["epoch"]), *(float(r[CSV_COLUMNS[k]]) for k in METRICS))
-            for r in rows]

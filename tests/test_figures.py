@@ -111,7 +111,7 @@ def test_why_contributions_add_up_to_the_logit_gap(mnist, trained_run):
         p, q = int(proba[i].argmax()), runner_up(proba[i])
         assert q != p and proba[i, q] == np.sort(proba[i])[-2]
         e = explain(model, x[i], p, q)
-        assert abs(e.pixel_sum + e.bias_difference - e.logit_gap) < 1e-5
+        assert abs(float(e.contributions.sum()) + e.bias_difference - e.logit_gap) < 1e-5
         assert abs(e.logit_gap - (z[i, p] - z[i, q])) < 1e-4
         assert e.logit_gap >= 0  # p is the prediction
         assert e.for_p >= 0 >= e.for_q
