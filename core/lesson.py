@@ -122,8 +122,9 @@ class Walkthrough:
 
 def as_float64(model: SoftmaxRegression) -> SoftmaxRegression:
     """A float64 copy of ``model`` (same class names and config)."""
-    return SoftmaxRegression(model.W.astype(np.float64), model.b.astype(np.float64),
-                             model.class_names, model.config)
+    return SoftmaxRegression(model.W.astype(np.float64),
+                                          model.b.astype(np.float64), model.class_names,
+                                          model.config)
 
 
 def _check(model: SoftmaxRegression, data: Dataset, index: int) -> None:
@@ -186,7 +187,7 @@ def _forward(m: SoftmaxRegression, x: np.ndarray, y: int) -> dict[str, Any]:
     p = exp(z - max z) / sum(exp(z - max z)), (K,), summing to 1. The cross-entropy is
     -log(max(p[y], 1e-10)): the clip keeps log(0) = -inf away.
     """
-    z = m.logits(x)[0]
+    z = m.logits(x[None, :])[0]
     shifted = z - z.max()
     proba = softmax(z[None, :])[0]
     return dict(n_parameters=m.W.size + m.b.size, logits=z, shifted=shifted,
@@ -209,12 +210,12 @@ def _backward(m: SoftmaxRegression, x: np.ndarray, y: int, lam: float,
     stepped = m.copy()
     stepped.W -= lr * dW
     stepped.b -= lr * db
-    proba_after = stepped.predict_proba(x)[0]
+    proba_after = stepped.predict_proba(x[None, :])[0]
     return dict(l2=lam, w_squared=w_squared, l2_term=0.5 * lam * w_squared,
                 objective=float(objective), dW=dW, db=db, learning_rate=lr,
                 proba_after=proba_after,
                 cross_entropy_after=cross_entropy(proba_after[None, :], np.array([y])),
-                objective_after=stepped.loss(x, np.array([y]), lam))
+                objective_after=stepped.loss(x[None, :], np.array([y]), lam))
 
 
 def walkthrough(model: SoftmaxRegression, data: Dataset, index: int = 0,

@@ -68,8 +68,8 @@ def test_walkthrough_values_are_consistent(model, mnist, wrong_index, which):
     assert w.shifted.max() == 0
     np.testing.assert_allclose(w.exp_shifted / w.exp_shifted.sum(), w.proba)
     assert w.proba.sum() == pytest.approx(1.0, abs=1e-12)
-    np.testing.assert_allclose(w.proba, model.predict_proba(x32)[0], atol=1e-6)
-    assert w.prediction == model.predict(x32)[0] and w.correct == (which == "first")
+    np.testing.assert_allclose(w.proba, model.predict_proba(x32[None, :])[0], atol=1e-6)
+    assert w.prediction == model.predict(x32[None, :])[0] and w.correct == (which == "first")
 
     # cross-entropy with the clipped log, the L2 term
     assert w.cross_entropy == pytest.approx(-math.log(max(w.proba[y], LOG_CLIP)))
@@ -141,7 +141,7 @@ def test_naive_softmax_overflows_where_the_stable_one_does_not(model, mnist):
     demo = overflow_demo(logits, shift=100.0)
     assert demo.big.dtype == np.float32 and demo.big.max() > FLOAT32_EXP_LIMIT
     assert demo.naive_failed
-    np.testing.assert_allclose(demo.stable, model.predict_proba(mnist.features("test")[0])[0],
+    np.testing.assert_allclose(demo.stable, model.predict_proba(mnist.features("test")[:1])[0],
                                atol=1e-5)
 
 
@@ -247,7 +247,7 @@ def _check_page(at, model, x) -> None:
     assert len(at.latex) >= 11
     headings = [h.value for h in at.subheader]
     assert len(headings) == 12 and headings[0].startswith("1.") and headings[-1].startswith("11.")
-    proba = model.predict_proba(x)[0]
+    proba = model.predict_proba(x[None, :])[0]
     np.testing.assert_allclose(_column(at, "p"), proba, atol=1e-4)
     np.testing.assert_allclose(_column(at, "z (logits)"), model.logits(x)[0], atol=1e-3)
     np.testing.assert_allclose(_column(at, "stable p"), proba, atol=1e-4)
