@@ -1,4 +1,6 @@
-"""Sweeps: real short sweeps on MNIST, cancelling, the slot queue, the figure, and the page.
+"""Sweeps: real short sweeps on MNIST, cancelling, the slot queue, the figure of a real sweep,
+the pace an estimate is made from, and the page. (The figure, table and sentences on hand-made
+points: test_sweep_report.py; the lifecycle a sweep shares with training jobs: test_tasks.py.)
 
 The sweeps that run to the end train one epoch per point, with batches of 500 (a fraction of
 a second per point) except on the page, which uses its own defaults; that is enough to separate
@@ -9,22 +11,21 @@ than they are let finish.
 from __future__ import annotations
 
 import json
-import math
 import threading
 import time
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
 from core.config import TrainConfig
 from core.jobs import RunSlots, TrainingJob, Watchdog
 from core.metrics import evaluate
 from core.presets import LAMBDAS, LEARNING_RATES
-from core.sweep import (PARAMETERS, Sweep, SweepPoint, axis_positions, default_values,
-                        interpret, sweep_figure, table_rows)
+from core.sweep import Pace, Sweep, default_values, recorded_pace
+from core.sweep_report import interpret, sweep_figure, table_rows
 from core.train import RunStatus, TrainingRun
 
 FAST = TrainConfig(epochs=1, batch_size=500)
@@ -138,12 +139,23 @@ def test_a_diverging_learning_rate_is_recorded_as_diverged_without_nan(mnist):
     assert rows[0]["test accuracy %"] == round(100 * ok.test_acc, 2)
 
 
+def test_a_finished_point_records_the_pace_of_this_server(lambda_sweep, mnist):
+    pace = recorded_pace(mnist, 500)  # FAST's batch size (the latest sweep with it)
+    assert pace is not None and pace.epoch > 0 and pace.overhead >= 0
+    assert pace.seconds(1, 1) < 60  # one epoch of 50,000 images and the scoring
+    assert recorded_pace(mnist, 7) is None  # never measured
+    assert Pace(epoch=0.5, overhead=0.25).seconds(points=7, epochs=5) == 7 * (5 * 0.5 + 0.25)
+    assert lambda_sweep.message == "" and lambda_sweep.seconds >= sum(
+        p.seconds for p in lambda_sweep.results)
+
+
 # ------------------------------------------------------------------ cancelling and limits
 
 
 def test_cancel_mid_sweep_stops_promptly_and_skips_the_rest(mnist):
     slots = RunSlots(capacity=2)
-    s = Sweep("l2", [0.0, 1e-3, 0.1, 1.0], mnist, slots, base=TrainConfig(epochs=10, batch_size=500))
+    s = Sweep("l2", [0.0, 1e-3, 0.1, 1.0], mnist, slots,
+              base=TrainConfig(epochs=10, batch_size=500))
     s.start()
     _wait_for(lambda: s.points_done == 1 and s.current_run is not None
               and s.current_value == 1e-3 and s.current_run.batches_done > 0, timeout=60)
@@ -231,19 +243,7 @@ def test_default_values_are_offered_by_the_page():
     assert 99 not in default_values("l2")
 
 
-# ------------------------------------------------------------------ the figure
-
-
-def _point(value, acc=None, norm=None, status=RunStatus.FINISHED):
-    accs = (None, None, None) if acc is None else (acc + 0.01, acc, acc - 0.005)
-    return SweepPoint(value, status, *accs, norm, 1, 0.1)
-
-
-def test_zero_sits_one_decade_left_of_the_smallest_positive_value():
-    pos = axis_positions([0.0, 1e-5, 1e-3, 1.0])
-    assert pos[1e-5] == pytest.approx(-5) and pos[1.0] == pytest.approx(0)
-    assert pos[0.0] == pytest.approx(-6)
-    assert list(axis_positions([0.0])) == [0.0]  # zero alone still gets a place
+# ------------------------------------------------------------------ the figure of a real sweep
 
 
 def test_figure_of_a_real_sweep_is_valid_plotly_without_nan(lambda_sweep):
@@ -260,42 +260,6 @@ def test_figure_of_a_real_sweep_is_valid_plotly_without_nan(lambda_sweep):
     assert len(fig["layout"]["title"]["text"]) < 60
     assert fig["layout"]["shapes"], "a dotted line sets lambda = 0 apart"
     assert any("best validation" in a["text"] for a in fig["layout"]["annotations"])
-
-
-def test_figure_keeps_its_axis_while_points_arrive_and_never_shows_nan():
-    values = [0.0, 1e-4, 1e-2, 1.0]
-    empty = sweep_figure([], "l2", values)
-    _no_nan(empty)
-    assert empty["layout"]["xaxis"]["ticktext"] == ["0", "0.0001", "0.01", "1"]
-    assert "appear" in empty["layout"]["annotations"][-1]["text"]
-    partial = sweep_figure([_point(0.0, 0.9, 10.0), _point(1e-4, float("nan"), math.inf)], "l2",
-                           values)
-    _no_nan(partial)
-    assert partial["layout"]["xaxis"]["range"] == empty["layout"]["xaxis"]["range"]
-    lr = sweep_figure([_point(0.1, 0.9, 10.0), _point(10.0, status=RunStatus.DIVERGED)],
-                      "learning_rate")
-    _no_nan(lr)
-    assert "learning rate" in lr["layout"]["xaxis"]["title"]["text"]
-    assert lr["layout"]["shapes"] == []  # no zero to set apart
-
-
-def test_interpretation_names_the_best_value_and_spots_overfitting():
-    overfit = [SweepPoint(0.0, RunStatus.FINISHED, 0.99, 0.90, 0.89, 30.0, 5, 1.0),
-               SweepPoint(0.01, RunStatus.FINISHED, 0.93, 0.92, 0.92, 8.0, 5, 1.0),
-               SweepPoint(1.0, RunStatus.FINISHED, 0.75, 0.74, 0.75, 1.0, 5, 1.0)]
-    text = interpret(overfit, "l2")
-    assert "best validation accuracy, 92.0%, came with lambda = 0.01" in text
-    assert "lambda = 0 training accuracy is 9.0% above validation accuracy: overfitting" in text
-    assert "From lambda = 1 up" in text and "underfits" in text
-    slow = [SweepPoint(0.001, RunStatus.FINISHED, 0.80, 0.80, 0.80, 4.0, 5, 1.0),
-            SweepPoint(0.1, RunStatus.FINISHED, 0.92, 0.92, 0.92, 9.0, 5, 1.0)]
-    assert "too small" in interpret(slow, "learning_rate", epochs=5)
-    assert "diverged" in interpret([_point(10.0, status=RunStatus.DIVERGED)], "learning_rate")
-    assert interpret([], "l2") == "No point has finished yet."
-    assert interpret([_point(0.0, 0.915)], "l2").startswith("Only lambda = 0 finished: ")
-    tie = [_point(0.0, 0.915), _point(1e-5, 0.9145), _point(1e-3, 0.90)]
-    assert "lambda = 0 (1e-05 is within 0.1% of it)." in interpret(tie, "l2")
-    assert set(PARAMETERS) == {"l2", "learning_rate"}
 
 
 # ------------------------------------------------------------------ the page
@@ -331,7 +295,7 @@ def test_sweep_page_runs_a_sweep_and_shows_the_figure_and_table(sweep_page):
     sweep = at.session_state["sweep"]
     assert sweep.values == [0.0, 1.0] and sweep.base.epochs == 1
     sweep.join(TIMEOUT)
-    assert sweep.finished
+    assert sweep.finished, (sweep.error, sweep.message, sweep.results, sweep.cancelled)
     at.run()
     assert not at.exception, at.exception
     assert at.get("plotly_chart"), "the figure is shown"
@@ -340,3 +304,19 @@ def test_sweep_page_runs_a_sweep_and_shows_the_figure_and_table(sweep_page):
     assert any("best validation accuracy" in i.value for i in at.info)
     assert any("too little regularisation" in c.value for c in at.caption)
     assert not next(b for b in at.button if b.label == "Start").disabled
+
+
+def test_sweep_page_says_how_much_work_the_chosen_values_and_epochs_are(sweep_page, mnist):
+    at = sweep_page.run()
+    assert not at.exception, at.exception
+    n = len(default_values("l2"))
+    assert (f"{n} values of lambda, 5 epochs each: {5 * n} passes over the "
+            f"{len(mnist.y_train):,} training images") in at.info[0].value
+    at.multiselect(key="sweep_values_l2").set_value([0.0, 1.0])
+    at.number_input(key="sweep_epochs").set_value(3)
+    at.run()
+    text = at.info[0].value
+    assert "2 values of lambda, 3 epochs each: 6 passes" in text
+    assert "quarter" not in text  # no time typed by hand: one is given only once measured
+    if recorded_pace(mnist, TrainConfig().batch_size) is not None:
+        assert "at the pace of the latest sweep on this server" in text

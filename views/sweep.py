@@ -1,13 +1,22 @@
 """Sweep page: train lambda (or the learning rate) at a handful of values, briefly, and see
 under- and over-fitting in one picture."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 import ui
-from core.config import TrainConfig
 from core.presets import DEFAULTS, LAMBDAS, LEARNING_RATES
-from core.sweep import (DEFAULT_EPOCHS, MAX_EPOCHS_PER_POINT, PARAMETERS, Sweep,
-                        default_values, format_value, interpret, sweep_figure, table_rows)
+from core.sweep import (
+    DEFAULT_EPOCHS,
+    MAX_EPOCHS_PER_POINT,
+    PARAMETERS,
+    Sweep,
+    default_values,
+    format_value,
+    recorded_pace,
+)
+from core.sweep_report import interpret, plan, sweep_figure, table_rows
 
 OPTIONS = {"l2": LAMBDAS, "learning_rate": LEARNING_RATES}
 READING = {
@@ -39,7 +48,7 @@ def _start() -> None:
     old = state.get("sweep")
     if old is not None:
         old.cancel()
-    base = TrainConfig(**{**DEFAULTS.to_dict(), "epochs": int(state["sweep_epochs"])})
+    base = replace(DEFAULTS, epochs=int(state["sweep_epochs"]))
     try:
         new = Sweep(parameter, state[f"sweep_values_{parameter}"], ui.current_data(),
                     ui.run_slots(), base=base, owner_alive=ui.owner_alive_check())
@@ -64,14 +73,14 @@ with cols[1]:
         format_func=format_value, key=f"sweep_values_{parameter}", disabled=active,
         persist_state="session")
 with cols[2]:
-    st.number_input("Epochs per value", 1, MAX_EPOCHS_PER_POINT, DEFAULT_EPOCHS,
-                    key="sweep_epochs", disabled=active, persist_state="session")
+    epochs = st.number_input("Epochs per value", 1, MAX_EPOCHS_PER_POINT, DEFAULT_EPOCHS,
+                             key="sweep_epochs", disabled=active, persist_state="session")
 
 b = st.columns([1, 1, 4])
 b[0].button("Start", type="primary", on_click=_start, disabled=active or not values,
             width="stretch", icon=":material/play_arrow:")
-b[1].button("Cancel", on_click=sweep.cancel if sweep is not None else None, disabled=not active,
-            width="stretch", icon=":material/stop:")
+b[1].button("Cancel", on_click=sweep.cancel if sweep is not None else None,
+            disabled=not active, width="stretch", icon=":material/stop:")
 if "sweep_error" in state:
     st.error(state["sweep_error"])
 
@@ -79,14 +88,8 @@ if "sweep_error" in state:
 # ------------------------------------------------------------------ live view
 
 
-def _live() -> None:
-    sweep = state.get("sweep")
-    if sweep is None:
-        st.info("Choose what to sweep and press **Start**. Seven values of lambda, 5 epochs "
-                "each, take about a quarter of a minute.")
-        return
-    results = list(sweep.results)  # the worker appends; read one consistent copy
-    name = PARAMETERS[sweep.parameter]
+def _status(sweep: Sweep, results: list) -> None:
+    """Where the sweep is: queued, its progress, or how it ended."""
     if sweep.alive:
         ahead = sweep.ahead()
         if ahead is not None:
@@ -96,23 +99,39 @@ def _live() -> None:
     elif sweep.error:
         st.error(f"The sweep failed: {sweep.error}")
     elif sweep.cancelled and not sweep.finished:
-        st.warning(f"{sweep.message} Trained {len(results)} of {sweep.total} values before that.")
+        st.warning(f"{sweep.message} Trained {len(results)} of {sweep.total} values before "
+                   "that.")
     else:
-        st.success(f"Done: {sweep.total} values of {name}, {sweep.base.epochs} epochs each, "
-                   f"in {sweep.seconds:.0f} s.")
+        st.success(f"Done: {sweep.total} values of {PARAMETERS[sweep.parameter]}, "
+                   f"{sweep.base.epochs} epochs each, in {sweep.seconds:.0f} s.")
+
+
+def _reading(sweep: Sweep, results: list) -> None:
+    """Once the sweep is over: what it shows, in words, and the numbers in a table."""
+    st.info(interpret(results, sweep.parameter, epochs=sweep.base.epochs, data=sweep.data),
+            icon=":material/lightbulb:")
+    two = st.column_config.NumberColumn(format="%.2f")
+    st.dataframe(table_rows(results, sweep.parameter), hide_index=True, column_config={
+        "train accuracy %": two, "validation accuracy %": two, "test accuracy %": two,
+        "weight norm ||W||": two, "seconds": st.column_config.NumberColumn(format="%.1f")})
+    st.caption(f"Train accuracy is measured on all {len(sweep.data.y_train):,} training "
+               "images with the final weights. Choose a value by its validation accuracy; "
+               "the test accuracy is for the final report, not for choosing.")
+
+
+def _live() -> None:
+    sweep = state.get("sweep")
+    if sweep is None:
+        pace = recorded_pace(data, DEFAULTS.batch_size)
+        st.info("Choose what to sweep and press **Start**. "
+                + plan(parameter, len(values), int(epochs), data, pace))
+        return
+    results = list(sweep.results)  # the worker appends; read one consistent copy
+    _status(sweep, results)
     st.plotly_chart(sweep_figure(results, sweep.parameter, sweep.values), key="sweep-figure")
     st.caption(READING[sweep.parameter])
     if results and not sweep.alive:
-        st.info(interpret(results, sweep.parameter, epochs=sweep.base.epochs),
-                icon=":material/lightbulb:")
-        two = st.column_config.NumberColumn(format="%.2f")
-        st.dataframe(table_rows(results, sweep.parameter), hide_index=True, column_config={
-            "train accuracy %": two, "validation accuracy %": two, "test accuracy %": two,
-            "weight norm ||W||": two,
-            "seconds": st.column_config.NumberColumn(format="%.1f")})
-        st.caption(f"Train accuracy is measured on all {len(sweep.data.y_train):,} training "
-                   "images with the final weights. Choose a value by its validation accuracy; "
-                   "the test accuracy is for the final report, not for choosing.")
+        _reading(sweep, results)
     if state.get("sweep_was_active") and not sweep.alive:
         st.rerun()  # the sweep ended: refresh the whole page so the controls come back
 
