@@ -1,6 +1,6 @@
 """Does watching slow training down? The app's speed against the command line's.
 
-    python bench/app_vs_cli.py [--epochs 40] [--repeats 3]
+    python -m bench.app_vs_cli [--epochs 40] [--repeats 3]
 
 Alternates, in one run: the command line (``python -m core.train``) and the dashboard in
 headless chromium (Train page, Start, live chart refreshing twice a second until the end),
@@ -19,8 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from e2e_support import ROOT, chromium, open_page, set_number, streamlit_server  # noqa: E402
+from support.e2e import ROOT, chromium, open_page, set_number, streamlit_server
 
 PER_EPOCH = re.compile(r"\(([\d.]+) s per epoch\)")
 

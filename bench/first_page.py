@@ -1,6 +1,6 @@
 """How long from `bash run.sh app` (already installed) to the first page drawn in a browser?
 
-    python bench/first_page.py [--repeats 3] [--root DIR]
+    python -m bench.first_page [--repeats 3] [--root DIR]
 
 Starts `bash run.sh app` in ``--root`` (default: this checkout, whose .venv must be set up),
 and at once points headless chromium at the address it prints, retrying until the server
@@ -21,8 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from e2e_support import ROOT, chromium, free_port  # noqa: E402
+from support.e2e import ROOT, chromium, free_port
 
 
 def first_page_seconds(browser, root: Path) -> float:

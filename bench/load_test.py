@@ -1,10 +1,11 @@
 """Load test: N simulated users train at once on one dashboard server.
 
-    python bench/load_test.py [--users 40] [--epochs 20] [--timeout SECONDS] [--stagger 0]
+    python -m bench.load_test [--users 40] [--epochs 20] [--timeout SECONDS] [--stagger 0]
 
-Starts the dashboard (serve.py, as ``bash run.sh app`` does) on a free loopback port (tests/e2e_support.py), then drives
+Starts the dashboard (serve.py, as ``bash run.sh app`` does) on a free loopback port
+(support/e2e.py), then drives
 ``--users`` simulated browser tabs over Streamlit's own websocket protocol
-(tests/load_client.py): each opens the Train page, sets Epochs, clicks Start and watches
+(support/load_client.py): each opens the Train page, sets Epochs, clicks Start and watches
 the live chart (its fragment re-run twice a second, as the browser asks) until the run has
 finished. Prints runs finished, chart-refresh latency (median, p95), the server's memory
 before and after, its CPU use, the errors seen and the total time. Exit status 0 when every
@@ -19,13 +20,10 @@ import argparse
 import asyncio
 import os
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from core.jobs import usable_cores  # noqa: E402
-from e2e_support import streamlit_server  # noqa: E402
-from load_client import run_load, server_exceptions  # noqa: E402
+from core.jobs import usable_cores
+from support.e2e import streamlit_server
+from support.load_client import run_load, server_exceptions
 
 
 def main() -> int:

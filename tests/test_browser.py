@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from e2e_support import CHROMIUM, ROOT, chromium, open_page, set_number, settle, streamlit_server
+from support.e2e import CHROMIUM, ROOT, chromium, open_page, set_number, settle, streamlit_server
 
 SHOTS = ROOT / "screenshots"
 

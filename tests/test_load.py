@@ -1,6 +1,6 @@
 """Load test: 10 simulated users train at once on one real server (loopback only).
 
-Each user speaks Streamlit's websocket protocol like a browser tab (tests/load_client.py):
+Each user speaks Streamlit's websocket protocol like a browser tab (support/load_client.py):
 it opens the Train page, sets Epochs, clicks Start, and watches the live chart, whose
 fragment it re-runs twice a second, until the run has finished. The server is given
 TRAINING_SLOTS = 2, fewer than the users on any machine (its default is one slot per usable
@@ -16,8 +16,8 @@ import asyncio
 
 import pytest
 
-from e2e_support import ROOT, SERVER_ENV, streamlit_server
-from load_client import run_load, server_exceptions
+from support.e2e import ROOT, SERVER_ENV, streamlit_server
+from support.load_client import run_load, server_exceptions
 
 USERS = 10
 EPOCHS = 5

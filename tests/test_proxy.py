@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_support import CHROMIUM, ROOT, chromium, free_port, set_number, settle, streamlit_server
+from support.e2e import CHROMIUM, ROOT, chromium, free_port, set_number, settle, streamlit_server
 
 DEPLOY = ROOT / "deploy"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_support import ROOT, free_port
+from support.e2e import ROOT, free_port
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 INSTALLING = "Installing Python packages"  # run.sh prints it only when it installs

@@ -1,0 +1,1 @@
+"""Benchmarks that print ratios (run from the project folder: ``python -m bench.<name>``)."""
