@@ -1,21 +1,18 @@
-"""Loading MNIST-style datasets: the IDX file format, the train/validation/test split.
+"""Datasets for the dashboard and the trainer: MNIST-style images split three ways.
 
-MNIST is distributed as four IDX files. An IDX file is a tiny binary format:
+The images come from IDX files (:mod:`core.idx`: the bundled MNIST, Debian's Fashion-MNIST,
+any folder of the four files) or from ``keras.datasets``. They stay ``uint8`` (0-255) in one
+shared :class:`Dataset`; :meth:`Dataset.features` gives the float32 version in [0, 1] that
+the model reads, computed once per process and shared read-only by every caller. 10,000
+training images are held out for validation, as the tutorial does.
 
-    bytes 0-1   always zero
-    byte  2     the element type (0x08 = unsigned byte, the only one MNIST uses)
-    byte  3     the number of dimensions, d
-    then        d big-endian uint32 sizes (images: count, rows, cols; labels: count)
-    then        the data, row-major, one byte per element
-
-Everything here returns plain NumPy arrays. Images stay ``uint8`` (0-255) in one shared
-:class:`Dataset`; :meth:`Dataset.features` gives the float32 version in [0, 1] that the model
-reads, computed once per process and shared read-only by every caller.
+:meth:`Dataset.from_arrays` builds one from any arrays instead (float features of any
+width, any number of classes, no fixed validation split): the estimator's ``fit`` trains
+through it.
 """
 
 from __future__ import annotations
 
-import gzip
 import os
 import socket
 from dataclasses import dataclass, field
@@ -23,6 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from core.idx import IMAGE_SIDE, DataError, read_idx_folder  # noqa: F401 (IMAGE_SIDE: lessons)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_MNIST = PROJECT_ROOT / "data" / "mnist"
@@ -33,124 +32,8 @@ FASHION_NAMES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )
-IDX_FILES = {
-    "train_images": "train-images-idx3-ubyte",
-    "train_labels": "train-labels-idx1-ubyte",
-    "test_images": "t10k-images-idx3-ubyte",
-    "test_labels": "t10k-labels-idx1-ubyte",
-}
-IMAGE_SIDE = 28
 N_VALID = 10_000
 SPLIT_SEED = 34
-MAX_IDX_BYTES = 200_000_000  # a 60,000-image MNIST file is 47 MB uncompressed
-
-
-class DataError(ValueError):
-    """A dataset could not be loaded. The message names the file and what is wrong."""
-
-
-# --------------------------------------------------------------------------- IDX format
-
-
-def _read_bytes(path: Path) -> bytes:
-    """Read a file, transparently gunzipping it when it is gzip-compressed."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(2)
-        opener = gzip.open if head == b"\x1f\x8b" else open
-        with opener(path, "rb") as f:
-            raw = f.read(MAX_IDX_BYTES + 1)
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise DataError(f"{path}: cannot read it ({exc}); is it a damaged .gz file?") from None
-    if len(raw) > MAX_IDX_BYTES:
-        raise DataError(f"{path}: larger than {MAX_IDX_BYTES:,} bytes, not an MNIST-size IDX file")
-    return raw
-
-
-def parse_idx(raw: bytes, name: str = "<bytes>") -> np.ndarray:
-    """Decode the bytes of an IDX file into a uint8 array of the shape its header gives.
-
-    Every check raises :class:`DataError` naming ``name``: the magic number, the type byte
-    (only 0x08, unsigned byte, is accepted), the dimension count, and that the file holds
-    exactly as many bytes as the header promises.
-    """
-    if len(raw) < 4:
-        raise DataError(f"{name}: only {len(raw)} bytes, too short for an IDX header")
-    if raw[0] != 0 or raw[1] != 0:
-        raise DataError(
-            f"{name}: wrong magic number 0x{raw[:4].hex()} (an IDX file starts with 00 00)"
-        )
-    if raw[2] != 0x08:
-        raise DataError(f"{name}: element type 0x{raw[2]:02x}, expected 0x08 (unsigned byte)")
-    ndim = raw[3]
-    if not 1 <= ndim <= 3:
-        raise DataError(f"{name}: {ndim} dimensions, expected 1 (labels) or 3 (images)")
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise DataError(f"{name}: truncated header ({len(raw)} of {header} bytes)")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    expected = header + int(np.prod(shape, dtype=np.int64))
-    if len(raw) != expected:
-        what = "truncated" if len(raw) < expected else "has trailing bytes"
-        raise DataError(
-            f"{name}: {what}: header says shape {shape} = {expected:,} bytes, "
-            f"file has {len(raw):,}"
-        )
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
-
-
-def read_idx(path: str | os.PathLike) -> np.ndarray:
-    """Read one IDX file (``.gz`` or plain) and return its uint8 array."""
-    path = Path(path)
-    return parse_idx(_read_bytes(path), str(path))
-
-
-def _find_idx(folder: Path, stem: str) -> Path:
-    for candidate in (folder / f"{stem}.gz", folder / stem, folder / stem.replace("-idx", ".idx")):
-        if candidate.is_file():
-            return candidate
-    raise DataError(f"{folder}: no {stem}.gz (or {stem}) in this folder")
-
-
-def _check_pair(images: np.ndarray, labels: np.ndarray, img_path: Path, lbl_path: Path,
-                n_classes: int) -> None:
-    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
-        raise DataError(f"{img_path}: images of shape {images.shape[1:]}, expected 28x28")
-    if labels.ndim != 1:
-        raise DataError(f"{lbl_path}: labels must be one-dimensional, got shape {labels.shape}")
-    if len(images) != len(labels):
-        raise DataError(
-            f"{img_path}: {len(images):,} images but {lbl_path.name} has {len(labels):,} labels"
-        )
-    if len(labels) and labels.max() >= n_classes:
-        raise DataError(f"{lbl_path}: label {labels.max()} out of range 0-{n_classes - 1}")
-
-
-def read_idx_folder(folder: str | os.PathLike, n_classes: int = 10):
-    """Read the four MNIST-layout IDX files in ``folder``.
-
-    Returns ``(train_images, train_labels, test_images, test_labels)`` with images of shape
-    (n, 28, 28) and labels of shape (n,), all uint8, after checking that counts match and
-    labels lie in 0..n_classes-1.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DataError(f"{folder}: not a folder")
-    arrays = []
-    for part in ("train", "test"):
-        img_path = _find_idx(folder, IDX_FILES[f"{part}_images"])
-        lbl_path = _find_idx(folder, IDX_FILES[f"{part}_labels"])
-        images, labels = read_idx(img_path), read_idx(lbl_path)
-        _check_pair(images, labels, img_path, lbl_path, n_classes)
-        arrays += [images, labels]
-    if len(arrays[0]) <= N_VALID:
-        raise DataError(
-            f"{folder}: only {len(arrays[0]):,} training images; need more than {N_VALID:,} "
-            "to hold out a validation set"
-        )
-    return tuple(arrays)
 
 
 # --------------------------------------------------------------------------- the dataset
@@ -160,9 +43,11 @@ def read_idx_folder(folder: str | os.PathLike, n_classes: int = 10):
 class Dataset:
     """One dataset split three ways, shared read-only by everything in the process.
 
-    ``x_*`` are uint8 images flattened to 784 values; ``y_*`` are int64 class indices.
-    The validation set is 10,000 training images held out at random with a fixed seed (34,
-    the tutorial's), so runs with different training seeds are scored on the same images.
+    ``x_*`` are the examples, one row each: for MNIST-style data, uint8 images flattened to
+    784 pixel values 0-255; for :meth:`from_arrays`, float32 features of any width. ``y_*``
+    are int64 class indices 0..K-1, K = ``len(class_names)``. For images the validation set
+    is 10,000 training images held out at random with a fixed seed (34, the tutorial's), so
+    runs with different training seeds are scored on the same images.
     """
 
     name: str
@@ -175,6 +60,36 @@ class Dataset:
     y_test: np.ndarray
     _float_cache: dict = field(default_factory=dict, repr=False)
 
+    @classmethod
+    def from_arrays(cls, x: np.ndarray, y: np.ndarray,
+                    class_names: tuple[str, ...] | None = None, name: str = "arrays",
+                    valid: tuple[np.ndarray, np.ndarray] | None = None) -> Dataset:
+        """A dataset of given arrays, without the fixed 10,000-image validation split.
+
+        ``x`` (n, n_features): uint8 images are pixels (scaled by 1/255, like MNIST's); any
+        other numbers are features used as they are (stored as float32). ``y`` (n,): class
+        indices 0..K-1. The runs are monitored on ``valid`` = ``(x_valid, y_valid)``, or,
+        without it, on the training data itself (every example is trained on). There is no
+        test set (0 rows). The arrays are copied, so the caller's stay writeable.
+        """
+        x = _examples(x)
+        y = _labels(y, len(x))
+        if valid is None:
+            x_valid, y_valid = x, y  # the same arrays: monitored on what it trains on
+        else:
+            x_valid = _examples(valid[0])
+            y_valid = _labels(valid[1], len(x_valid))
+        K = int(max(y.max(initial=0), y_valid.max(initial=0))) + 1
+        names = tuple(class_names) if class_names is not None else tuple(map(str, range(K)))
+        if len(names) < K:
+            raise ValueError(f"{len(names)} class names for class indices up to {K - 1}")
+        if x_valid.shape[1] != x.shape[1]:
+            raise ValueError(f"{x.shape[1]} features to train on but {x_valid.shape[1]} in valid")
+        empty = (np.empty((0, x.shape[1]), x.dtype), np.empty(0, np.int64))
+        for a in empty:
+            a.setflags(write=False)
+        return cls(name, names, x, y, x_valid, y_valid, *empty)
+
     @property
     def n_features(self) -> int:
         return self.x_train.shape[1]
@@ -183,8 +98,20 @@ class Dataset:
     def n_classes(self) -> int:
         return len(self.class_names)
 
+    @property
+    def is_digits(self) -> bool:
+        """Are the classes the digits 0-9 (MNIST, not Fashion-MNIST or other labels)?"""
+        return self.class_names == DIGIT_NAMES
+
+    @property
+    def pixel_scale(self) -> float:
+        """What the stored values are divided by to give the features the model reads:
+        255 for uint8 images (pixels 0-255 become 0-1), 1 for float features."""
+        return 255.0 if self.x_train.dtype == np.uint8 else 1.0
+
     def features(self, split: str) -> np.ndarray:
-        """The images of ``split`` ("train", "valid" or "test") as float32 in [0, 1].
+        """The examples of ``split`` ("train", "valid" or "test") as float32: images in
+        [0, 1], float features as they are.
 
         Pixel values are divided by 255 once; the result is cached and read-only, so
         every session of the dashboard reads the same copy.
@@ -192,14 +119,36 @@ class Dataset:
         if split not in ("train", "valid", "test"):
             raise ValueError(f"split must be 'train', 'valid' or 'test', not {split!r}")
         if split not in self._float_cache:
-            x = getattr(self, f"x_{split}").astype(np.float32)
-            x /= np.float32(255.0)
-            x.setflags(write=False)
+            x = getattr(self, f"x_{split}")
+            if x.dtype == np.uint8:  # pixels 0-255; float features are stored as float32
+                x = x.astype(np.float32)
+                x /= np.float32(255.0)
+                x.setflags(write=False)
             self._float_cache[split] = x
         return self._float_cache[split]
 
     def labels(self, split: str) -> np.ndarray:
         return getattr(self, f"y_{split}")
+
+
+def _examples(x: np.ndarray) -> np.ndarray:
+    """A read-only C-contiguous copy of (n, n_features) examples: uint8 or float32."""
+    x = np.asarray(x)
+    if x.ndim != 2 or not x.shape[1]:
+        raise ValueError(f"examples must be a 2-D array (n, n_features), got shape {x.shape}")
+    x = np.array(x, dtype=np.uint8 if x.dtype == np.uint8 else np.float32, order="C")
+    x.setflags(write=False)
+    return x
+
+
+def _labels(y: np.ndarray, n: int) -> np.ndarray:
+    """A read-only int64 copy of ``n`` class indices, each 0 or more."""
+    y = np.array(y, dtype=np.int64).reshape(-1)
+    if len(y) != n or (n and y.min() < 0):
+        raise ValueError(f"expected {n:,} class indices 0..K-1, got {len(y):,} "
+                         f"(the smallest {y.min(initial=0)})")
+    y.setflags(write=False)
+    return y
 
 
 def split_validation(x: np.ndarray, y: np.ndarray, n_valid: int = N_VALID,
@@ -239,6 +188,11 @@ def load_folder(folder: str | os.PathLike, name: str | None = None) -> Dataset:
     """Load any folder holding the four MNIST-layout IDX files (cached per process)."""
     folder = Path(folder)
     arrays = read_idx_folder(folder)
+    if len(arrays[0]) <= N_VALID:
+        raise DataError(
+            f"{folder}: only {len(arrays[0]):,} training images; need more than {N_VALID:,} "
+            "to hold out a validation set"
+        )
     return make_dataset(name or folder.name, *arrays, class_names=guess_class_names(folder))
 
 

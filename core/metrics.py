@@ -55,7 +55,7 @@ def split_accuracy(model: SoftmaxRegression, data, split: str, chunk: int = 10_0
     images, labels = data.x_train, data.y_train
     correct = 0
     for start in range(0, len(labels), chunk):
-        x = images[start:start + chunk].astype(np.float32) / np.float32(255.0)
+        x = images[start:start + chunk].astype(np.float32) / np.float32(data.pixel_scale)
         correct += int(np.sum(model.predict(x) == labels[start:start + chunk]))
     return correct / len(labels)
 

@@ -1,5 +1,6 @@
 """The bundled MNIST files and the IDX reader, on good and damaged files; other IDX folders
-(Debian's Fashion-MNIST with its class names) and the keras source, which fails fast offline."""
+(Debian's Fashion-MNIST with its class names), the keras source, which fails fast offline, and
+datasets built from arrays (float features, no fixed validation split)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,16 @@ import time
 import numpy as np
 import pytest
 
-from core.data import (BUNDLED_MNIST, DIGIT_NAMES, FASHION_NAMES, DataError, load_keras,
-                       load_folder, parse_idx, read_idx, read_idx_folder)
+from core.data import (
+    BUNDLED_MNIST,
+    DIGIT_NAMES,
+    FASHION_NAMES,
+    DataError,
+    Dataset,
+    load_folder,
+    load_keras,
+)
+from core.idx import parse_idx, read_idx, read_idx_folder
 
 
 def _idx_bytes(array: np.ndarray) -> bytes:
@@ -47,11 +56,13 @@ def test_bundled_files_match_published_checksums():
 def test_bundled_mnist_shapes_split_and_known_labels(mnist):
     assert mnist.x_train.shape == (50_000, 784) and mnist.x_valid.shape == (10_000, 784)
     assert mnist.x_test.shape == (10_000, 784) and mnist.x_train.dtype == np.uint8
-    assert mnist.class_names == DIGIT_NAMES
+    assert mnist.class_names == DIGIT_NAMES and mnist.is_digits and mnist.pixel_scale == 255
     # the published test-set class counts and first labels (data/mnist/README.md)
-    assert np.bincount(mnist.y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert np.bincount(mnist.y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028,
+                                                  974, 1009]
     assert mnist.y_test[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
-    train_counts = np.bincount(mnist.y_train, minlength=10) + np.bincount(mnist.y_valid, minlength=10)
+    train_counts = (np.bincount(mnist.y_train, minlength=10)
+                    + np.bincount(mnist.y_valid, minlength=10))
     assert train_counts.tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 
 
@@ -109,7 +120,7 @@ def test_folder_loader_checks_counts_sizes_and_labels(tmp_path):
         folder.mkdir()
         _write_folder(folder, **kwargs)
         with pytest.raises(DataError, match=message):
-            read_idx_folder(folder)
+            load_folder(folder)
     (tmp_path / "empty").mkdir()
     with pytest.raises(DataError, match="no train-images-idx3-ubyte"):
         read_idx_folder(tmp_path / "empty")
@@ -123,6 +134,7 @@ def test_any_idx_folder_loads_and_fashion_gets_its_class_names(tmp_path):
     fashion.mkdir()
     _write_folder(fashion)
     assert load_folder(fashion).class_names == FASHION_NAMES
+    assert data.is_digits and not load_folder(fashion).is_digits
 
 
 def test_debian_fashion_mnist_loads_with_clothing_names():
@@ -131,6 +143,7 @@ def test_debian_fashion_mnist_loads_with_clothing_names():
 
     data = load_source("fashion")
     assert data.class_names[0] == "T-shirt/top" and data.class_names[9] == "Ankle boot"
+    assert not data.is_digits
     assert data.x_train.shape == (50_000, 784) and data.x_test.shape == (10_000, 784)
     assert np.bincount(data.y_test).tolist() == [1000] * 10
 
@@ -146,3 +159,33 @@ def test_keras_source_fails_fast_offline_without_importing_keras(monkeypatch, tm
     assert "keras" not in sys.modules
     with pytest.raises(DataError, match="unknown dataset"):
         load_keras("cifar10")
+
+
+def test_a_dataset_from_float_arrays_keeps_its_features_and_monitors_on_them():
+    """What the estimator's fit trains on: any width, features used as they are, no fixed
+    10,000-example validation split (the training data is monitored), no test set."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(0, 3, (50, 7)), rng.integers(0, 3, 50)
+    data = Dataset.from_arrays(x, y, ("a", "b", "c"), name="mine")
+    assert (data.name, data.n_features, data.n_classes, data.pixel_scale) == ("mine", 7, 3, 1)
+    assert data.x_train.dtype == np.float32 and not data.is_digits
+    np.testing.assert_array_equal(data.features("train"), x.astype(np.float32))
+    assert data.features("valid") is data.x_train and data.y_valid is data.y_train
+    assert data.x_test.shape == (0, 7) and len(data.y_test) == 0
+    assert x.flags.writeable and not data.x_train.flags.writeable  # the caller's is copied
+    held_out = Dataset.from_arrays(x[:40], y[:40], valid=(x[40:], y[40:]))
+    assert len(held_out.y_train) == 40 and len(held_out.y_valid) == 10
+    assert held_out.class_names == ("0", "1", "2")
+
+
+def test_a_dataset_from_uint8_arrays_is_pixels_and_bad_arrays_are_refused():
+    pixels = np.array([[0, 255], [51, 102]], np.uint8)
+    data = Dataset.from_arrays(pixels, [0, 1])
+    assert data.pixel_scale == 255
+    np.testing.assert_allclose(data.features("train"), [[0, 1], [0.2, 0.4]], rtol=1e-6)
+    with pytest.raises(ValueError, match="2-D"):
+        Dataset.from_arrays(np.zeros(5), np.zeros(5))
+    with pytest.raises(ValueError, match="expected 3 class indices"):
+        Dataset.from_arrays(np.zeros((3, 2)), [0, 1])
+    with pytest.raises(ValueError, match="2 class names for class indices up to 2"):
+        Dataset.from_arrays(np.zeros((3, 2)), [0, 1, 2], ("a", "b"))

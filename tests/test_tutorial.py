@@ -12,11 +12,12 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import ROOT
 from sklearn.model_selection import train_test_split
 
-from conftest import ROOT
 from core.config import TrainConfig
-from core.data import BUNDLED_MNIST, read_idx_folder, split_validation
+from core.data import BUNDLED_MNIST, split_validation
+from core.idx import read_idx_folder
 from core.train import TrainingRun
 from core.tutorial import TutorialLoop, epoch_line, prints_epoch
 
@@ -42,7 +43,7 @@ def test_the_split_is_train_test_split_after_the_tutorials_seed(raw_mnist):
     np.random.seed(34)
     x_tr, x_va, y_tr, y_va = train_test_split(x, labels, test_size=10000)
     ours = split_validation(x, labels)
-    for a, b in zip(ours, (x_tr, y_tr, x_va, y_va)):
+    for a, b in zip(ours, (x_tr, y_tr, x_va, y_va), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
