@@ -17,6 +17,7 @@ import time
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from apptest_support import session_of
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
@@ -276,9 +277,10 @@ def sweep_page(tmp_path):
     try:
         yield at
     finally:
-        if "sweep" in at.session_state:
-            at.session_state["sweep"].cancel()
-            at.session_state["sweep"].join(30)
+        sweep = session_of(at).sweep
+        if sweep is not None:
+            sweep.cancel()
+            sweep.join(30)
 
 
 def test_sweep_page_runs_a_sweep_and_shows_the_figure_and_table(sweep_page):
@@ -292,7 +294,7 @@ def test_sweep_page_runs_a_sweep_and_shows_the_figure_and_table(sweep_page):
     at.run()
     next(b for b in at.button if b.label == "Start").click().run()
     assert not at.exception, at.exception
-    sweep = at.session_state["sweep"]
+    sweep = session_of(at).sweep
     assert sweep.values == [0.0, 1.0] and sweep.base.epochs == 1
     sweep.join(TIMEOUT)
     assert sweep.finished, (sweep.error, sweep.message, sweep.results, sweep.cancelled)

@@ -31,10 +31,10 @@ READING = {
 }
 
 data = ui.current_data()
-state = st.session_state
-sweep: Sweep | None = state.get("sweep")
+widgets = st.session_state  # the widgets' values, under the keys below
+session = ui.session()
+sweep: Sweep | None = session.sweep
 active = sweep is not None and sweep.alive
-state["sweep_was_active"] = active
 
 st.title("Sweep: one setting, several values")
 st.caption(f"{data.name}. Every value starts from the same weights and sees the same batches; "
@@ -44,19 +44,18 @@ st.caption(f"{data.name}. Every value starts from the same weights and sees the 
 
 
 def _start() -> None:
-    parameter = state["sweep_param"]
-    old = state.get("sweep")
+    parameter = widgets["sweep_param"]
+    old = session.sweep
     if old is not None:
         old.cancel()
-    base = replace(DEFAULTS, epochs=int(state["sweep_epochs"]))
+    base = replace(DEFAULTS, epochs=int(widgets["sweep_epochs"]))
     try:
-        new = Sweep(parameter, state[f"sweep_values_{parameter}"], ui.current_data(),
+        new = Sweep(parameter, widgets[f"sweep_values_{parameter}"], ui.current_data(),
                     ui.run_slots(), base=base, owner_alive=ui.owner_alive_check())
     except ValueError as exc:
-        state["sweep_error"] = str(exc)
+        session.sweep_error = str(exc)
         return
-    state.pop("sweep_error", None)
-    state["sweep"] = new
+    session.sweep_error, session.sweep = None, new
     new.start()
 
 
@@ -81,8 +80,8 @@ b[0].button("Start", type="primary", on_click=_start, disabled=active or not val
             width="stretch", icon=":material/play_arrow:")
 b[1].button("Cancel", on_click=sweep.cancel if sweep is not None else None,
             disabled=not active, width="stretch", icon=":material/stop:")
-if "sweep_error" in state:
-    st.error(state["sweep_error"])
+if session.sweep_error:
+    st.error(session.sweep_error)
 
 
 # ------------------------------------------------------------------ live view
@@ -120,7 +119,7 @@ def _reading(sweep: Sweep, results: list) -> None:
 
 
 def _live() -> None:
-    sweep = state.get("sweep")
+    sweep = ui.session().sweep
     if sweep is None:
         pace = recorded_pace(data, DEFAULTS.batch_size)
         st.info("Choose what to sweep and press **Start**. "
@@ -132,7 +131,7 @@ def _live() -> None:
     st.caption(READING[sweep.parameter])
     if results and not sweep.alive:
         _reading(sweep, results)
-    if state.get("sweep_was_active") and not sweep.alive:
+    if active and not sweep.alive:  # active: as at the page's last full run
         st.rerun()  # the sweep ended: refresh the whole page so the controls come back
 
 
