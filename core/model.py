@@ -1,7 +1,8 @@
 """Softmax regression (multinomial logistic regression), written out in NumPy.
 
-The model has one weight matrix ``W`` (784 x K) and one bias vector ``b`` (K). For an image
-``x`` (a row of 784 pixel values in [0, 1]) it computes K scores, the *logits*
+The model has one weight matrix ``W`` (n_features x K; 784 x 10 for MNIST) and one bias
+vector ``b`` (K). For an example ``x`` (a row of n_features numbers: for an image, its 784
+pixel values in [0, 1]) it computes K scores, the *logits*
 
     z = x W + b,
 
@@ -16,16 +17,32 @@ Training minimises the mean cross-entropy between ``p`` and the true class ``y``
 whose gradient has a famously simple form: with ``delta = p - onehot(y)``,
 
     dL/dW = x^T delta / B + lambda W,      dL/db = mean over the batch of delta.
+
+:class:`SoftmaxRegression` is a scikit-learn classifier: ``fit(X, y)`` runs that SGD through
+the dashboard's own engine (:mod:`core.train`, :mod:`core.sgd`), then ``predict_proba``,
+``predict`` and ``score``; it works in a Pipeline and in GridSearchCV. The dashboard makes
+its models from weights (:meth:`SoftmaxRegression.from_weights`, :meth:`~SoftmaxRegression.load`)
+and reads them as ``W``, ``b``, ``class_names`` and ``config``.
 """
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
+import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+
+from core.config import TrainConfig
+from core.data import Dataset
 
 LOG_CLIP = 1e-10  # log(p) is taken of max(p, 1e-10), so a confident mistake costs <= 23.03
 MAX_MODEL_BYTES = 5_000_000  # a 784x10 float32 model is 32 KB; refuse anything absurd
@@ -58,34 +75,136 @@ def cross_entropy(proba: np.ndarray, y: np.ndarray) -> float:
 
 
 def _check_x(x: np.ndarray, n_features: int) -> np.ndarray:
+    """``x`` as (n, n_features); a 1-D ``x`` is one example (the lesson's maths uses it)."""
     x = np.asarray(x)
     if x.ndim == 1:
         x = x[None, :]
     if x.ndim != 2 or x.shape[1] != n_features:
         raise ValueError(
-            f"expected images of shape (n, {n_features}) (flattened 28x28, values 0-1), "
-            f"got {x.shape}; reshape with x.reshape(len(x), -1)"
+            f"expected examples of shape (n, {n_features}), one a row (an image flattened: "
+            f"28x28 -> 784 values 0-1), got {x.shape}; reshape with x.reshape(len(x), -1)"
         )
     return x
 
 
-class SoftmaxRegression:
-    """A linear classifier with a softmax output, in the style of a scikit-learn estimator.
+def _plain(value):
+    """A NumPy scalar (np.int64(20) from a parameter grid) as the Python number it holds."""
+    return value.item() if isinstance(value, np.generic) else value
 
-    ``W`` has shape (n_features, n_classes) and ``b`` shape (n_classes,); both float32 unless
-    you pass float64 arrays (the gradient check does, for precision).
+
+class SoftmaxRegression(ClassifierMixin, BaseEstimator):
+    """Softmax regression trained by mini-batch SGD, as a scikit-learn classifier.
+
+    Parameters
+    ----------
+    learning_rate : float, default 0.1
+        The SGD step size: W -= learning_rate * dL/dW.
+    l2 : float, default 1e-4
+        lambda, the weight of the (lambda / 2) ||W||^2 penalty. scikit-learn's
+        ``LogisticRegression(C=1 / (l2 * n_samples))`` minimises the same objective.
+    epochs : int, default 20
+        Passes over the training data. The tutorial (and the dashboard) train 200; on
+        MNIST 20 reach within about half a point of their test accuracy in a tenth of
+        the time, so ``fit`` defaults to 20.
+    batch_size : int, default 100
+        Examples per SGD step; clipped to the number of samples.
+    random_state : int, RandomState instance or None, default 34
+        Seeds the initial weights, W ~ U(-0.08, 0.08), and the order of the batches
+        (34 is the tutorial's seed).
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_classes, n_features), float32
+        W^T: one row of weights per class.
+    intercept_ : ndarray of shape (n_classes,), float32
+        b.
+    classes_ : ndarray of shape (n_classes,)
+        The labels, sorted; ``predict`` returns them.
+    n_features_in_ : int
+        The number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        The column names, when X had them (a DataFrame).
+    n_iter_ : int
+        The epochs trained (fewer than ``epochs`` if the run diverged).
+    history_ : list of core.train.EpochMetrics
+        Each epoch's losses and accuracies (``valid_*``: measured on the training data).
+
+    The dashboard's models come from :meth:`from_weights` (or :meth:`load`): W is
+    (n_features, K), b (K,), both float32 unless you pass float64 arrays (the gradient check
+    does, for precision); their ``classes_`` are 0..K-1, so ``predict`` returns class
+    indices, and ``class_names`` says what the classes are.
     """
 
-    def __init__(self, W: np.ndarray, b: np.ndarray, class_names: tuple[str, ...] | None = None,
-                 config: dict | None = None):
+    def __init__(self, *, learning_rate: float = 0.1, l2: float = 1e-4, epochs: int = 20,
+                 batch_size: int = 100, random_state=34):
+        self.learning_rate = learning_rate
+        self.l2 = l2
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    @classmethod
+    def from_weights(cls, W: np.ndarray, b: np.ndarray,
+                     class_names: tuple[str, ...] | None = None,
+                     config: dict | None = None) -> SoftmaxRegression:
+        """A model with these weights: ``W`` (n_features, K) and ``b`` (K,), used as they
+        are (not copied); ``class_names`` (K; default "0".."K-1"); ``config``, the settings
+        it was trained with (saved with it). Its hyperparameters are the defaults."""
         W, b = np.asarray(W), np.asarray(b)
         if W.ndim != 2 or b.shape != (W.shape[1],):
-            raise ValueError(f"W must be (features, classes) and b (classes,): got {W.shape}, {b.shape}")
-        self.W, self.b = W, b
-        self.class_names = tuple(class_names) if class_names else tuple(str(k) for k in range(W.shape[1]))
-        if len(self.class_names) != W.shape[1]:
-            raise ValueError(f"{len(self.class_names)} class names for {W.shape[1]} classes")
-        self.config = dict(config or {})
+            raise ValueError(f"W must be (features, classes) and b (classes,): "
+                             f"got {W.shape}, {b.shape}")
+        names = tuple(class_names) if class_names else tuple(str(k) for k in range(W.shape[1]))
+        if len(names) != W.shape[1]:
+            raise ValueError(f"{len(names)} class names for {W.shape[1]} classes")
+        model = cls()
+        model._set_weights(W.T, b, np.arange(W.shape[1]), names, config or {})
+        return model
+
+    def _set_weights(self, coef: np.ndarray, intercept: np.ndarray, classes: np.ndarray,
+                     class_names: tuple[str, ...], config: dict) -> None:
+        self.coef_, self.intercept_, self.classes_ = coef, intercept, classes
+        self.n_features_in_ = coef.shape[1]
+        self._class_names, self._config = tuple(class_names), dict(config)
+
+    # ----------------------------------------------------------------- the weights
+
+    @property
+    def W(self) -> np.ndarray:
+        """The weights as the maths writes them, (n_features, K): ``coef_.T`` (a view)."""
+        check_is_fitted(self)
+        return self.coef_.T
+
+    @W.setter
+    def W(self, value: np.ndarray) -> None:
+        self.coef_ = np.asarray(value).T
+        self.n_features_in_ = self.coef_.shape[1]
+
+    @property
+    def b(self) -> np.ndarray:
+        """The biases, (K,): ``intercept_``."""
+        check_is_fitted(self)
+        return self.intercept_
+
+    @b.setter
+    def b(self, value: np.ndarray) -> None:
+        self.intercept_ = np.asarray(value)
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """What each class is, as text: ("0", ..., "9"), or Fashion-MNIST's clothes."""
+        check_is_fitted(self)
+        return self._class_names
+
+    @property
+    def config(self) -> dict:
+        """The settings the weights were trained with (TrainConfig's, plus "dataset")."""
+        check_is_fitted(self)
+        return self._config
+
+    @config.setter
+    def config(self, value: dict) -> None:
+        self._config = dict(value)
 
     @staticmethod
     def initial_weights(n_features: int, n_classes: int,
@@ -97,12 +216,12 @@ class SoftmaxRegression:
     @classmethod
     def initialise(cls, n_features: int = 784, n_classes: int = 10, seed: int = 34,
                    class_names: tuple[str, ...] | None = None,
-                   rng: np.random.RandomState | None = None) -> "SoftmaxRegression":
+                   rng: np.random.RandomState | None = None) -> SoftmaxRegression:
         """An untrained model: :meth:`initial_weights` from ``rng`` (by default NumPy's
         legacy generator seeded with ``seed``), as float32."""
         rng = rng if rng is not None else np.random.RandomState(seed)
         W, b = cls.initial_weights(n_features, n_classes, rng)
-        return cls(W.astype(np.float32), b.astype(np.float32), class_names)
+        return cls.from_weights(W.astype(np.float32), b.astype(np.float32), class_names)
 
     @property
     def n_features(self) -> int:
@@ -112,8 +231,10 @@ class SoftmaxRegression:
     def n_classes(self) -> int:
         return self.W.shape[1]
 
+    # ----------------------------------------------------------------- the maths
+
     def logits(self, x: np.ndarray) -> np.ndarray:
-        """z = x W + b, one row of K scores per image.
+        """z = x W + b, one row of K scores per example (a 1-D ``x`` is one example).
 
         Pixels are expected in [0, 1]; absurdly large inputs are computed in float64 so that
         the scores stay finite instead of overflowing float32.
@@ -123,21 +244,14 @@ class SoftmaxRegression:
             return x.astype(np.float64) @ self.W.astype(np.float64) + self.b
         return x.astype(self.W.dtype, copy=False) @ self.W + self.b
 
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        """Class probabilities, shape (n, K); each row sums to 1."""
-        return softmax(self.logits(x))
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        """The most probable class index for each image."""
-        return self.logits(x).argmax(axis=1)
-
     def loss(self, x: np.ndarray, y: np.ndarray, l2: float = 0.0) -> float:
         """Mean cross-entropy on (x, y), plus (l2 / 2) ||W||^2 when l2 > 0."""
-        ce = cross_entropy(self.predict_proba(x), np.asarray(y))
+        ce = cross_entropy(softmax(self.logits(x)), np.asarray(y))
         return ce + 0.5 * l2 * float(np.sum(self.W.astype(np.float64) ** 2))
 
     def gradients(self, x: np.ndarray, y: np.ndarray, l2: float = 0.0):
-        """Return ``(loss, dW, db)`` for one batch.
+        """Return ``(loss, dW, db)`` for one batch: x (B, n_features), y (B,) class indices;
+        dW (n_features, K), db (K,).
 
         ``delta = p - onehot(y)`` is the derivative of the cross-entropy with respect to the
         logits; the chain rule through z = x W + b gives dW = x^T delta / B + l2 W and
@@ -154,11 +268,73 @@ class SoftmaxRegression:
         db = delta.mean(axis=0)
         return loss, dW, db
 
-    def copy(self) -> "SoftmaxRegression":
-        return SoftmaxRegression(self.W.copy(), self.b.copy(), self.class_names, self.config)
+    def copy(self) -> SoftmaxRegression:
+        """An independent copy: weights, classes, class names and config."""
+        return copy.deepcopy(self)
 
     def is_finite(self) -> bool:
         return bool(np.isfinite(self.W).all() and np.isfinite(self.b).all())
+
+    # ----------------------------------------------------------------- scikit-learn
+
+    def fit(self, X, y) -> SoftmaxRegression:
+        """Train on ``X`` (n_samples, n_features) and ``y`` (n_samples,): labels of at least
+        two classes, numbers or strings. Features are used as they are (scale images to
+        0-1 first, as ``Dataset.features`` does). Returns self.
+
+        It runs the dashboard's engine (:class:`core.train.TrainingRun`, whose steps are
+        :class:`core.sgd.SGD`'s) from weights drawn as the tutorial draws them. Every sample
+        is trained on, and each epoch is monitored on the training data itself
+        (:attr:`history_`): a run that diverges (a loss or weight NaN or infinite, or the
+        loss far above its best) is rolled back to its best epoch with a
+        ``ConvergenceWarning`` that says what to change.
+        """
+        from core.train import RunStatus, TrainingRun  # core.train builds on this module
+
+        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64])
+        check_classification_targets(y)
+        classes, y_index = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes; "
+                             f"y has 1 class ({classes[0]!r})")
+        data = Dataset.from_arrays(X, y_index, tuple(str(c) for c in classes), name="fit")
+        run = TrainingRun(data, self._train_config(len(y)))
+        if run.run() is RunStatus.DIVERGED:
+            warnings.warn(run.message, ConvergenceWarning, stacklevel=2)
+        self._set_weights(run.model.coef_, run.model.intercept_, classes,
+                          run.model.class_names, run.model.config)
+        self.n_iter_, self.history_ = run.epochs_done, run.history
+        return self
+
+    def _train_config(self, n_samples: int) -> TrainConfig:
+        """The hyperparameters as the engine's TrainConfig (which checks them), the batch
+        clipped to ``n_samples`` and ``random_state`` turned into a seed."""
+        seed = _plain(self.random_state)
+        if seed is None or isinstance(seed, np.random.RandomState):
+            seed = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
+        config = TrainConfig(epochs=_plain(self.epochs), learning_rate=_plain(self.learning_rate),
+                             l2=_plain(self.l2), batch_size=_plain(self.batch_size), seed=seed)
+        return replace(config, batch_size=min(config.batch_size, n_samples))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape (n, K), the columns in the order of :attr:`classes_`;
+        each row sums to 1."""
+        return softmax(self.logits(self._validate_X(X)))
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class of each example: labels from :attr:`classes_` (for the
+        dashboard's models, class indices)."""
+        best = self.predict_proba(X).argmax(axis=1)  # checks X (and that it is fitted) first
+        return self.classes_[best]
+
+    def _validate_X(self, X) -> np.ndarray:
+        """X checked as scikit-learn checks it: fitted, 2-D (n, n_features_in_), finite."""
+        check_is_fitted(self)
+        if len(getattr(X, "shape", ())) > 2:  # the 1-D case gets scikit-learn's message
+            raise ValueError(f"expected a 2-D array (n, {self.n_features_in_}), one example a "
+                             f"row, got shape {X.shape}; flatten images with "
+                             "x.reshape(len(x), -1)")
+        return validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
 
     # ----------------------------------------------------------------- save / load
 
@@ -177,7 +353,7 @@ class SoftmaxRegression:
     @classmethod
     def from_bytes(cls, data: bytes, name: str = "model file",
                    expect_features: int | None = None,
-                   expect_classes: int | None = None) -> "SoftmaxRegression":
+                   expect_classes: int | None = None) -> SoftmaxRegression:
         """Load and validate a model saved by :meth:`save`.
 
         Raises :class:`ModelFileError` if the file is too large, not an .npz, lacks W / b /
@@ -192,32 +368,11 @@ class SoftmaxRegression:
                 arrays = {k: npz[k] for k in npz.files}
         except Exception:
             raise ModelFileError(f"{name}: not a valid .npz model file") from None
-        missing = {"W", "b", "class_names", "config"} - arrays.keys()
-        if missing:
-            raise ModelFileError(f"{name}: missing {', '.join(sorted(missing))}; "
-                                 "expected a file saved by this app")
-        W, b = arrays["W"], arrays["b"]
-        if W.ndim != 2 or b.shape != (W.shape[1],) or W.dtype.kind != "f" or b.dtype.kind != "f":
-            raise ModelFileError(f"{name}: W {W.shape} and b {b.shape} must be float arrays "
-                                 "of shapes (features, classes) and (classes,)")
-        if expect_features is not None and W.shape[0] != expect_features:
-            raise ModelFileError(f"{name}: made for {W.shape[0]} pixels, this data has {expect_features}")
-        if expect_classes is not None and W.shape[1] != expect_classes:
-            raise ModelFileError(f"{name}: has {W.shape[1]} classes, this data has {expect_classes}")
-        if not (np.isfinite(W).all() and np.isfinite(b).all()):
-            raise ModelFileError(f"{name}: weights contain NaN or infinity")
-        names = tuple(str(s) for s in arrays["class_names"].reshape(-1))
-        if len(names) != W.shape[1]:
-            raise ModelFileError(f"{name}: {len(names)} class names for {W.shape[1]} classes")
-        try:
-            config = json.loads(str(arrays["config"]))
-            assert isinstance(config, dict)
-        except Exception:
-            raise ModelFileError(f"{name}: its config is not a JSON object") from None
-        return cls(W.astype(np.float32), b.astype(np.float32), names, config)
+        W, b, names, config = _model_arrays(arrays, name, expect_features, expect_classes)
+        return cls.from_weights(W.astype(np.float32), b.astype(np.float32), names, config)
 
     @classmethod
-    def load(cls, path: str | os.PathLike, **expect) -> "SoftmaxRegression":
+    def load(cls, path: str | os.PathLike, **expect) -> SoftmaxRegression:
         path = Path(path)
         try:
             size = path.stat().st_size
@@ -227,3 +382,35 @@ class SoftmaxRegression:
         except OSError as exc:
             raise ModelFileError(f"{path}: cannot read it ({exc.strerror})") from None
         return cls.from_bytes(data, str(path), **expect)
+
+
+def _model_arrays(arrays: dict[str, np.ndarray], name: str, expect_features: int | None,
+                  expect_classes: int | None) -> tuple[np.ndarray, np.ndarray, tuple, dict]:
+    """Check the arrays of a model file (see :meth:`SoftmaxRegression.from_bytes`) and return
+    ``(W, b, class_names, config)``, or raise :class:`ModelFileError` saying what is wrong."""
+    missing = {"W", "b", "class_names", "config"} - arrays.keys()
+    if missing:
+        raise ModelFileError(f"{name}: missing {', '.join(sorted(missing))}; "
+                             "expected a file saved by this app")
+    W, b = arrays["W"], arrays["b"]
+    if W.ndim != 2 or b.shape != (W.shape[1],) or W.dtype.kind != "f" or b.dtype.kind != "f":
+        raise ModelFileError(f"{name}: W {W.shape} and b {b.shape} must be float arrays "
+                             "of shapes (features, classes) and (classes,)")
+    if expect_features is not None and W.shape[0] != expect_features:
+        raise ModelFileError(f"{name}: made for {W.shape[0]} pixels, "
+                             f"this data has {expect_features}")
+    if expect_classes is not None and W.shape[1] != expect_classes:
+        raise ModelFileError(f"{name}: has {W.shape[1]} classes, "
+                             f"this data has {expect_classes}")
+    if not (np.isfinite(W).all() and np.isfinite(b).all()):
+        raise ModelFileError(f"{name}: weights contain NaN or infinity")
+    names = tuple(str(s) for s in arrays["class_names"].reshape(-1))
+    if len(names) != W.shape[1]:
+        raise ModelFileError(f"{name}: {len(names)} class names for {W.shape[1]} classes")
+    try:
+        config = json.loads(str(arrays["config"]))
+    except (ValueError, RecursionError):
+        config = None
+    if not isinstance(config, dict):
+        raise ModelFileError(f"{name}: its config is not a JSON object")
+    return W, b, names, config

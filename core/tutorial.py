@@ -16,8 +16,9 @@ article: the images come from IDX files (ours, bundled) instead of a download, a
 settings are arguments. It seeds NumPy's *global* generator, as the article does, so it
 belongs in benchmarks and tests, never in the dashboard's server.
 
-:mod:`core.train` computes the same numbers arranged for speed; the tests compare the two
-weight for weight, and ``python -m core.train`` prints the lines this prints.
+:mod:`core.train` computes the same numbers, its steps arranged for speed by :mod:`core.sgd`;
+the tests compare the two weight for weight, and ``python -m core.train`` prints the lines
+this prints.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ def test_cross_entropy_clips_the_log_at_1e_10():
 def test_analytic_gradient_matches_central_differences():
     rng = np.random.default_rng(0)
     x, y = rng.random((7, 12)), rng.integers(0, 4, 7)
-    model = SoftmaxRegression(rng.normal(0, 0.5, (12, 4)), rng.normal(0, 0.5, 4))
+    model = SoftmaxRegression.from_weights(rng.normal(0, 0.5, (12, 4)), rng.normal(0, 0.5, 4))
     l2 = 0.3
     _, dW, db = model.gradients(x, y, l2)
     eps = 1e-6

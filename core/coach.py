@@ -1,0 +1,120 @@
+"""The judgements made about a training run after each epoch, and what to tell the user.
+
+Three questions, each a small function of plain numbers (no run, no weights):
+
+- :func:`divergence`: did the run diverge? A loss or a weight became NaN or infinite, or
+  the validation loss rose more than half of ln K above the best it had reached (ln K is
+  the loss of a uniform guess over K classes: 1.15 for ten). A run that diverged is stopped
+  and rolled back to its best epoch.
+- :func:`rising`: the coach (dashboard only): did the validation loss rise RISING_EPOCHS
+  epochs in a row, to RISING_MARGIN above its best? The run is paused and rolled back.
+- :func:`slow_hint`: did the first epoch take less than SLOW_DROP off the starting loss?
+  Nothing went wrong, so nothing is rolled back; the user is told why it may be slow.
+
+A :class:`Verdict` carries the message and, where one helps, a lower learning rate to try.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import TYPE_CHECKING
+
+from core.config import LEARNING_RATE_RANGE
+
+if TYPE_CHECKING:
+    from core.train import EpochMetrics
+
+RISING_EPOCHS = 3  # the validation loss rose this many epochs in a row ...
+RISING_MARGIN = 1.10  # ... and ended 10 % above its best: the coach steps in
+DIVERGED_RISE = 0.5  # diverged: the loss rose this fraction of ln K above its best
+SLOW_DROP = 0.10  # learning slowly: epoch 1 took less than 10 % off the starting loss
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What to tell the user about a run that went wrong, and the learning rate to suggest
+    (None: lowering it would not help, or the settings allow nothing lower)."""
+
+    message: str
+    suggested_learning_rate: float | None = None
+
+
+def lower_rate(lr: float) -> float | None:
+    """lr / 10 if the settings allow it."""
+    return lr / 10 if lr / 10 >= LEARNING_RATE_RANGE[0] else None
+
+
+def divergence(m: EpochMetrics, weights_finite: bool, best_loss: float, best_epoch: int,
+               n_classes: int) -> Verdict | None:
+    """None if the epoch that ``m`` describes is healthy, else why the run diverged and what
+    to try.
+
+    Diverged: a loss or a weight became NaN or infinite, or the validation loss rose well
+    above the best it had reached (``best_loss``, in ``best_epoch``; epoch 0 is where the
+    run started): by more than half of ln K, far more than the epoch-to-epoch jumps of a run
+    that learns, even with steps too large. A run that learns slowly never rises, so it
+    never trips this. The caller puts the weights back to the best epoch.
+    """
+    limit = best_loss + DIVERGED_RISE * math.log(n_classes)
+    finite = math.isfinite(m.train_loss) and math.isfinite(m.valid_loss) and weights_finite
+    if finite and m.valid_loss <= limit:
+        return None
+    what = "became NaN or infinite" if not finite else (
+        f"rose to {m.valid_loss:.2f}, well above its best, {best_loss:.2f}")
+    kept = f"epoch {best_epoch}, the best so far" if best_epoch else "the initial weights"
+    advice, suggested = _divergence_advice(m.learning_rate, m.l2)
+    return Verdict(f"Training diverged in epoch {m.epoch}: the validation loss {what}. "
+                   f"{advice} The weights were put back to {kept}.", suggested)
+
+
+def _divergence_advice(lr: float, l2: float) -> tuple[str, float | None]:
+    """Why steps of ``lr`` with lambda ``l2`` blow up, and a learning rate to try."""
+    if lr * l2 >= 1:
+        return (f"learning rate x lambda = {lr * l2:g} is 1 or more, so the L2 term alone "
+                f"flips and grows the weights at every step. Try lambda below {1 / lr:g}.",
+                None)
+    lower = lower_rate(lr)
+    if lower is None:
+        return "Even the smallest learning rate overshoots here.", None
+    return (f"The learning rate {lr:g} is too large: each step overshoots the minimum. "
+            f"Try a learning rate of {lower:g}."), lower
+
+
+def rising(valid_losses: list[float], best_loss: float, best_epoch: int,
+           learning_rate: float) -> Verdict | None:
+    """The coach: None, or why to pause a run whose validation losses (one per epoch so
+    far) rose RISING_EPOCHS epochs in a row and now stand RISING_MARGIN above the best,
+    ``best_loss`` in ``best_epoch``. The caller pauses and rolls back to the best epoch."""
+    recent = valid_losses[-(RISING_EPOCHS + 1):]
+    if len(recent) <= RISING_EPOCHS or not all(b > a for a, b in pairwise(recent)):
+        return None
+    if recent[-1] < RISING_MARGIN * best_loss:
+        return None
+    lower = lower_rate(learning_rate)
+    retry = f", or retry with learning rate {lower:g}" if lower else ""
+    return Verdict(
+        f"Paused: the validation loss rose {RISING_EPOCHS} epochs in a row, to "
+        f"{recent[-1]:.3f} from its best {best_loss:.3f} in epoch {best_epoch}; with "
+        f"learning rate {learning_rate:g} the steps overshoot. The weights were put back to "
+        f"epoch {best_epoch}. Resume anyway{retry}.", lower)
+
+
+def slow_hint(start_loss: float, valid_loss: float, learning_rate: float, n_batches: int,
+              batch_size: int) -> str:
+    """After the first epoch of a run from scratch (validation loss ``start_loss`` before
+    it, ``valid_loss`` after): "" if it took at least SLOW_DROP off, else why it may be slow
+    (never a rollback: nothing went wrong)."""
+    if start_loss - valid_loss >= SLOW_DROP * start_loss:
+        return ""
+    reasons = []
+    if n_batches < 100:
+        reasons.append(f"only {n_batches:,} update{'s' * (n_batches > 1)} per epoch "
+                       f"(batch {batch_size:,}): a smaller batch takes more steps")
+    higher = learning_rate * 10
+    if higher <= LEARNING_RATE_RANGE[1] and learning_rate < 0.05:
+        reasons.append(f"the learning rate {learning_rate:g} may be too small: try {higher:g}")
+    return (f"Learning slowly: after epoch 1 the validation loss only fell from "
+            f"{start_loss:.3f} to {valid_loss:.3f}. "
+            + ("; or ".join(reasons).capitalize() + "." if reasons else "More epochs will help."))
