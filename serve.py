@@ -22,8 +22,9 @@ from pathlib import Path
 
 # What the pages import: ui (pandas, streamlit's plotly glue) and every core module a page
 # uses, plotly's graph objects among them (half a second on its own).
-WARM_MODULES = ("ui", "core.figures", "core.explain", "core.lesson", "core.preprocess",
-                "core.presets", "core.runs", "core.sweep", "core.weights_view")
+WARM_MODULES = ("ui", "ui.run_view", "ui.settings_form", "core.figures", "core.explain",
+                "core.lesson", "core.lesson_steps", "core.preprocess", "core.presets",
+                "core.runs", "core.sweep", "core.sweep_report", "core.weights_view")
 
 
 def _server_started() -> bool:
