@@ -122,7 +122,7 @@ class Walkthrough:
 
 def as_float64(model: SoftmaxRegression) -> SoftmaxRegression:
     """A float64 copy of ``model`` (same class names and config)."""
-    return SoftmaxRegression(model.W.astype(np.float64),
+    return SoftmaxRegression.from_weights(model.W.astype(np.float64),
                                           model.b.astype(np.float64), model.class_names,
                                           model.config)
 

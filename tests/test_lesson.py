@@ -9,9 +9,9 @@ import math
 
 import numpy as np
 import pytest
+
 from apptest_support import session_of
 from conftest import ROOT
-
 from core.lesson import (
     FLOAT32_EXP_LIMIT,
     code_snippets,
@@ -122,7 +122,7 @@ def test_walkthrough_rejects_a_bad_index(model, mnist):
 
 
 def test_a_model_without_config_gets_the_tutorial_settings(model, mnist, test_eval):
-    bare = SoftmaxRegression(model.W, model.b)
+    bare = SoftmaxRegression.from_weights(model.W, model.b)
     w = walkthrough(bare, mnist, 0, evaluation=test_eval)
     assert (w.learning_rate, w.l2) == (0.1, 1e-4)
 

@@ -9,8 +9,8 @@ import re
 
 import numpy as np
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from core.data import FASHION_NAMES, SPLIT_SEED, make_dataset
 from core.lesson import code_snippets, walkthrough
 from core.lesson_steps import (
