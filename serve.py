@@ -19,7 +19,6 @@ import threading
 import time
 from pathlib import Path
 
-
 # What the pages import: ui (pandas, streamlit's plotly glue) and every core module a page
 # uses, plotly's graph objects among them (half a second on its own).
 WARM_MODULES = ("ui", "ui.run_view", "ui.settings_form", "core.figures", "core.explain",

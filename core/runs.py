@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Sequence
-
+from collections.abc import Sequence
 
 SETTING_LABELS = {"epochs": "epochs", "learning_rate": "learning rate", "l2": "lambda",
                   "batch_size": "batch", "seed": "seed", "dataset": "dataset"}

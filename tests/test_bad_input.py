@@ -17,8 +17,17 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_support import (TIMEOUT, app, session_of, button, click, go, model_select,  # noqa: F401
-                             stop_training, wait_for)
+from apptest_support import (  # noqa: F401
+    TIMEOUT,
+    app,
+    button,
+    click,
+    go,
+    model_select,
+    session_of,
+    stop_training,
+    wait_for,
+)
 from conftest import ROOT
 from core.train import RunStatus
 

@@ -17,10 +17,10 @@ import time
 import numpy as np
 import plotly.graph_objects as go
 import pytest
-from apptest_support import session_of
-from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
+from apptest_support import session_of
+from conftest import ROOT
 from core.config import TrainConfig
 from core.jobs import RunSlots, TrainingJob, Watchdog
 from core.metrics import evaluate
