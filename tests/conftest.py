@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# The compiled kernel checks every index in the tests (numba checks none by default), and is
+# compiled for them into a cache of their own, never mixed with the app's unchecked one.
+os.environ["NUMBA_BOUNDSCHECK"] = "1"
+os.environ["NUMBA_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / "numba-cache-boundscheck")
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

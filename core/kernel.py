@@ -1,0 +1,128 @@
+"""The SGD step compiled with numba: the same arithmetic as :class:`core.sgd.SGD`, with the
+interpreter lock released.
+
+An epoch at batch 100 is 500 steps of about twenty NumPy calls each. Each call is quick, but
+between them the interpreter runs, holding Python's global interpreter lock (GIL): two runs
+training at once, or one run and forty students' pages refreshing, take turns on it. Here a
+whole block of steps (gather the batch from the uint8 images, logits, stable softmax,
+delta, the two products, the L2 term, the update, p(true class) and hits) is one call to
+machine code that runs with the lock released (``nogil=True``), so other threads run
+beside it on the other core.
+
+What it keeps from the NumPy step, so the two agree to float32 rounding (the tests compare
+them weight for weight): the products are float32 through BLAS (``np.dot``, which numba
+sends to SciPy's OpenBLAS) on chunks of at most 120 examples (above that OpenBLAS switches
+to a slower kernel), the pixel scale folded into the logits and the step size, and the
+float64 master weights that the update goes to. It is compiled without ``fastmath``: the
+divergence check needs NaN and infinity to come out as they should.
+
+One signature is compiled (uint8 images, read-only as core.data stores them) and cached on
+disk (``cache=True``, in ``NUMBA_CACHE_DIR`` or beside this file); :func:`warm` loads or
+compiles it before anyone trains (``bash run.sh`` and the server's start call it), because
+a compile takes seconds and a server would stall for them. Float features (the scikit-learn
+estimator) compile a second signature on their first use.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from core.sgd import MAX_CHUNK
+
+
+@njit(nogil=True, cache=True)
+def sgd_batches(examples, labels, order, first, last, batch, master_WT, master_b, WT, b,
+                learning_rate, l2, pixel_scale, p_true, hit):  # pragma: no cover (compiled)
+    """Steps ``first`` .. ``last - 1`` of an epoch whose example order is ``order`` (n,):
+    step k trains on ``order[k * batch:(k + 1) * batch]``. Shapes: ``examples`` (n_all, F),
+    ``labels`` (n_all,), ``master_WT`` (K, F) float64 and ``WT`` its float32 copy,
+    ``master_b`` / ``b`` (K,); ``p_true`` and ``hit`` (n,) are written for the examples of
+    these steps, in ``order``'s positions, before each step's update."""
+    n = order.shape[0]
+    K, F = WT.shape
+    to_unit = np.float32(1.0 / pixel_scale)
+    from_unit = np.float32(pixel_scale)
+    x = np.empty((MAX_CHUNK, F), np.float32)
+    grad_WT = np.empty((K, F), np.float32)
+    grad_b = np.empty(K, np.float32)
+    for k in range(first, last):
+        start = k * batch
+        B = min(batch, n - start)
+        step = np.float32(learning_rate / B / pixel_scale)
+        n_chunks = -(-B // MAX_CHUNK)
+        size = -(-B // n_chunks)  # equal chunks, each at most MAX_CHUNK examples
+        grad_WT[:] = 0
+        grad_b[:] = 0
+        for c in range(start, start + B, size):
+            m = min(size, start + B - c)
+            for i in range(m):  # gather the chunk: pixel values as float32
+                row = order[c + i]
+                for j in range(F):
+                    x[i, j] = examples[row, j]
+            xm = x[:m]
+            delta = np.dot(xm, WT.T)  # (m, K): pixel_scale * logits
+            for i in range(m):
+                _softmax_delta(delta[i], labels[order[c + i]], b, to_unit, step,
+                               p_true, hit, c + i)
+            grad_WT += np.dot(delta.T, xm)  # lr/B * (x^T delta)^T, (K, F)
+            for kk in range(K):
+                grad_b[kk] += delta[:, kk].sum() * from_unit
+        _update(master_WT, master_b, WT, b, grad_WT, grad_b, learning_rate, l2)
+
+
+@njit(nogil=True, cache=True)
+def _softmax_delta(z, y, b, to_unit, step, p_true, hit, at):  # pragma: no cover (compiled)
+    """One example's logits ``z`` (K,) (times the pixel scale) become its step-scaled
+    delta = (p - onehot(y)) * step, in place; p(y) and whether y had the top score are
+    written at position ``at``."""
+    K = z.shape[0]
+    for kk in range(K):
+        z[kk] = z[kk] * to_unit + b[kk]
+    top = z[0]  # float32, like z: a float64 here would turn the softmax into float64
+    for kk in range(1, K):
+        if z[kk] > top:
+            top = z[kk]
+    hit[at] = z[y] >= top
+    total = np.float32(0.0)
+    for kk in range(K):  # stable softmax: the largest logit becomes 0
+        z[kk] = np.exp(z[kk] - top)
+        total += z[kk]
+    for kk in range(K):
+        z[kk] /= total
+    p_true[at] = z[y]
+    z[y] -= np.float32(1.0)  # delta = p - onehot(y), without a one-hot matrix
+    for kk in range(K):
+        z[kk] *= step
+
+
+@njit(nogil=True, cache=True)
+def _update(master_WT, master_b, WT, b, grad_WT, grad_b, learning_rate,
+            l2):  # pragma: no cover (compiled)
+    """W -= lr * (x^T delta / B + lambda W) on the float64 master weights (see
+    core.sgd.SGD.update), then the float32 copy the products read."""
+    K, F = master_WT.shape
+    shrink = 1.0 - learning_rate * l2
+    for kk in range(K):
+        for j in range(F):
+            w = master_WT[kk, j]
+            if l2 != 0.0:
+                w *= shrink
+            w -= grad_WT[kk, j]
+            master_WT[kk, j] = w
+            WT[kk, j] = np.float32(w)
+        master_b[kk] -= grad_b[kk]
+        b[kk] = np.float32(master_b[kk])
+
+
+def warm() -> None:
+    """Load the compiled step from the cache (compile it if there is none): the dashboard's
+    signature, on a tiny problem, so that no student waits for a compile."""
+    examples = np.zeros((4, 3), np.uint8)
+    examples.setflags(write=False)
+    labels = np.array([0, 1, 0, 1], np.int64)
+    labels.setflags(write=False)
+    WT = np.zeros((2, 3), np.float32)
+    sgd_batches(examples, labels, np.arange(4, dtype=np.int64), 0, 2, 2,
+                np.zeros((2, 3)), np.zeros(2), WT, np.zeros(2, np.float32), 0.1, 1e-4, 255.0,
+                np.empty(4, np.float32), np.empty(4, np.bool_))
