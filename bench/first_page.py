@@ -17,7 +17,6 @@ import os
 import signal
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -37,9 +36,9 @@ def first_page_seconds(browser, root: Path) -> float:
             try:
                 page.goto(f"http://127.0.0.1:{port}/", timeout=30_000)
                 break
-            except Exception:
+            except Exception as err:
                 if proc.poll() is not None or time.perf_counter() - started > 60:
-                    raise RuntimeError("the dashboard did not start")
+                    raise RuntimeError("the dashboard did not start") from err
         page.get_by_role("heading", name="Train a softmax regression").wait_for(timeout=60_000)
         page.get_by_role("button", name="Start").wait_for(timeout=60_000)
         return time.perf_counter() - started

@@ -239,14 +239,15 @@ def why_figure(contributions: np.ndarray, p_name: str, q_name: str, height: int 
 
 
 def diverging_rgb(values: np.ndarray, scale: int = 4) -> np.ndarray:
-    """A 28x28 map of signed values as an RGB picture in the :data:`core.style.DIVERGING_SCALE` colours
-    (blue < 0 < red, white at 0, symmetric scale): a light stand-in for :func:`why_figure`
-    where many maps are shown at once."""
+    """A 28x28 map of signed values as an RGB picture in the
+    :data:`core.style.DIVERGING_SCALE` colours (blue < 0 < red, white at 0, symmetric scale):
+    a light stand-in for :func:`why_figure` where many maps are shown at once."""
     v = np.asarray(values, dtype=float).reshape(28, 28)
     limit = float(np.abs(v).max()) or 1.0
     t = (v / limit + 1) / 2  # 0 .. 1, 0.5 at zero
     stops = np.array([s for s, _ in DIVERGING_SCALE])
-    colours = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for _, c in DIVERGING_SCALE], float)
+    colours = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for _, c in DIVERGING_SCALE],
+                       float)
     rgb = np.stack([np.interp(t, stops, colours[:, ch]) for ch in range(3)], axis=-1)
     return np.kron(rgb, np.ones((scale, scale, 1))).astype(np.uint8)
 
@@ -283,7 +284,7 @@ def digit_grid_png(images: np.ndarray, titles: Sequence[str], path: str, columns
     rows = math.ceil(len(images) / columns)
     sheet = Image.new("L", (columns * cell_w, max(1, rows) * cell_h), color=255)
     draw = ImageDraw.Draw(sheet)
-    for i, (img, title) in enumerate(zip(images, titles)):
+    for i, (img, title) in enumerate(zip(images, titles, strict=True)):
         x, y = (i % columns) * cell_w, (i // columns) * cell_h
         sheet.paste(Image.fromarray(255 - upscale(img, scale)), (x, y + 14))
         draw.text((x + 4, y + 1), title, fill=0)

@@ -24,7 +24,8 @@ class LiveFigure:
 
     @staticmethod
     def _shape(spec: dict) -> str:
-        traces = [{k: v for k, v in t.items() if k not in LiveFigure.DATA_KEYS} for t in spec["data"]]
+        traces = [{k: v for k, v in t.items() if k not in LiveFigure.DATA_KEYS}
+                  for t in spec["data"]]
         return json.dumps([traces, spec.get("layout", {})], sort_keys=True, default=str)
 
     def update(self, spec: dict) -> go.Figure:
@@ -34,7 +35,7 @@ class LiveFigure:
             self._figure, self._signature = go.Figure(spec), signature
             return self._figure
         with self._figure.batch_update():
-            for trace, new in zip(self._figure.data, spec["data"]):
+            for trace, new in zip(self._figure.data, spec["data"], strict=True):
                 for key in self.DATA_KEYS:
                     if key in new:
                         trace[key] = new[key]

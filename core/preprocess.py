@@ -59,7 +59,8 @@ def _check_image(image: np.ndarray) -> np.ndarray:
     if image.shape[0] == 0 or image.shape[1] == 0:
         raise ValueError(f"image is empty (shape {image.shape})")
     if image.dtype.kind not in "biuf":
-        raise ValueError(f"image must hold numbers (uint8 0-255 or float 0-1), got dtype {image.dtype}")
+        raise ValueError("image must hold numbers (uint8 0-255 or float 0-1), "
+                         f"got dtype {image.dtype}")
     return image
 
 
@@ -163,8 +164,9 @@ def fit_to_box(cropped: np.ndarray, side: int = FIT_SIDE) -> np.ndarray:
     is fixed). Lanczos resampling makes each output pixel a weighted average of the input
     pixels around it (Pillow widens the windowed-sinc kernel by the shrink factor), which is
     anti-aliasing: it gives the soft grey edges MNIST digits have. Its slight ringing (values
-    a little below 0 or above 1 next to sharp edges) is clipped back to [0, 1]. A thin stroke shrunk tenfold would come out faint, whereas
-    MNIST's strokes reach full ink, so the result is rescaled to a maximum of 1.
+    a little below 0 or above 1 next to sharp edges) is clipped back to [0, 1]. A thin stroke
+    shrunk tenfold would come out faint, whereas MNIST's strokes reach full ink, so the result
+    is rescaled to a maximum of 1.
     """
     h, w = cropped.shape
     scale = side / max(h, w)

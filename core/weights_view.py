@@ -158,9 +158,10 @@ def weights_figure(W: np.ndarray, class_names: Sequence[str], limit: float | Non
     axes laid out by hand. The page redraws it twice a second while a model trains, and
     building this dict takes a fraction of a millisecond, where ``make_subplots`` alone
     takes about 20 ms of the interpreter time the training thread is competing for. All
-    heatmaps share the layout's colour axis, which gives the single colour bar and guarantees the shared scale. Pixels are square
-    (``scaleanchor``), row 0 is at the top (reversed y) so the digits stand upright, and the
-    axes have no ticks: the picture is the point, the hover text gives row, column, weight.
+    heatmaps share the layout's colour axis, which gives the single colour bar and guarantees
+    the shared scale. Pixels are square (``scaleanchor``), row 0 is at the top (reversed y) so
+    the digits stand upright, and the axes have no ticks: the picture is the point, the hover
+    text gives row, column, weight.
     """
     images = weight_images(W)
     names = list(class_names)

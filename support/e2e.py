@@ -45,11 +45,11 @@ def streamlit_server(extra_env: dict | None = None):
             try:
                 urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
                 break
-            except OSError:
+            except OSError as err:
                 if proc.poll() is not None:
-                    raise RuntimeError(f"streamlit exited: {log.read_text()}")
+                    raise RuntimeError(f"streamlit exited: {log.read_text()}") from None
                 if time.monotonic() > deadline:
-                    raise RuntimeError("streamlit did not start within 60 s")
+                    raise RuntimeError("streamlit did not start within 60 s") from err
                 time.sleep(0.3)
         yield url, proc, log
     finally:

@@ -195,7 +195,7 @@ class SimulatedUser:
             self._error(f"{phase}: {exc}")
         except websockets.ConnectionClosed as exc:
             self._error(f"{phase}: websocket closed by the server ({exc})")
-        except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as exc:
+        except (TimeoutError, OSError, websockets.WebSocketException) as exc:
             self._error(f"{phase}: {type(exc).__name__}: {exc}")
         except Exception as exc:  # a bug here or a message we cannot read: still a result
             self._error(f"{phase}: unexpected {type(exc).__name__}: {exc}")
@@ -286,7 +286,7 @@ class SimulatedUser:
             wait = max(0.005, min(next_due, deadline) - time.monotonic())
             try:
                 raw = await asyncio.wait_for(self.ws.recv(), timeout=wait)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
             if isinstance(raw, str):
                 raise LoadTestError("the server sent a text frame")
@@ -366,7 +366,8 @@ class SimulatedUser:
             return
         state = WidgetState(id=w.id)
         if etype == "number_input":
-            value = w.value if w.HasField("value") else (w.default if w.HasField("default") else None)
+            value = (w.value if w.HasField("value")
+                     else w.default if w.HasField("default") else None)
             if value is None:
                 return
             if w.data_type == NumberInput.INT:
@@ -561,31 +562,37 @@ class LoadReport:
         reqs = sum(r.refresh_requests for r in rs)
         runs = sum(r.refresh_runs for r in rs)
         queued = [r.queued_s for r in rs if r.queued_s is not None]
+        actions = [r.action_latencies for r in rs]
         lines = [
             f"users {self.users}, epochs {self.epochs}",
             f"runs finished: {self.finished}/{self.users}",
             f"chart refresh latency (request -> end of the run serving it): median "
             f"{self.median * 1000:.0f} ms, p95 {self.p95 * 1000:.0f} ms, max "
             f"{self.latency(1.0) * 1000:.0f} ms ({len(self.latencies)} requests)",
-            f"  request -> first fresh chart delta: median {self.latency(0.5, True) * 1000:.0f} ms, "
-            f"p95 {self.latency(0.95, True) * 1000:.0f} ms, max {self.latency(1.0, True) * 1000:.0f} ms",
+            f"  request -> first fresh chart delta: median "
+            f"{self.latency(0.5, True) * 1000:.0f} ms, "
+            f"p95 {self.latency(0.95, True) * 1000:.0f} ms, "
+            f"max {self.latency(1.0, True) * 1000:.0f} ms",
             f"refresh requests {reqs}, served by {runs} fragment runs, in flight when the users "
             f"left {sum(r.in_flight for r in rs)}; runs ended early for a rerun "
             f"{sum(r.early_finishes for r in rs)}; requests for the sidebar's fragment "
             f"{sum(r.other_requests for r in rs)}",
             "page actions (median s): " + ", ".join(
-                f"{k} {statistics.median([r.action_latencies[k] for r in rs if k in r.action_latencies]):.2f}"
-                for k in ("load", "epochs", "start") if any(k in r.action_latencies for r in rs)),
+                f"{k} {statistics.median([a[k] for a in actions if k in a]):.2f}"
+                for k in ("load", "epochs", "start") if any(k in a for a in actions)),
             f"queued: most ahead {max([r.max_ahead or 0 for r in rs], default=0)}, "
-            f"click-to-training median {statistics.median(queued) if queued else float('nan'):.1f} s, "
+            f"click-to-training median "
+            f"{statistics.median(queued) if queued else float('nan'):.1f} s, "
             f"max {max(queued, default=float('nan')):.1f} s",
             f"session length: median {statistics.median([r.seconds for r in rs]):.1f} s, "
             f"max {max(r.seconds for r in rs):.1f} s",
             f"server RSS: idle {self.rss_idle_mb:.0f} MB, before {self.rss_before_mb:.0f} MB, "
-            f"after {self.rss_after_mb:.0f} MB (growth {self.rss_after_mb - self.rss_before_mb:+.0f} MB), "
+            f"after {self.rss_after_mb:.0f} MB "
+            f"(growth {self.rss_after_mb - self.rss_before_mb:+.0f} MB), "
             f"peak {self.rss_peak_mb:.0f} MB",
             f"server CPU: {self.server_cpu_s:.0f} s in {self.seconds:.0f} s "
-            f"({self.server_cpu_s / max(self.seconds, 1e-9):.0%} of one core, {usable_cores()} cores)",
+            f"({self.server_cpu_s / max(self.seconds, 1e-9):.0%} of one core, "
+            f"{usable_cores()} cores)",
             f"errors: {len(self.errors)}",
             *[f"  {e}" for e in self.errors[:20]],
             f"total time: {self.seconds:.1f} s",
@@ -620,7 +627,7 @@ async def _sample_peak(pid: int, peak: list[float], stop: asyncio.Event) -> None
             return
         try:
             await asyncio.wait_for(stop.wait(), 0.25)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
 

@@ -68,7 +68,8 @@ def _points_in_curves(page) -> int:
     """How many epochs the live loss chart shows (markers of its first trace)."""
     return page.evaluate("""() => {
         const plots = [...document.querySelectorAll('.js-plotly-plot')];
-        const curves = plots.find(p => p.data && p.data[0] && p.data[0].name === 'train' && p.data[0].hovertemplate.includes('loss'));
+        const curves = plots.find(p => p.data && p.data[0] && p.data[0].name === 'train'
+                                       && p.data[0].hovertemplate.includes('loss'));
         return curves ? curves.data[0].x.length : -1;
     }""")
 
@@ -137,7 +138,8 @@ def test_training_chart_grows_live_and_survives_leaving_the_page(server, page):
     page.get_by_role("heading", name="Results on the test set").wait_for()
     page.get_by_role("link", name="Train").click()
     page.get_by_role("heading", name="Train a softmax regression").wait_for()
-    page.wait_for_function("() => document.body.innerText.includes('Test accuracy')", timeout=90_000)
+    page.wait_for_function("() => document.body.innerText.includes('Test accuracy')",
+                           timeout=90_000)
     deadline = time.monotonic() + 10  # plotly redraws a moment after the text changes
     while _points_in_curves(page) != 30 and time.monotonic() < deadline:
         time.sleep(0.1)

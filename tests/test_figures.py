@@ -23,8 +23,9 @@ from core.train import EpochMetrics
 
 def _history(n, bad_epoch=None):
     nan = float("nan")
-    return [EpochMetrics(e, nan if e == bad_epoch else 1 / e, 0.9, math.inf if e == bad_epoch else 0.5,
-                         0.91, 0.1, 0.05) for e in range(1, n + 1)]
+    return [EpochMetrics(e, nan if e == bad_epoch else 1 / e, 0.9,
+                         math.inf if e == bad_epoch else 0.5, 0.91, 0.1, 0.05)
+            for e in range(1, n + 1)]
 
 
 def test_curves_hold_one_point_per_epoch_and_no_nan():
@@ -121,7 +122,8 @@ def test_why_contributions_add_up_to_the_logit_gap(mnist, trained_run):
         explain(model, x[0], 0, 10)
 
 
-def test_split_accuracy_matches_evaluate_without_a_float_copy_of_the_training_set(mnist, trained_run):
+def test_split_accuracy_matches_evaluate_without_a_float_copy_of_the_training_set(
+        mnist, trained_run):
     from core.metrics import evaluate, split_accuracy
 
     model = trained_run.model
@@ -130,7 +132,8 @@ def test_split_accuracy_matches_evaluate_without_a_float_copy_of_the_training_se
     assert set(mnist._float_cache) == cached  # no float32 copy of the training set was kept
     x = mnist.x_train.astype(np.float32) / np.float32(255)
     assert train == evaluate(model, x, mnist.y_train).accuracy
-    assert split_accuracy(model, mnist, "test") == evaluate(model, mnist.features("test"), mnist.y_test).accuracy
+    assert split_accuracy(model, mnist, "test") == evaluate(
+        model, mnist.features("test"), mnist.y_test).accuracy
 
 
 def test_settings_changed_mid_run_are_marked_on_both_charts():

@@ -28,9 +28,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_support import TIMEOUT, app, session_of, stop_training  # noqa: F401
-from apptest_support import button as _button, click as _click, go as _go
-from apptest_support import model_select, wait_for
+from apptest_support import TIMEOUT, app, model_select, session_of, stop_training, wait_for  # noqa: F401
+from apptest_support import button as _button
+from apptest_support import click as _click
+from apptest_support import go as _go
 from conftest import ROOT
 
 N_TEST = 10_000  # MNIST's test set
@@ -78,7 +79,8 @@ def _chart(at: AppTest, key: str) -> dict:
     assert len(charts) == 1, f"expected one plotly chart {key!r}, got {len(charts)}"
     spec = charts[0].proto.spec
 
-    def no_constant(name):  # json.loads would accept NaN / Infinity; a browser's JSON.parse does not
+    # json.loads would accept NaN / Infinity; a browser's JSON.parse does not
+    def no_constant(name):
         raise AssertionError(f"chart {key!r} holds {name}, which is not JSON")
 
     return json.loads(spec, parse_constant=no_constant)

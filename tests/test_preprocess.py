@@ -9,7 +9,12 @@ import pytest
 from PIL import Image
 
 from core.preprocess import (
-    NothingDrawn, centre_of_mass, preprocess_canvas, preprocess_steps, shift_image, to_grey,
+    NothingDrawn,
+    centre_of_mass,
+    preprocess_canvas,
+    preprocess_steps,
+    shift_image,
+    to_grey,
 )
 
 N_DIGITS = 20
@@ -96,15 +101,16 @@ def test_corner_scaled_thick_digits_are_normalised_and_recognised(correct_digits
     assert (predicted == labels).sum() >= MIN_CORRECT
 
     # Without the normalisation the same drawings are mostly misread: the test is not trivial.
-    naive = np.stack([np.asarray(Image.fromarray(to_grey(img)).resize((28, 28), Image.Resampling.BOX))
-                      for img in drawn])
+    naive = np.stack([
+        np.asarray(Image.fromarray(to_grey(img)).resize((28, 28), Image.Resampling.BOX))
+        for img in drawn])
     assert (model.predict(naive.reshape(len(naive), -1)) == labels).sum() <= N_DIGITS // 2
 
 
 def test_mnist_digit_comes_back_as_itself(data, model):
     x = data.features("test")[:200]
     out = np.stack([preprocess_canvas(img.reshape(28, 28)) for img in data.x_test[:200]])
-    corr = [np.corrcoef(a.ravel(), b)[0, 1] for a, b in zip(out, x)]
+    corr = [np.corrcoef(a.ravel(), b)[0, 1] for a, b in zip(out, x, strict=True)]
     assert min(corr) > 0.95
     assert (model.predict(out.reshape(200, -1)) == model.predict(x)).all()
 

@@ -8,8 +8,14 @@ import io
 import pytest
 
 from core.config import TrainConfig
-from core.presets import (LAMBDAS, LEARNING_RATES, PRESETS, nearest_choice, query_from_settings,
-                          settings_from_query)
+from core.presets import (
+    LAMBDAS,
+    LEARNING_RATES,
+    PRESETS,
+    nearest_choice,
+    query_from_settings,
+    settings_from_query,
+)
 from core.runs import CSV_COLUMNS, METRICS, comparison_rows, differing_settings, metrics_csv
 from core.train import EpochMetrics
 
@@ -50,15 +56,17 @@ def test_malformed_or_out_of_range_url_values_are_ignored_with_a_note(params, no
 
 def test_values_between_choices_snap_to_the_nearest_on_a_log_scale():
     settings, _, notes = settings_from_query({"lr": "0.3", "l2": "0"})
-    assert settings == {"learning_rate": 0.2, "l2": 0.0}  # |log 0.3 - log 0.2| < |log 0.5 - log 0.3|
+    # |log 0.3 - log 0.2| < |log 0.5 - log 0.3|
+    assert settings == {"learning_rate": 0.2, "l2": 0.0}
     assert "nearest" in notes[0]
     assert nearest_choice(0.0, LAMBDAS) == 0.0 and nearest_choice(2e-4, LAMBDAS) == 1e-4
 
 
 def _run(name, lr, l2, accs, test):
-    history = [EpochMetrics(e + 1, 0.5 - 0.1 * e, a, 0.4, a, lr, 0.05, l2) for e, a in enumerate(accs)]
-    return {"name": name, "settings": {"epochs": 3, "learning_rate": lr, "l2": l2, "batch_size": 100,
-                                       "seed": 34, "dataset": "MNIST"},
+    history = [EpochMetrics(e + 1, 0.5 - 0.1 * e, a, 0.4, a, lr, 0.05, l2)
+               for e, a in enumerate(accs)]
+    return {"name": name, "settings": {"epochs": 3, "learning_rate": lr, "l2": l2,
+                                       "batch_size": 100, "seed": 34, "dataset": "MNIST"},
             "status": "finished", "history": history, "test_accuracy": test}
 
 
@@ -76,7 +84,8 @@ def test_comparison_shows_only_the_settings_that_differ():
 def test_metrics_csv_holds_every_epoch_of_every_run():
     runs = [_run("run 1", 0.1, 1e-4, [0.9, 0.91], 0.92), _run("run 2", 0.5, 0.0, [0.88], None)]
     rows = list(csv.DictReader(io.StringIO(metrics_csv(runs))))
-    assert [(r["run"], r["epoch"]) for r in rows] == [("run 1", "1"), ("run 1", "2"), ("run 2", "1")]
+    assert [(r["run"], r["epoch"]) for r in rows] == [
+        ("run 1", "1"), ("run 1", "2"), ("run 2", "1")]
     assert rows[2]["l2"] == "0.0" and rows[2]["test_accuracy"] == ""
     rebuilt = [EpochMetrics(int(r["epoch"]), *(float(r[CSV_COLUMNS[k]]) for k in METRICS))
                for r in rows[:2]]
@@ -100,6 +109,7 @@ def test_settings_changed_mid_run_show_in_the_table_and_the_csv(mnist):
     assert rows[0]["changed mid-run"] == "lambda 0.001 at epoch 1; lr 0.05 at epoch 1"
     assert rows[1]["changed mid-run"] == ""
     csv_rows = list(csv.DictReader(io.StringIO(metrics_csv([record]))))
-    assert [(r["l2"], r["epoch_l2"]) for r in csv_rows] == [("0.0001", "0.0001"), ("0.0001", "0.001")]
+    assert [(r["l2"], r["epoch_l2"]) for r in csv_rows] == [
+        ("0.0001", "0.0001"), ("0.0001", "0.001")]
     assert [r["epoch_learning_rate"] for r in csv_rows] == ["0.1", "0.05"]
     assert csv_rows[1]["changed_mid_run"] == rows[0]["changed mid-run"]

@@ -80,8 +80,9 @@ def nginx(backends: list[str]):
     prefix.chmod(0o755)  # as root, the workers run as nobody and create temp files here
     listen = f"127.0.0.1:{free_port()}"
     conf = prefix / "nginx.conf"
-    conf.write_text(subprocess.run(["bash", str(DEPLOY / "replicas.sh"), "render", listen, *backends],
-                                   check=True, capture_output=True, text=True).stdout)
+    conf.write_text(subprocess.run(
+        ["bash", str(DEPLOY / "replicas.sh"), "render", listen, *backends],
+        check=True, capture_output=True, text=True).stdout)
     err = prefix / "error.log"
     base = [NGINX, "-p", str(prefix), "-c", str(conf), "-e", str(err)]
     checked = subprocess.run([*base, "-t", "-q"], capture_output=True, text=True)
@@ -213,8 +214,9 @@ class Student:
         page.wait_for_function(
             """() => [...document.querySelectorAll("[data-testid='stImage'] img")]
                      .every(img => img.complete)""", timeout=30_000)
-        widths = page.evaluate("""() => [...document.querySelectorAll("[data-testid='stImage'] img")]
-                                        .map(img => img.naturalWidth)""")
+        widths = page.evaluate(
+            """() => [...document.querySelectorAll("[data-testid='stImage'] img")]
+                     .map(img => img.naturalWidth)""")
         assert widths and all(w > 0 for w in widths), widths
         media = [r for r in self.responses if "/media/" in r[0]]
         assert media, "no image came through the proxy"
@@ -260,7 +262,7 @@ def test_two_browsers_on_one_address_keep_their_own_replica_run_and_images(proxy
         # takes it back to its replica, which resumes its session, run included
         sockets = (a.websockets, b.websockets)
         proxy.reload()
-        for s, before in zip((a, b), sockets):
+        for s, before in zip((a, b), sockets, strict=True):
             deadline = time.monotonic() + 30
             while s.websockets == before and time.monotonic() < deadline:
                 s.page.wait_for_timeout(200)
@@ -290,7 +292,8 @@ def test_two_browsers_on_one_address_keep_their_own_replica_run_and_images(proxy
     deadline = time.monotonic() + 10
     while True:
         streams = [line for line in proxy.access_log.splitlines() if "/_stcore/stream" in line]
-        if len(streams) >= 6 or time.monotonic() > deadline:  # 2 browsers x (first, reconnect, reload)
+        # 2 browsers x (first, reconnect, reload)
+        if len(streams) >= 6 or time.monotonic() > deadline:
             break
         time.sleep(0.2)
     assert len(streams) >= 6, proxy.access_log

@@ -114,8 +114,9 @@ def _check_serving(proc: subprocess.Popen, port: int, clone: Path, log: Path) ->
 def test_a_fresh_clone_starts_on_debians_python_and_a_second_start_installs_nothing(tmp_path):
     # The preconditions that make this test mean something.
     assert Path(SYSTEM_PYTHON).exists(), f"{SYSTEM_PYTHON} is missing: apt-get install -y python3"
-    stdlib = subprocess.run([SYSTEM_PYTHON, "-c", "import sysconfig; print(sysconfig.get_path('stdlib'))"],
-                            capture_output=True, text=True, check=True).stdout.strip()
+    stdlib = subprocess.run(
+        [SYSTEM_PYTHON, "-c", "import sysconfig; print(sysconfig.get_path('stdlib'))"],
+        capture_output=True, text=True, check=True).stdout.strip()
     marker = Path(stdlib) / "EXTERNALLY-MANAGED"
     assert marker.exists(), f"{marker} is missing: {SYSTEM_PYTHON} is not PEP 668's Debian Python"
 

@@ -10,9 +10,9 @@ import time
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+
 from apptest_support import session_of
 from conftest import ROOT
-
 from core.config import TrainConfig
 from core.jobs import RunSlots, TrainingJob
 from core.snapshots import WeightHistory, nearest_epoch
@@ -261,7 +261,8 @@ def test_page_lets_you_compare_the_current_run_with_an_earlier_one(tmp_path, mni
     assert run_select.options == [
         f"run {this} (this run): lambda 0.01, learning rate 0.1",
         f"run {kept}: lambda 0.0001, learning rate 0.1, 3 epochs"]
-    np.testing.assert_array_equal(_z(_heatmaps(at)["data"][0]), current.model.W[:, 0].reshape(28, 28))
+    np.testing.assert_array_equal(_z(_heatmaps(at)["data"][0]),
+                                  current.model.W[:, 0].reshape(28, 28))
     run_select.set_value(kept).run()
     assert not at.exception, at.exception
     assert _heatmaps(at)["layout"]["title"]["text"] == "Epoch 3"

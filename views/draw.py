@@ -76,7 +76,7 @@ st.subheader("Preprocessing, step by step")
 st.caption("The model's answer if preprocessing stopped after each step: the last step is what "
            "the training digits looked like.")
 inputs = model_inputs_per_step(steps)
-for col, (step, img) in zip(st.columns(4), inputs.items()):
+for col, (step, img) in zip(st.columns(4), inputs.items(), strict=True):
     p = model.predict_proba(img.reshape(1, -1))[0]
     k = int(p.argmax())
     col.image(upscale(img, 5), caption=STEP_TITLES[step])

@@ -52,7 +52,8 @@ with tab_digits:
     count, pager = st.columns([3, 1])
     count.markdown(f"**{len(shown):,} {kind.lower()} of {n_test:,}**{filtered}. "
                    "Click a digit to see its probabilities.")
-    page = pager.number_input(f"Page (of {n_pages})", 1, n_pages, 1, key="page") if n_pages > 1 else 1
+    page = (pager.number_input(f"Page (of {n_pages})", 1, n_pages, 1, key="page")
+            if n_pages > 1 else 1)
 
     grid, detail = st.columns([3, 1.4], gap="large")
     if len(shown) == 0:
@@ -62,7 +63,7 @@ with tab_digits:
     columns = grid_columns(list(titles.values()))  # 5 for digits: every title in full
     with grid:
         for start in range(0, len(page_idx), columns):
-            for cell, i in zip(st.columns(columns), page_idx[start:start + columns]):
+            for cell, i in zip(st.columns(columns), page_idx[start:start + columns], strict=False):
                 cell.image(upscale(data.x_test[i], 6), width="stretch")
                 cell.button(titles[int(i)], key=f"digit-{i}", width="stretch",
                             help=f"test image #{i}: {ev.proba[i, ev.y_pred[i]]:.0%} sure",
@@ -116,9 +117,10 @@ with tab_confusion:
                 + (f", the {min(DRILL, len(cell))} most confident first, each with its map of "
                    f"why {names[p]} and not {names[t]} (red: for {names[p]}, blue: for {names[t]})."
                    if t != p and len(cell) else "."))
-    for col, i in zip(st.columns(DRILL), cell[:DRILL]):
+    for col, i in zip(st.columns(DRILL), cell[:DRILL], strict=False):
         col.image(upscale(data.x_test[i], 3), caption=f"#{i}: {ev.proba[i, p]:.0%} sure",
                   width="stretch")
         if t != p:
-            col.image(diverging_rgb(explain(choice.model, data.features("test")[i], p, t).contributions),
-                      width="stretch")
+            col.image(diverging_rgb(
+                explain(choice.model, data.features("test")[i], p, t).contributions),
+                width="stretch")
