@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import numpy as np
-from conftest import ROOT
 
+from conftest import ROOT
 from core.config import TrainConfig
 from core.model import SoftmaxRegression
 from core.train import TrainingRun

@@ -12,9 +12,9 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT
 from sklearn.model_selection import train_test_split
 
+from conftest import ROOT
 from core.config import TrainConfig
 from core.data import BUNDLED_MNIST, split_validation
 from core.idx import read_idx_folder
