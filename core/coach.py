@@ -3,9 +3,10 @@
 Three questions, each a small function of plain numbers (no run, no weights):
 
 - :func:`divergence`: did the run diverge? A loss or a weight became NaN or infinite, or
-  the validation loss rose more than half of ln K above the best it had reached (ln K is
-  the loss of a uniform guess over K classes: 1.15 for ten). A run that diverged is stopped
-  and rolled back to its best epoch.
+  the validation loss grew well beyond where the run started (by more than a quarter of
+  ln K, 0.58 for ten classes; ln K is the loss of a uniform guess over K classes) or
+  beyond its best (by more than half of ln K, 1.15). A run that diverged is stopped and
+  rolled back to its best epoch.
 - :func:`rising`: the coach (dashboard only): did the validation loss rise RISING_EPOCHS
   epochs in a row, to RISING_MARGIN above its best? The run is paused and rolled back.
 - :func:`slow_hint`: did the first epoch take less than SLOW_DROP off the starting loss?
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
 
 RISING_EPOCHS = 3  # the validation loss rose this many epochs in a row ...
 RISING_MARGIN = 1.10  # ... and ended 10 % above its best: the coach steps in
-DIVERGED_RISE = 0.5  # diverged: the loss rose this fraction of ln K above its best
+DIVERGED_ABOVE_START = 0.25  # diverged: the loss this fraction of ln K above the start ...
+DIVERGED_ABOVE_BEST = 0.5  # ... or this fraction of ln K above its best
 SLOW_DROP = 0.10  # learning slowly: epoch 1 took less than 10 % off the starting loss
 
 
@@ -46,23 +48,29 @@ def lower_rate(lr: float) -> float | None:
     return lr / 10 if lr / 10 >= LEARNING_RATE_RANGE[0] else None
 
 
-def divergence(m: EpochMetrics, weights_finite: bool, best_loss: float, best_epoch: int,
-               n_classes: int) -> Verdict | None:
+def divergence(m: EpochMetrics, weights_finite: bool, start_loss: float, best_loss: float,
+               best_epoch: int, n_classes: int) -> Verdict | None:
     """None if the epoch that ``m`` describes is healthy, else why the run diverged and what
     to try.
 
-    Diverged: a loss or a weight became NaN or infinite, or the validation loss rose well
-    above the best it had reached (``best_loss``, in ``best_epoch``; epoch 0 is where the
-    run started): by more than half of ln K, far more than the epoch-to-epoch jumps of a run
-    that learns, even with steps too large. A run that learns slowly never rises, so it
-    never trips this. The caller puts the weights back to the best epoch.
+    Diverged: a loss or a weight became NaN or infinite, or the validation loss grew well
+    beyond where the run started (``start_loss``: by more than a quarter of ln K; training
+    made the model clearly worse than its starting weights) or beyond the best it had
+    reached (``best_loss``, in ``best_epoch``: by more than half of ln K, far more than the
+    epoch-to-epoch jumps of a run that learns, even with steps too large). A run that learns
+    slowly never rises, so it never trips this. The caller puts the weights back to the best
+    epoch.
     """
-    limit = best_loss + DIVERGED_RISE * math.log(n_classes)
+    ln_k = math.log(n_classes)
+    from_start = start_loss + DIVERGED_ABOVE_START * ln_k
+    from_best = best_loss + DIVERGED_ABOVE_BEST * ln_k
     finite = math.isfinite(m.train_loss) and math.isfinite(m.valid_loss) and weights_finite
-    if finite and m.valid_loss <= limit:
+    if finite and m.valid_loss <= min(from_start, from_best):
         return None
+    above = (f"where it started, {start_loss:.2f}" if from_start <= from_best
+             else f"its best, {best_loss:.2f}")
     what = "became NaN or infinite" if not finite else (
-        f"rose to {m.valid_loss:.2f}, well above its best, {best_loss:.2f}")
+        f"rose to {m.valid_loss:.2f}, well above {above}")
     kept = f"epoch {best_epoch}, the best so far" if best_epoch else "the initial weights"
     advice, suggested = _divergence_advice(m.learning_rate, m.l2)
     return Verdict(f"Training diverged in epoch {m.epoch}: the validation loss {what}. "

@@ -23,7 +23,9 @@ For a batch of B examples x (B x n_features) with classes y, one step is the tut
   float32 weights.
 
 ``python -m core.bench`` measures it against the tutorial's own loop (:mod:`core.tutorial`).
-A compiled kernel would replace :meth:`SGD.step` and keep the rest.
+:meth:`SGD.steps` runs a block of steps with the compiled kernel (:mod:`core.kernel`: the
+same arithmetic with the interpreter lock released) when numba is there, and with
+:meth:`SGD.step` otherwise; :meth:`SGD.step` stays the readable reference the lesson shows.
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ class SGD:
     """
 
     def __init__(self, W: np.ndarray, b: np.ndarray, examples: np.ndarray, labels: np.ndarray,
-                 pixel_scale: float = 1.0, learning_rate: float = 0.1, l2: float = 0.0):
+                 pixel_scale: float = 1.0, learning_rate: float = 0.1, l2: float = 0.0,
+                 compiled: bool | None = None):
         self._master_WT = np.array(W, np.float64).T.copy()  # C-contiguous (K, n_features)
         self._master_b = np.array(b, np.float64)
         self.WT = self._master_WT.astype(np.float32)
@@ -62,6 +65,31 @@ class SGD:
         self._from_unit = np.float32(self.pixel_scale)
         self.learning_rate, self.l2 = float(learning_rate), float(l2)
         self._bufs: dict[int, tuple[np.ndarray, ...]] = {}
+        self._kernel = compiled_kernel() if compiled is not False else None
+        if compiled and self._kernel is None:
+            raise RuntimeError("the compiled step needs numba: pip install -r requirements.txt")
+        if self._kernel is not None:  # one signature for the kernel: int64 labels, read-only
+            self.examples = _read_only(np.ascontiguousarray(examples))
+            self.labels = _read_only(np.ascontiguousarray(labels, np.int64))
+
+    @property
+    def compiled(self) -> bool:
+        """Does :meth:`steps` run the compiled kernel?"""
+        return self._kernel is not None
+
+    def steps(self, order: np.ndarray, first: int, last: int, batch: int,
+              p_true: np.ndarray, hit: np.ndarray) -> None:
+        """Steps ``first`` .. ``last - 1`` of an epoch: step k trains on the examples
+        ``order[k * batch:(k + 1) * batch]`` ((n,) int64 indices). ``p_true`` and ``hit``
+        (n,) receive, at ``order``'s positions, each example's p(true class) and hit."""
+        if self._kernel is not None:
+            self._kernel(self.examples, self.labels, order, first, last, batch,
+                         self._master_WT, self._master_b, self.WT, self.b,
+                         self.learning_rate, self.l2, self.pixel_scale, p_true, hit)
+            return
+        for k in range(first, last):
+            s = slice(k * batch, (k + 1) * batch)
+            self.step(order[s], p_true[s], hit[s])
 
     @property
     def master_WT(self) -> np.ndarray:
@@ -149,3 +177,22 @@ class SGD:
                                                                         self.examples.dtype)
             bufs = self._bufs[m] = (raw, x, np.empty((K, m), np.float32), np.arange(m))
         return bufs
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """``a`` as a read-only array (a view if it is writable): the kernel's one signature."""
+    if a.flags.writeable:
+        a = a.view()
+        a.setflags(write=False)
+    return a
+
+
+def compiled_kernel():
+    """The compiled step (core.kernel.sgd_batches), or None without numba. Imported on first
+    use: numba takes a few tenths of a second to import, which a command line printing its
+    help should not pay."""
+    try:
+        from core.kernel import sgd_batches
+    except ImportError:
+        return None
+    return sgd_batches

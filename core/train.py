@@ -43,6 +43,11 @@ from core.model import LOG_CLIP, SoftmaxRegression
 from core.sgd import SGD
 from core.snapshots import WeightHistory
 
+# Steps run in blocks of about this many examples (20 steps at batch 100, about 2 ms), so a
+# pause, a stop or a new learning rate takes effect within a few milliseconds while the
+# compiled kernel is called once per block rather than once per step.
+BLOCK_EXAMPLES = 2_000
+
 
 class RunStatus(enum.StrEnum):
     READY = "ready"
@@ -306,23 +311,25 @@ class TrainingRun:
         order = self._rng.permutation(n)  # a fresh random order every epoch
         p_true = np.empty(n, np.float32)  # probability given to the true class
         hit = np.empty(n, bool)  # was the true class the top score?
-        for k in range(self.n_batches):
+        per_block = max(1, BLOCK_EXAMPLES // B)
+        for first in range(0, self.n_batches, per_block):
             if not self._wait_while_paused():
                 self.keep_last_full_epoch(self._stop_reason)
                 return None
-            s = slice(k * B, (k + 1) * B)
-            self._sgd_step(order[s], p_true[s], hit[s])
-            self.batches_done = k + 1
+            last = min(first + per_block, self.n_batches)
+            self._sgd_steps(order, first, last, p_true, hit)
+            self.batches_done = last
         train_loss = float(-np.mean(np.log(np.maximum(p_true, LOG_CLIP))))
         valid = evaluate(self.model, self.data.features("valid"), self.data.y_valid)
         return EpochMetrics(self.epochs_done + 1, train_loss, float(hit.mean()),
                             valid.loss, valid.accuracy, self.learning_rate,
                             time.perf_counter() - started, self.l2)
 
-    def _sgd_step(self, idx: np.ndarray, p_true: np.ndarray, hit: np.ndarray) -> None:
-        """One SGD update on the training examples ``idx`` (:meth:`core.sgd.SGD.step`); a
-        method of the run so that a test can watch the steps."""
-        self.sgd.step(idx, p_true, hit)
+    def _sgd_steps(self, order: np.ndarray, first: int, last: int, p_true: np.ndarray,
+                   hit: np.ndarray) -> None:
+        """SGD steps ``first`` .. ``last - 1`` of this epoch (:meth:`core.sgd.SGD.steps`);
+        a method of the run so that a test can watch the steps."""
+        self.sgd.steps(order, first, last, self.config.batch_size, p_true, hit)
 
     # core.lesson shows the update's code under this name; the code is SGD.update's.
     _update = SGD.update
@@ -374,8 +381,8 @@ class TrainingRun:
     def _diverged(self, m: EpochMetrics) -> bool:
         """Did epoch ``m`` diverge (:func:`core.coach.divergence`)? Then the run ends, rolled
         back to its best epoch, and :attr:`message` says why."""
-        verdict = divergence(m, self.model.is_finite(), self.best_loss, self.best_epoch,
-                             self.data.n_classes)
+        verdict = divergence(m, self.model.is_finite(), self.start_loss, self.best_loss,
+                             self.best_epoch, self.data.n_classes)
         if verdict is None:
             return False
         self.status = RunStatus.DIVERGED

@@ -226,16 +226,16 @@ def test_train_two_epochs_shows_the_result_and_one_point_per_epoch(app):
     assert all(t["x"] == [1, 2, 3] for t in _chart(app, "curves")["data"])
 
 
-@pytest.mark.parametrize("l2, advice, nan_loss, epochs", [
-    # lr 10: the loss falls, then jumps more than half of ln 10 above its best in epoch 3
-    (1e-4, "Try a learning rate of 1.", False, [1, 2, 3]),
-    (1.0, "Try lambda below 0.1.", True, [1]),  # lr x lambda = 10: the weights blow up, NaN
+@pytest.mark.parametrize("l2, advice, nan_loss", [
+    (1e-4, "Try a learning rate of 1.", False),  # lr 10: the loss grows far above its start
+    (1.0, "Try lambda below 0.1.", True),  # lr x lambda = 10: the weights blow up, NaN
 ])
-def test_too_large_a_step_is_explained_not_a_crash(app, l2, advice, nan_loss, epochs):
+def test_too_large_a_step_is_explained_not_a_crash(app, l2, advice, nan_loss):
     job = _train_to_the_end(app, epochs=5, lr=10.0, l2=l2)
 
     assert job.run.status.value == "diverged"
-    assert [m.epoch for m in job.run.history] == epochs
+    epochs = [m.epoch for m in job.run.history]
+    assert epochs == list(range(1, len(epochs) + 1)) and len(epochs) < 5
     losses = [job.run.history[-1].train_loss, job.run.history[-1].valid_loss]
     assert (not all(map(math.isfinite, losses))) == nan_loss
     assert not app.exception

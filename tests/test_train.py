@@ -64,13 +64,13 @@ def _wait_for(condition, timeout=30.0):
 def test_pause_holds_between_batches_and_settings_change_mid_run(mnist):
     run = TrainingRun(mnist, TrainConfig(epochs=2, batch_size=10))
     stepped = threading.Event()
-    step = run._sgd_step
+    steps = run._sgd_steps
 
-    def watched_step(*args):  # the trainer's own step, reporting that it ran
+    def watched_steps(*args):  # the trainer's own steps, reporting that they ran
         stepped.set()
-        step(*args)
+        steps(*args)
 
-    run._sgd_step = watched_step
+    run._sgd_steps = watched_steps
     thread = _run_in_thread(run)
     _wait_for(lambda: run.batches_done > 5)
     run.pause()
@@ -112,8 +112,9 @@ def test_divergence_stops_explains_and_restores_weights(mnist, lr):
     assert run.status is RunStatus.DIVERGED
     assert "learning rate" in run.message and f"{lr / 10:g}" in run.message
     assert run.model.is_finite()
-    last = run.history[-1].valid_loss
-    assert not np.isfinite(last) or last > run.best_loss + 0.5 * np.log(10)
+    last, ln_k = run.history[-1].valid_loss, np.log(10)
+    assert not np.isfinite(last) or last > min(run.start_loss + 0.25 * ln_k,
+                                               run.best_loss + 0.5 * ln_k)
     losses = [run.start_loss] + [m.valid_loss for m in run.history[:-1]]
     assert run.best_epoch == int(np.argmin(losses))  # back to the best epoch (0: the start)
     np.testing.assert_array_equal(run.model.W, run.weights.get(run.best_epoch)[0])
@@ -148,14 +149,14 @@ def test_batch_larger_than_training_set_is_refused_and_full_batch_works(mnist):
 
 
 def test_coach_pauses_a_rising_loss_and_rolls_back_to_the_best_epoch(mnist):
-    run = TrainingRun(mnist, TrainConfig(epochs=10, learning_rate=4.0, batch_size=100), coach=True)
+    run = TrainingRun(mnist, TrainConfig(epochs=14, learning_rate=3.0, batch_size=100), coach=True)
     thread = _run_in_thread(run)
     assert run.held.wait(120), run.status  # the coach paused it: the trainer waits
     assert run.status is RunStatus.PAUSED
     losses = [m.valid_loss for m in run.history]
     best = int(np.argmin(losses)) + 1
     assert run.best_epoch == best and "rose 3 epochs in a row" in run.message
-    assert run.suggested_learning_rate == pytest.approx(0.4)
+    assert run.suggested_learning_rate == pytest.approx(0.3)
     W_best, _ = run.weights.get(best)
     np.testing.assert_array_equal(run.model.W, W_best)
     run.stop()
