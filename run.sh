@@ -52,6 +52,9 @@ pip_install() {
   local args=() f
   for f in "$@"; do args+=(-r "$f"); done
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${args[@]}"
+  echo "Compiling the training kernel (numba; cached, so no one waits for it later)"
+  "$VENV/bin/python" -c 'from core.kernel import warm; warm()' ||
+    echo "The kernel did not compile: training falls back to the NumPy step" >&2
   echo "$sum" >"$stamp"
 }
 
