@@ -38,7 +38,6 @@ import numpy as np
 from core.coach import divergence, rising, slow_hint
 from core.config import L2_MAX, LEARNING_RATE_RANGE, TrainConfig
 from core.data import Dataset
-from core.metrics import evaluate
 from core.model import LOG_CLIP, SoftmaxRegression
 from core.sgd import SGD
 from core.snapshots import WeightHistory
@@ -142,7 +141,7 @@ class TrainingRun:
         self.model = SoftmaxRegression.from_weights(  # W: a transposed view of sgd.WT
             self.sgd.WT.T, self.sgd.b, data.class_names,
             {**self.config.to_dict(), "dataset": data.name})
-        self.start_loss = evaluate(self.model, data.features("valid"), data.y_valid).loss
+        self.start_loss = self._validate()[0]
         self.history: list[EpochMetrics] = []
         self.changes: list[SettingChange] = []
         self.target_epochs = self.config.epochs
@@ -320,10 +319,30 @@ class TrainingRun:
             self._sgd_steps(order, first, last, p_true, hit)
             self.batches_done = last
         train_loss = float(-np.mean(np.log(np.maximum(p_true, LOG_CLIP))))
-        valid = evaluate(self.model, self.data.features("valid"), self.data.y_valid)
+        valid_loss, valid_acc = self._validate()
         return EpochMetrics(self.epochs_done + 1, train_loss, float(hit.mean()),
-                            valid.loss, valid.accuracy, self.learning_rate,
+                            valid_loss, valid_acc, self.learning_rate,
                             time.perf_counter() - started, self.l2)
+
+    def _validate(self) -> tuple[float, float]:
+        """The validation loss and accuracy of the current weights, every epoch.
+
+        The same numbers as :func:`core.metrics.evaluate`, computed leanly: the validation
+        images were checked once, when the dataset was made (features in [0, 1]), so the
+        model's guard against absurd inputs (an abs().max() over all 7.8 million values, a
+        third of the time) is not run again every epoch. With z = x W + b (n, K) and its
+        row maximum subtracted, -log p(y) = log sum_k exp(z_k) - z_y, clipped at
+        -log(1e-10) as the tutorial's clipped log does.
+        """
+        x, y = self.data.features("valid"), self.data.y_valid
+        z = x @ self.model.W
+        z += self.model.b
+        rows = np.arange(len(y))
+        accuracy = float(np.mean(z.argmax(axis=1) == y))
+        z -= z.max(axis=1, keepdims=True)
+        log_total = np.log(np.exp(z).sum(axis=1))
+        losses = np.minimum(log_total - z[rows, y], -np.log(np.float32(LOG_CLIP)))
+        return float(np.mean(losses)), accuracy
 
     def _sgd_steps(self, order: np.ndarray, first: int, last: int, p_true: np.ndarray,
                    hit: np.ndarray) -> None:
