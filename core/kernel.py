@@ -44,6 +44,8 @@ def sgd_batches(examples, labels, order, first, last, batch, master_WT, master_b
     to_unit = np.float32(1.0 / pixel_scale)
     from_unit = np.float32(pixel_scale)
     x = np.empty((MAX_CHUNK, F), np.float32)
+    zT = np.empty((K, 1), np.float32)  # (K, m) logits, then delta; made for each chunk size
+    chunk_grad = np.empty((K, F), np.float32)
     grad_WT = np.empty((K, F), np.float32)
     grad_b = np.empty(K, np.float32)
     for k in range(first, last):
@@ -56,19 +58,30 @@ def sgd_batches(examples, labels, order, first, last, batch, master_WT, master_b
         grad_b[:] = 0
         for c in range(start, start + B, size):
             m = min(size, start + B - c)
-            for i in range(m):  # gather the chunk: pixel values as float32
-                row = order[c + i]
-                for j in range(F):
-                    x[i, j] = examples[row, j]
-            xm = x[:m]
-            delta = np.dot(xm, WT.T)  # (m, K): pixel_scale * logits
+            if zT.shape[1] != m:
+                zT = np.empty((K, m), np.float32)
+            xm = _gather(examples, order, c, m, x)
+            np.dot(WT, xm.T, zT)  # pixel_scale * logits^T: one column per example
             for i in range(m):
-                _softmax_delta(delta[i], labels[order[c + i]], b, to_unit, step,
+                _softmax_delta(zT[:, i], labels[order[c + i]], b, to_unit, step,
                                p_true, hit, c + i)
-            grad_WT += np.dot(delta.T, xm)  # lr/B * (x^T delta)^T, (K, F)
+            np.dot(zT, xm, chunk_grad)  # lr/B * (x^T delta)^T, (K, F)
+            grad_WT += chunk_grad
             for kk in range(K):
-                grad_b[kk] += delta[:, kk].sum() * from_unit
+                grad_b[kk] += zT[kk].sum() * from_unit
         _update(master_WT, master_b, WT, b, grad_WT, grad_b, learning_rate, l2)
+
+
+@njit(nogil=True, cache=True)
+def _gather(examples, order, start, m, x):  # pragma: no cover (compiled)
+    """The stored values of examples ``order[start:start + m]`` as float32 rows of ``x``:
+    returns the (m, F) block."""
+    F = examples.shape[1]
+    for i in range(m):
+        row = order[start + i]
+        for j in range(F):
+            x[i, j] = examples[row, j]
+    return x[:m]
 
 
 @njit(nogil=True, cache=True)
