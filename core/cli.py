@@ -89,7 +89,7 @@ def _report(run: TrainingRun, data: Dataset, out: str, grid: str | None) -> None
     run.model.save(out)
     print(f"model saved to {out}")
     if grid:
-        from core.figures import save_digit_grid_png  # plotly: only when asked for
+        from core.digit_grid import save_digit_grid_png  # only when asked for
 
         save_digit_grid_png(run.model, data, grid)
         print(f"grid of test digits saved to {grid}")

@@ -272,32 +272,3 @@ def grid_columns(titles: Sequence[str], most: int = 5, row_chars: int = 48) -> i
     """
     longest = max((len(t) for t in titles), default=1)
     return max(2, min(most, row_chars // max(1, longest)))
-
-
-def digit_grid_png(images: np.ndarray, titles: Sequence[str], path: str, columns: int = 10,
-                   scale: int = 3) -> None:
-    """Save images (n, 784) as one PNG grid, each with its title above, as the tutorial's
-    final figure did ("T:<true> P:<pred>")."""
-    from PIL import Image, ImageDraw
-
-    cell_w, cell_h = 28 * scale, 28 * scale + 14
-    rows = math.ceil(len(images) / columns)
-    sheet = Image.new("L", (columns * cell_w, max(1, rows) * cell_h), color=255)
-    draw = ImageDraw.Draw(sheet)
-    for i, (img, title) in enumerate(zip(images, titles, strict=True)):
-        x, y = (i % columns) * cell_w, (i // columns) * cell_h
-        sheet.paste(Image.fromarray(255 - upscale(img, scale)), (x, y + 14))
-        draw.text((x + 4, y + 1), title, fill=0)
-    sheet.save(path)
-
-
-def save_digit_grid_png(model, data, path: str, per_kind: int = 20) -> None:
-    """The tutorial's ending: the first ``per_kind`` correctly and wrongly classified test
-    digits, correct ones first, titled "T:<true> P:<pred>"."""
-    pred = model.predict(data.features("test"))
-    right = np.flatnonzero(pred == data.y_test)[:per_kind]
-    wrong = np.flatnonzero(pred != data.y_test)[:per_kind]
-    idx = np.concatenate([right, wrong])
-    names = data.class_names
-    titles = [f"T:{names[data.y_test[i]]} P:{names[pred[i]]}" for i in idx]
-    digit_grid_png(data.x_test[idx], titles, path)

@@ -163,13 +163,8 @@ def weights_figure(W: np.ndarray, class_names: Sequence[str], limit: float | Non
     the digits stand upright, and the axes have no ticks: the picture is the point, the hover
     text gives row, column, weight.
     """
-    images = weight_images(W)
-    names = list(class_names)
-    if len(names) != len(images):
-        raise ValueError(f"{len(names)} class names for {len(images)} classes")
-    limit = symmetric_limit(W) if limit is None else float(limit)
-    if not (math.isfinite(limit) and limit > 0):
-        raise ValueError(f"limit must be a positive number, got {limit!r}")
+    images, names = weight_images(W), list(class_names)
+    limit = _checked(W, names, limit)
     columns = min(COLUMNS, len(images))
     traces, layout, annotations = [], {}, []
     for k, (image, domain) in enumerate(zip(images, _grid_domains(len(images), columns),
@@ -191,6 +186,16 @@ def weights_figure(W: np.ndarray, class_names: Sequence[str], limit: float | Non
     if title:
         layout["title"] = dict(text=title, x=0.5, xanchor="center", font=dict(size=TITLE_SIZE))
     return dict(data=traces, layout=layout)
+
+
+def _checked(W: np.ndarray, names: list, limit: float | None) -> float:
+    """The colour limit to use, after checking there is one class name per column of W."""
+    if len(names) != W.shape[1]:
+        raise ValueError(f"{len(names)} class names for {W.shape[1]} classes")
+    limit = symmetric_limit(W) if limit is None else float(limit)
+    if not (math.isfinite(limit) and limit > 0):
+        raise ValueError(f"limit must be a positive number, got {limit!r}")
+    return limit
 
 
 def _panel(k: int, name: str, image: np.ndarray, domain) -> tuple[dict, dict, dict]:
