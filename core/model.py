@@ -23,11 +23,31 @@ the dashboard's own engine (:mod:`core.train`, :mod:`core.sgd`), then ``predict_
 ``predict`` and ``score``; it works in a Pipeline and in GridSearchCV. The dashboard makes
 its models from weights (:meth:`SoftmaxRegression.from_weights`, :meth:`~SoftmaxRegression.load`)
 and reads them as ``W``, ``b``, ``class_names`` and ``config``.
+
+It is a scikit-learn estimator *without* importing scikit-learn. Importing ``sklearn.base``
+takes about a second (it loads scipy and more), and the command line and the dashboard, which
+build their models from weights and never call ``fit``, should not wait for it. What
+scikit-learn asks of an estimator is a protocol, not a base class, and a small one:
+
+* the hyperparameters are ``__init__``'s keyword arguments, stored unchanged under their own
+  names; ``get_params`` and ``set_params`` read and write them (``clone`` and GridSearchCV
+  use nothing else);
+* ``__sklearn_tags__`` says what kind of estimator it is (a classifier: y is required);
+* what ``fit`` learns ends in ``_`` (``coef_``, ``classes_``, ``n_features_in_``);
+* ``fit`` returns self; a classifier has ``predict`` and ``score`` (accuracy);
+* with metadata routing on, ``get_metadata_routing`` says that ``score`` can take a
+  ``sample_weight``.
+
+So the class writes those out, and imports scikit-learn's helpers (its input checks, its
+error types, its tags) inside the methods that need them: ``fit``, ``score``, the tags, and
+the errors. ``predict_proba`` checks the dashboard's own arrays itself, and hands anything
+else (lists, DataFrames, sparse matrices, NaN) to scikit-learn's ``validate_data``.
 """
 
 from __future__ import annotations
 
 import copy
+import inspect
 import io
 import json
 import os
@@ -36,16 +56,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
 
 from core.config import TrainConfig
 from core.data import Dataset
 
 LOG_CLIP = 1e-10  # log(p) is taken of max(p, 1e-10), so a confident mistake costs <= 23.03
 MAX_MODEL_BYTES = 5_000_000  # a 784x10 float32 model is 32 KB; refuse anything absurd
+_UNCHANGED = "$UNCHANGED$"  # scikit-learn's value for "leave this metadata request as it is"
 
 
 class ModelFileError(ValueError):
@@ -92,7 +109,7 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-class SoftmaxRegression(ClassifierMixin, BaseEstimator):
+class SoftmaxRegression:
     """Softmax regression trained by mini-batch SGD, as a scikit-learn classifier.
 
     ``fit`` trains on every sample, with the features as they are (scale images to 0-1
@@ -139,13 +156,121 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     indices, and ``class_names`` says what the classes are.
     """
 
+    # What scikit-learn before 1.6 (and tools written for it) read to tell a classifier;
+    # scikit-learn 1.6 and later read the tags (:meth:`__sklearn_tags__`).
+    _estimator_type = "classifier"
+
     def __init__(self, *, learning_rate: float = 0.1, l2: float = 1e-4, epochs: int = 20,
                  batch_size: int = 100, random_state=34):
+        # Stored as given, not checked or converted: clone() and GridSearchCV rebuild the
+        # estimator from get_params() and expect the very same objects back. fit checks them.
         self.learning_rate = learning_rate
         self.l2 = l2
         self.epochs = epochs
         self.batch_size = batch_size
         self.random_state = random_state
+
+    # ----------------------------------------------------------------- the estimator protocol
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        """The hyperparameters: the names of ``__init__``'s arguments, sorted (as
+        scikit-learn's BaseEstimator finds them)."""
+        init = inspect.signature(cls.__init__).parameters.values()
+        return sorted(p.name for p in init if p.name != "self")
+
+    def get_params(self, deep: bool = True) -> dict:
+        """The hyperparameters as a dict, ``{"batch_size": 100, "epochs": 20, ...}``.
+
+        ``deep``: a parameter that is itself an estimator also contributes its own parameters
+        as ``name__param`` (none of these is, but that is the protocol).
+        """
+        params = {}
+        for name in self._get_param_names():
+            value = getattr(self, name)
+            if deep and hasattr(value, "get_params") and not isinstance(value, type):
+                params.update((f"{name}__{k}", v) for k, v in value.get_params().items())
+            params[name] = value
+        return params
+
+    def set_params(self, **params) -> SoftmaxRegression:
+        """Set hyperparameters by name (``set_params(epochs=5)``), or a nested estimator's
+        as ``name__param``; returns self. Values are checked by ``fit``, not here."""
+        valid = self.get_params(deep=True)
+        for key, value in params.items():
+            name, nested, sub_key = key.partition("__")
+            if name not in valid:
+                raise ValueError(f"Invalid parameter {name!r} for estimator {self}. "
+                                 f"Valid parameters are: {self._get_param_names()!r}.")
+            if nested:
+                valid[name].set_params(**{sub_key: value})
+            else:
+                setattr(self, name, value)
+                valid[name] = value
+        return self
+
+    def __repr__(self) -> str:
+        """``SoftmaxRegression(epochs=5)``: the hyperparameters that differ from their
+        defaults, as scikit-learn prints its estimators."""
+        init = inspect.signature(type(self).__init__).parameters
+        changed = [f"{name}={value!r}" for name, value in self.get_params(deep=False).items()
+                   if repr(value) != repr(init[name].default)]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def __sklearn_tags__(self):
+        """The estimator's tags, scikit-learn's description of what it is and accepts: a
+        classifier, which needs y, takes a dense 2-D X without NaN, and predicts one label
+        per sample (the defaults of ClassifierMixin on BaseEstimator).
+
+        Imported here rather than at the top: only scikit-learn calls this, so it is loaded.
+        """
+        from sklearn.utils import ClassifierTags, Tags, TargetTags
+
+        return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
+                    transformer_tags=None, regressor_tags=None,
+                    classifier_tags=ClassifierTags())
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """Fitted, or made from weights: it has ``coef_``. (scikit-learn's check_is_fitted
+        asks this instead of looking for attributes ending in ``_``.)"""
+        return hasattr(self, "coef_")
+
+    def _check_fitted(self) -> None:
+        """Raise scikit-learn's NotFittedError if the model has no weights yet; the common
+        case, a fitted model, costs one attribute look-up and no import."""
+        if not self.__sklearn_is_fitted__():
+            from sklearn.utils.validation import check_is_fitted
+
+            check_is_fitted(self)  # raises NotFittedError, with scikit-learn's message
+
+    def get_metadata_routing(self):
+        """What metadata the methods take, for scikit-learn's metadata routing (when it is
+        on: ``sklearn.set_config(enable_metadata_routing=True)``, a Pipeline or
+        cross_validate asks each step): only ``score``'s ``sample_weight``, not passed to it
+        unless :meth:`set_score_request` asks for it."""
+        from sklearn.utils.metadata_routing import MetadataRequest, get_routing_for_object
+
+        if hasattr(self, "_metadata_request"):  # set_score_request's; clone() copies it
+            return get_routing_for_object(self._metadata_request)
+        request = MetadataRequest(owner=self)
+        request.score.add_request(param="sample_weight", alias=None)  # None: error if given
+        return request
+
+    def set_score_request(self, *, sample_weight=_UNCHANGED) -> SoftmaxRegression:
+        """With metadata routing on, whether a meta-estimator passes its ``sample_weight``
+        to :meth:`score`: True (yes), False (no), None (an error if given; the default), or
+        the name of the metadata to pass as ``sample_weight``. Returns self."""
+        import sklearn
+
+        if not sklearn.get_config()["enable_metadata_routing"]:
+            raise RuntimeError("This method is only available when metadata routing is "
+                               "enabled. You can enable it using "
+                               "sklearn.set_config(enable_metadata_routing=True).")
+        if sample_weight != _UNCHANGED:
+            request = self.get_metadata_routing()
+            request.score.add_request(param="sample_weight", alias=sample_weight)
+            self._metadata_request = request
+        return self
 
     @classmethod
     def from_weights(cls, W: np.ndarray, b: np.ndarray,
@@ -176,7 +301,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     @property
     def W(self) -> np.ndarray:
         """The weights as the maths writes them, (n_features, K): ``coef_.T`` (a view)."""
-        check_is_fitted(self)
+        self._check_fitted()
         return self.coef_.T
 
     @W.setter
@@ -187,7 +312,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     @property
     def b(self) -> np.ndarray:
         """The biases, (K,): ``intercept_``."""
-        check_is_fitted(self)
+        self._check_fitted()
         return self.intercept_
 
     @b.setter
@@ -197,13 +322,13 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     @property
     def class_names(self) -> tuple[str, ...]:
         """What each class is, as text: ("0", ..., "9"), or Fashion-MNIST's clothes."""
-        check_is_fitted(self)
+        self._check_fitted()
         return self._class_names
 
     @property
     def config(self) -> dict:
         """The settings the weights were trained with (TrainConfig's, plus "dataset")."""
-        check_is_fitted(self)
+        self._check_fitted()
         return self._config
 
     @config.setter
@@ -293,6 +418,10 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         loss far above its best) is rolled back to its best epoch with a
         ``ConvergenceWarning`` that says what to change.
         """
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.utils.multiclass import check_classification_targets
+        from sklearn.utils.validation import validate_data
+
         from core.train import RunStatus, TrainingRun  # core.train builds on this module
 
         X, y = validate_data(self, X, y, dtype=[np.float32, np.float64])
@@ -315,6 +444,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         clipped to ``n_samples`` and ``random_state`` turned into a seed."""
         seed = _plain(self.random_state)
         if seed is None or isinstance(seed, np.random.RandomState):
+            from sklearn.utils.validation import check_random_state
+
             seed = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
         config = TrainConfig(epochs=_plain(self.epochs), learning_rate=_plain(self.learning_rate),
                              l2=_plain(self.l2), batch_size=_plain(self.batch_size), seed=seed)
@@ -331,13 +462,39 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         best = self.predict_proba(X).argmax(axis=1)  # checks X (and that it is fitted) first
         return self.classes_[best]
 
+    def score(self, X, y, sample_weight=None) -> float:
+        """Accuracy: the fraction of ``X`` whose :meth:`predict` equals ``y`` (weighted by
+        ``sample_weight`` if given), as scikit-learn's classifiers score."""
+        from sklearn.metrics import accuracy_score
+
+        return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
+
     def _validate_X(self, X) -> np.ndarray:
-        """X checked as scikit-learn checks it: fitted, 2-D (n, n_features_in_), finite."""
-        check_is_fitted(self)
+        """X checked as scikit-learn checks it: fitted, 2-D (n, n_features_in_), finite,
+        as float32 or float64.
+
+        The dashboard's and the trainer's arrays (a NumPy array of numbers, 2-D, the right
+        width, no NaN or infinity, a model fitted without column names) are checked here,
+        without scikit-learn; anything else (lists, DataFrames, sparse matrices, wrong
+        shapes, NaN) goes to scikit-learn's ``validate_data``, for its conversions and its
+        error messages.
+        """
+        self._check_fitted()
+        if (type(X) is np.ndarray and X.dtype.kind in "biuf" and X.ndim == 2
+                and X.shape[0] > 0 and X.shape[1] == self.n_features_in_
+                and not hasattr(self, "feature_names_in_")):
+            if X.dtype not in (np.float32, np.float64):
+                X = X.astype(np.float32)  # as validate_data converts: to the first dtype asked
+            with np.errstate(over="ignore", invalid="ignore"):
+                finite = np.isfinite(X.sum())  # no NaN or inf (a sum that overflows: below)
+            if finite:
+                return X
         if len(getattr(X, "shape", ())) > 2:  # the 1-D case gets scikit-learn's message
             raise ValueError(f"expected a 2-D array (n, {self.n_features_in_}), one example a "
                              f"row, got shape {X.shape}; flatten images with "
                              "x.reshape(len(x), -1)")
+        from sklearn.utils.validation import validate_data
+
         return validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
 
     # ----------------------------------------------------------------- save / load
