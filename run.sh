@@ -98,6 +98,8 @@ case "${1:-}" in
     debian_test_packages
     make_venv
     pip_install test requirements.txt requirements-dev.txt
+    echo "Lint: ruff check ."
+    "$VENV/bin/ruff" check .
     exec "$VENV/bin/python" -m pytest -q "${@:2}"
     ;;
   *)

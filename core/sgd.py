@@ -22,7 +22,7 @@ For a batch of B examples x (B x n_features) with classes y, one step is the tut
   a float32 copy of it): a step of lr * lambda * W = 1e-8 W is lost entirely when added to
   float32 weights.
 
-``python -m core.bench`` measures it against the tutorial's own loop (:mod:`core.tutorial`).
+``python -m bench.epoch_speed`` measures it against the tutorial's own loop (:mod:`core.tutorial`).
 :meth:`SGD.steps` runs a block of steps with the compiled kernel (:mod:`core.kernel`: the
 same arithmetic with the interpreter lock released) when numba is there, and with
 :meth:`SGD.step` otherwise; :meth:`SGD.step` stays the readable reference the lesson shows.

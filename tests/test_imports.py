@@ -7,7 +7,7 @@ from conftest import ROOT
 
 
 def test_importing_core_does_not_import_streamlit_or_keras():
-    code = ("import sys, core.data, core.model, core.train, core.metrics, core.config, core.bench; "
+    code = ("import sys, core.data, core.model, core.train, core.metrics, core.config; "
             "import pkgutil, importlib, core; "
             "[importlib.import_module('core.' + m.name) "
             "for m in pkgutil.iter_modules(core.__path__)]; "

@@ -1,7 +1,7 @@
 """Benchmark: our trainer against the tutorial's own loop (:mod:`core.tutorial`).
 
-    python -m core.bench                      # batch 100, 5 epochs each
-    python -m core.bench --batch-sizes 16 32 64 100 128 256 512 --epochs 3
+    python -m bench.epoch_speed                      # batch 100, 5 epochs each
+    python -m bench.epoch_speed --batch-sizes 16 32 64 100 128 256 512 --epochs 3
 
 Both draw from the same seed in the same order (the tutorial's stream), so they train the
 same model and must reach the same weights. Epochs of the two alternate, so that a busy
@@ -52,7 +52,8 @@ def compare(source: str, batch_size: int, epochs: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m core.bench", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m bench.epoch_speed",
+                                description=__doc__.split("\n")[0])
     p.add_argument("--batch-sizes", type=int, nargs="+", default=[100])
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--data", default="mnist", help="mnist, fashion or a folder of IDX files")
