@@ -3,7 +3,7 @@
     python -m bench.app_vs_cli [--epochs 40] [--repeats 3]
 
 Alternates, in one run: the command line (``python -m core.train``) and the dashboard in
-headless chromium (Train page, Start, live chart refreshing twice a second until the end),
+headless chromium (Train page, Start, live chart refreshing once a second until the end),
 with the same settings. Both report their mean seconds per epoch; the ratio CLI / app is
 the app's relative speed (1.0 = as fast as the command line; the target is >= 0.9).
 """

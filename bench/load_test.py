@@ -6,7 +6,7 @@ Starts the dashboard (serve.py, as ``bash run.sh app`` does) on a free loopback 
 (support/e2e.py), then drives
 ``--users`` simulated browser tabs over Streamlit's own websocket protocol
 (support/load_client.py): each opens the Train page, sets Epochs, clicks Start and watches
-the live chart (its fragment re-run twice a second, as the browser asks) until the run has
+the live chart (its fragment re-run once a second, as the browser asks) until the run has
 finished. Prints runs finished, chart-refresh latency (median, p95), the server's memory
 before and after, its CPU use, the errors seen and the total time. Exit status 0 when every
 run finished without an error, 1 otherwise.

@@ -31,7 +31,7 @@ message, without a browser:
   ForwardMsgQueue is cleared at every run start.)
 
 The user loads the page, sets "Epochs", clicks "Start", then watches the live view (a
-fragment re-run twice a second) until the success message "Finished ..." is shown and the
+fragment re-run once a second) until the success message "Finished ..." is shown and the
 chart's "train" and "validation" curves have one point per epoch. It measures the
 chart-refresh latency, from each auto-rerun request of the chart's fragment to the
 successful end of the run that served it (and, for comparison, to the first chart delta

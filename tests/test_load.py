@@ -2,7 +2,7 @@
 
 Each user speaks Streamlit's websocket protocol like a browser tab (support/load_client.py):
 it opens the Train page, sets Epochs, clicks Start, and watches the live chart, whose
-fragment it re-runs twice a second, until the run has finished. The server is given
+fragment it re-runs once a second, until the run has finished. The server is given
 TRAINING_SLOTS = 2, fewer than the users on any machine (its default is one slot per usable
 core, which on a 10-core machine would let all ten train at once), so some users queue
 ("Queued: N ahead of you") and their runs start by themselves.

@@ -11,6 +11,10 @@ from ui.runs import current_job, job_active, retire_current_job
 from ui.state import session
 
 FOLDER = "folder"
+# The sidebar's one-line run status refreshes this often while a run trains: every refresh
+# is a request the server answers for every student, and the Train page's own live view
+# (twice a second) already shows the run in detail.
+STATUS_SECONDS = 2.0
 SOURCE_WIDGET, FOLDER_WIDGET, UPLOAD_WIDGET = "_source_select", "_folder", "_upload"
 
 
@@ -19,7 +23,7 @@ def sidebar() -> None:
     with st.sidebar:
         _dataset_picker(active)
         _model_picker()  # not in the timed fragment: at 40 users that froze the live charts
-        st.fragment(_training_status, run_every=1.0 if active else None)()
+        st.fragment(_training_status, run_every=STATUS_SECONDS if active else None)()
 
 
 def _on_source_change() -> None:

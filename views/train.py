@@ -11,6 +11,10 @@ from core.train import RunStatus, TrainingRun
 from ui import run_view, settings_form
 
 MORE_WIDGET = "more_epochs"
+# How often the live view refreshes: twice a second while the run trains; every two seconds
+# while it waits in the queue (it only shows the queue position then, and in a full
+# classroom most runs wait: their refreshes would cost everybody's charts their speed).
+LIVE_SECONDS, QUEUED_SECONDS = 0.5, 1.0
 
 data = ui.current_data()
 job = ui.current_job()
@@ -112,6 +116,6 @@ def _live() -> None:
         st.rerun()  # training ended: refresh the whole page so the controls come back
 
 
-st.fragment(_live, run_every=0.5 if active else None)()
+st.fragment(_live, run_every=LIVE_SECONDS if active else None)()
 
 run_view.runs_table()
