@@ -18,3 +18,4 @@ pages = [
 navigation = st.navigation(pages)
 ui.sidebar()
 navigation.run()
+ui.PAGE_DRAWN.set()

@@ -47,9 +47,16 @@ def warm_up() -> None:
     data = load_mnist()
     for split in ("valid", "test"):
         data.features(split)
+    # The compiled step, from numba's cache (or compiled, if the cache is gone), so that no
+    # student's first Start waits for it: once the first page has been drawn (importing
+    # numba and loading the step take the interpreter for 0.75 s, which the first page then
+    # waited for), or after half a minute with no visitor.
+    import ui
+
+    ui.PAGE_DRAWN.wait(timeout=30)
     from core.kernel import warm
 
-    warm()  # the compiled step, from numba's cache: no student's first Start waits for it
+    warm()
 
 
 def main(argv: list[str]) -> int:

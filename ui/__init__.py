@@ -18,7 +18,14 @@ Pages use the names below (``ui.current_data()``, ...), never a module's private
 # module 'pandas' has no attribute 'Series'", caught by the load test).
 import pandas  # noqa: F401
 
-from ui.caches import available_sources, current_data, dataset, default_model, run_slots
+from ui.caches import (
+    PAGE_DRAWN,
+    available_sources,
+    current_data,
+    dataset,
+    default_model,
+    run_slots,
+)
 from ui.models import ModelChoice, chosen_model, model_choices, require_model, test_evaluation
 from ui.runs import (
                      MAX_KEPT_RUNS,
@@ -38,7 +45,8 @@ from ui.state import SessionState, session
 from ui.widgets import live_figure, show_why, verdict
 
 __all__ = [
-    "MAX_KEPT_RUNS", "ModelChoice", "SessionState", "available_sources", "chosen_model",
+    "MAX_KEPT_RUNS", "PAGE_DRAWN", "ModelChoice", "SessionState", "available_sources",
+    "chosen_model",
     "current_data", "current_job", "dataset", "default_model", "job_active", "kept_runs",
     "live_figure", "model_choices", "new_job", "owner_alive_check", "require_model",
     "retire_current_job", "run_name", "run_record", "run_slots", "session", "session_runs",

@@ -4,6 +4,7 @@ and the training slots; and which of the datasets this session looks at."""
 from __future__ import annotations
 
 import os
+import threading
 
 import streamlit as st
 
@@ -14,6 +15,9 @@ from ui.state import session
 
 DEFAULT_MODEL = BUNDLED_MNIST.parent / "default_model.npz"
 SOURCES = {"mnist": "MNIST (bundled)", "fashion": "Fashion-MNIST (Debian)"}
+# Set when a page has been drawn for the first time in this process: the server's warm-up
+# (serve.py) loads the compiled training step after that, not while the first visitor waits.
+PAGE_DRAWN = threading.Event()
 
 
 @st.cache_resource(show_spinner="Loading the dataset (once per server)...", max_entries=4)
