@@ -43,6 +43,7 @@ class Chore(BackgroundTask):
             self.outcome = "left the queue"
             return
         try:
+            self.niceness = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
             self.holding.set()
             if self.fail is not None:
                 raise self.fail
@@ -213,3 +214,25 @@ def test_start_puts_a_task_with_an_owner_under_the_process_watchdog(monkeypatch,
     assert watchdog.watched == (owner is not None)
     task.done.set()
     task.join(10)
+
+
+def test_a_task_alone_keeps_its_priority_and_a_crowd_yields_to_the_pages():
+    """Training in a crowded server (another task training or waiting) runs at a lower
+    scheduling priority, so that page refreshes get a core first; a task alone does not."""
+    base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    slots = RunSlots(2)
+    alone = Chore(slots)
+    alone.start()
+    assert alone.holding.wait(30)
+    assert alone.niceness == base
+    second, third = Chore(slots), Chore(slots)
+    second.start()
+    assert second.holding.wait(30)  # two train now: crowded
+    assert second.niceness == max(base, core.tasks.TASK_NICENESS)
+    third.start()  # waits for a slot; when it gets one, another still trains
+    alone.done.set()
+    assert third.holding.wait(30) and third.niceness == max(base, core.tasks.TASK_NICENESS)
+    for chore in (second, third):
+        chore.done.set()
+        chore.join(30)
+    alone.join(30)
