@@ -6,15 +6,19 @@ import sys
 from conftest import ROOT
 
 
+def _fresh_python(code: str) -> str:
+    """What ``code`` prints when run by a new interpreter in the project folder."""
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
 def test_importing_core_does_not_import_streamlit_or_keras():
     code = ("import sys, core.data, core.model, core.train, core.metrics, core.config; "
             "import pkgutil, importlib, core; "
             "[importlib.import_module('core.' + m.name) "
             "for m in pkgutil.iter_modules(core.__path__)]; "
             "print(sorted(m for m in ('streamlit', 'keras') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "[]"
+    assert _fresh_python(code) == "[]"
 
 
 def test_the_cli_and_the_dashboards_models_do_not_import_scikit_learn():
@@ -29,6 +33,4 @@ def test_the_cli_and_the_dashboards_models_do_not_import_scikit_learn():
             "m.predict(x), m.predict_proba(x * 255), evaluate(m, x, np.arange(6) % 3); "
             "m.copy().W, m.b, m.class_names, m.config, repr(m), m.get_params(); "
             "print('sklearn' in sys.modules, sorted(m for m in sys.modules if 'sklearn' in m))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "False []"
+    assert _fresh_python(code) == "False []"
