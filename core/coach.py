@@ -91,22 +91,30 @@ def _divergence_advice(lr: float, l2: float) -> tuple[str, float | None]:
 
 
 def rising(valid_losses: list[float], best_loss: float, best_epoch: int,
-           learning_rate: float) -> Verdict | None:
+           learning_rate: float, raised_l2: float | None = None) -> Verdict | None:
     """The coach: None, or why to pause a run whose validation losses (one per epoch so
     far) rose RISING_EPOCHS epochs in a row and now stand RISING_MARGIN above the best,
-    ``best_loss`` in ``best_epoch``. The caller pauses and rolls back to the best epoch."""
+    ``best_loss`` in ``best_epoch``. The caller pauses and rolls back to the best epoch.
+
+    ``raised_l2``: lambda, if it was raised during the epochs that rose. Then the rise is
+    the stronger penalty pulling the weights towards 0 (underfitting), not steps that
+    overshoot, and the advice is about lambda, with no retry at a lower learning rate."""
     recent = valid_losses[-(RISING_EPOCHS + 1):]
     if len(recent) <= RISING_EPOCHS or not all(b > a for a, b in pairwise(recent)):
         return None
     if recent[-1] < RISING_MARGIN * best_loss:
         return None
+    rose = (f"Paused: the validation loss rose {RISING_EPOCHS} epochs in a row, to "
+            f"{recent[-1]:.3f} from its best {best_loss:.3f} in epoch {best_epoch}")
+    back = f"The weights were put back to epoch {best_epoch}."
+    if raised_l2 is not None:
+        return Verdict(f"{rose}, after lambda was raised to {raised_l2:g}: a stronger L2 "
+                       "penalty pulls every weight towards 0, so the model fits the data "
+                       f"less well (underfitting). {back} Resume anyway, or lower lambda.")
     lower = lower_rate(learning_rate)
     retry = f", or retry with learning rate {lower:g}" if lower else ""
-    return Verdict(
-        f"Paused: the validation loss rose {RISING_EPOCHS} epochs in a row, to "
-        f"{recent[-1]:.3f} from its best {best_loss:.3f} in epoch {best_epoch}; with "
-        f"learning rate {learning_rate:g} the steps overshoot. The weights were put back to "
-        f"epoch {best_epoch}. Resume anyway{retry}.", lower)
+    return Verdict(f"{rose}; with learning rate {learning_rate:g} the steps overshoot. "
+                   f"{back} Resume anyway{retry}.", lower)
 
 
 def slow_hint(start_loss: float, valid_loss: float, learning_rate: float, n_batches: int,

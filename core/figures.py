@@ -120,14 +120,17 @@ def _add_references(shapes: list, annotations: list) -> None:
 
 
 def _add_changes(changes: Sequence, shapes: list, annotations: list) -> None:
-    """A setting changed mid-run: a line on both charts where it took effect, its new value."""
-    for c in changes:
+    """A setting changed mid-run: a line on both charts where it took effect, its new value.
+    Labels step down a line each (three lines, then from the top again), so that changes made
+    moments apart stay readable."""
+    for i, c in enumerate(changes):
         label = f"{'lr' if c.setting == 'learning_rate' else 'λ'} {c.value:g}"
         for axis in ("", "2"):
             shapes.append(dict(type="line", xref=f"x{axis}", yref=f"y{axis} domain", x0=c.at,
                                x1=c.at, y0=0, y1=1, line=dict(color=CHANGE_COLOUR, width=2)))
             annotations.append(dict(text=label, xref=f"x{axis}", yref=f"y{axis} domain", x=c.at,
-                                    y=1.0, xanchor="left", yanchor="top", showarrow=False,
+                                    y=1.0 - 0.08 * (i % 3), xanchor="left", yanchor="top",
+                                    showarrow=False, bgcolor="rgba(255,255,255,0.8)",
                                     font=dict(size=13, color=CHANGE_COLOUR)))
 
 

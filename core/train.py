@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.coach import divergence, rising, slow_hint
+from core.coach import RISING_EPOCHS, divergence, rising, slow_hint
 from core.config import L2_MAX, LEARNING_RATE_RANGE, TrainConfig
 from core.data import Dataset
 from core.model import LOG_CLIP, SoftmaxRegression
@@ -410,11 +410,19 @@ class TrainingRun:
         self.suggested_learning_rate = verdict.suggested_learning_rate
         return True
 
+    def _raised_l2(self) -> float | None:
+        """Lambda now, if it is higher than before the last RISING_EPOCHS + 1 epochs began
+        (a student raised it while the loss rose); else None."""
+        window = self.epochs_done - RISING_EPOCHS - 1
+        before = [c.value for c in self.changes if c.setting == "l2" and c.at < window]
+        earlier = before[-1] if before else self.config.l2
+        return self.l2 if self.l2 > earlier else None
+
     def _check_rising(self) -> None:
         """The coach (:func:`core.coach.rising`): if the validation loss keeps rising, pause
         and roll back to the best epoch."""
         verdict = rising([m.valid_loss for m in self.history], self.best_loss,
-                         self.best_epoch, self.learning_rate)
+                         self.best_epoch, self.learning_rate, self._raised_l2())
         if verdict is None:
             return
         self.suggested_learning_rate = verdict.suggested_learning_rate

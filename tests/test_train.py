@@ -250,3 +250,18 @@ def test_l2_acts_at_every_learning_rate_as_in_float64(mnist):
         expected = np.abs(ref[0.0] - ref[lam]).sum()
         ratio = np.abs(ours[0.0] - ours[lam]).sum() / expected
         assert abs(ratio - 1) <= 0.05, (lr, lam, ratio)
+
+
+def test_the_coach_blames_a_raised_lambda_not_the_learning_rate(mnist, trained_run):
+    """Lambda raised mid-run makes the validation loss climb (underfitting): the coach
+    pauses and says so, and offers no retry at a lower learning rate."""
+    run = TrainingRun(mnist, TrainConfig(epochs=10), model=trained_run.model, coach=True)
+    epochs = run.iter_epochs()
+    next(epochs)
+    run.set_l2(0.01)
+    for _ in epochs:
+        if run.status is RunStatus.PAUSED:
+            break
+    assert run.status is RunStatus.PAUSED, [m.valid_loss for m in run.history]
+    assert "after lambda was raised to 0.01" in run.message and "underfitting" in run.message
+    assert run.suggested_learning_rate is None
