@@ -47,8 +47,17 @@ def show_table(table: Table) -> None:
         lambda row: [TRUE_ROW if row.name == table.highlight else ""] * len(row), axis=1))
 
 
+# Metrics stand side by side only while their values fit their columns in full (a metric
+# cuts a long value to "28 x 28 → …"), at 1280 px and on a 768-px tablet alike; else one
+# under the other.
+SIDE_BY_SIDE_CHARS = 12
+
+
 def show_metrics(row: MetricRow) -> None:
-    for column, m in zip(st.columns(len(row.metrics)), row.metrics, strict=True):
+    n = len(row.metrics)
+    fits = max(len(m.value) for m in row.metrics) * n <= SIDE_BY_SIDE_CHARS
+    columns = st.columns(n) if fits else [st.container() for _ in row.metrics]
+    for column, m in zip(columns, row.metrics, strict=True):
         column.metric(m.label, m.value, m.delta, delta_color=m.delta_color,
                       delta_arrow=m.delta_arrow)
         if m.verdict is not None:
