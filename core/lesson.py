@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from core import data, metrics, model, train, tutorial
+from core import data, metrics, model, sgd, tutorial
 from core.config import TrainConfig
 from core.data import IMAGE_SIDE, PROJECT_ROOT, Dataset
 from core.metrics import Evaluation, evaluate
@@ -381,6 +381,6 @@ def code_snippets() -> dict[str, tuple[Snippet, ...]]:
         "l2": (source_snippet(Reg.loss),),
         "gradient": (source_snippet(Reg.gradients, "proba = self.predict_proba", "return"),),
         "sgd": (source_snippet(tutorial.TutorialLoop.train, "dW = ", "self.b -="),
-                source_snippet(train.TrainingRun._update, "if self.l2", "self._master_b -=")),
+                source_snippet(sgd.SGD.update, "if self.l2", "self._master_b -=")),
         "evaluate": (source_snippet(metrics.evaluate), source_snippet(metrics.Evaluation.accuracy)),
     }

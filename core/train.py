@@ -350,9 +350,6 @@ class TrainingRun:
         a method of the run so that a test can watch the steps."""
         self.sgd.steps(order, first, last, self.config.batch_size, p_true, hit)
 
-    # core.lesson shows the update's code under this name; the code is SGD.update's.
-    _update = SGD.update
-
     def keep_last_full_epoch(self, reason: str = "") -> None:
         """End the run here and put back the weights of the last finished epoch (a stop
         between batches, or an interrupt that may have come in the middle of a step)."""
