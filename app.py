@@ -7,8 +7,9 @@ import ui
 st.set_page_config(page_title="Watch a classifier learn", page_icon=":material/school:",
                    layout="wide")
 
+train = st.Page("views/train.py", title="Train", icon=":material/model_training:", default=True)
 pages = [
-    st.Page("views/train.py", title="Train", icon=":material/model_training:", default=True),
+    train,
     st.Page("views/results.py", title="Results", icon=":material/grid_view:"),
     st.Page("views/draw.py", title="Draw", icon=":material/draw:"),
     st.Page("views/weights.py", title="Weights", icon=":material/texture:"),
@@ -16,6 +17,6 @@ pages = [
     st.Page("views/how_it_works.py", title="How it works", icon=":material/school:"),
 ]
 navigation = st.navigation(pages)
-ui.sidebar()
+ui.sidebar(run_status=navigation.url_path != train.url_path)  # Train shows the run itself
 navigation.run()
 ui.PAGE_DRAWN.set()

@@ -27,18 +27,19 @@ from ui.caches import (
     run_slots,
 )
 from ui.models import ModelChoice, chosen_model, model_choices, require_model, test_evaluation
+from ui.refresh import live_seconds, waiting
 from ui.runs import (
-                     MAX_KEPT_RUNS,
-                     current_job,
-                     job_active,
-                     kept_runs,
-                     new_job,
-                     owner_alive_check,
-                     retire_current_job,
-                     run_name,
-                     run_record,
-                     session_runs,
-                     start_job,
+    MAX_KEPT_RUNS,
+    current_job,
+    job_active,
+    kept_runs,
+    new_job,
+    owner_alive_check,
+    retire_current_job,
+    run_name,
+    run_record,
+    session_runs,
+    start_job,
 )
 from ui.sidebar import sidebar
 from ui.state import SessionState, session
@@ -48,7 +49,7 @@ __all__ = [
     "MAX_KEPT_RUNS", "PAGE_DRAWN", "ModelChoice", "SessionState", "available_sources",
     "chosen_model",
     "current_data", "current_job", "dataset", "default_model", "job_active", "kept_runs",
-    "live_figure", "model_choices", "new_job", "owner_alive_check", "require_model",
+    "live_figure", "live_seconds", "model_choices", "new_job", "owner_alive_check", "require_model",
     "retire_current_job", "run_name", "run_record", "run_slots", "session", "session_runs",
-    "show_why", "sidebar", "start_job", "test_evaluation", "verdict",
+    "show_why", "sidebar", "start_job", "test_evaluation", "verdict", "waiting",
 ]

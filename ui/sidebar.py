@@ -7,23 +7,23 @@ import streamlit as st
 from core.data import DataError
 from ui.caches import available_sources, current_data, dataset
 from ui.models import add_upload, chosen_model, model_choices
+from ui.refresh import STATUS_SECONDS
 from ui.runs import current_job, job_active, retire_current_job
 from ui.state import session
 
 FOLDER = "folder"
-# The sidebar's one-line run status refreshes this often while a run trains: every refresh
-# is a request the server answers for every student, and the Train page's own live view
-# (twice a second) already shows the run in detail.
-STATUS_SECONDS = 2.0
 SOURCE_WIDGET, FOLDER_WIDGET, UPLOAD_WIDGET = "_source_select", "_folder", "_upload"
 
 
-def sidebar() -> None:
+def sidebar(run_status: bool = True) -> None:
+    """Draw the sidebar; ``run_status=False`` leaves out the run's status line (the Train
+    page shows the run in full, refreshed by its own live view; see ui.refresh)."""
     active = job_active()
     with st.sidebar:
         _dataset_picker(active)
         _model_picker()  # not in the timed fragment: at 40 users that froze the live charts
-        st.fragment(_training_status, run_every=STATUS_SECONDS if active else None)()
+        if run_status:
+            st.fragment(_training_status, run_every=STATUS_SECONDS if active else None)()
 
 
 def _on_source_change() -> None:

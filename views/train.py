@@ -11,14 +11,11 @@ from core.train import RunStatus, TrainingRun
 from ui import run_view, settings_form
 
 MORE_WIDGET = "more_epochs"
-# How often the live view refreshes: twice a second while the run trains; every two seconds
-# while it waits in the queue (it only shows the queue position then, and in a full
-# classroom most runs wait: their refreshes would cost everybody's charts their speed).
-LIVE_SECONDS, QUEUED_SECONDS = 0.5, 1.0
 
 data = ui.current_data()
 job = ui.current_job()
 active = ui.job_active(job)
+waiting = ui.waiting(job)  # in the queue behind others: the live view refreshes less often
 session = ui.session()
 settings_form.load(st.query_params.to_dict(), len(data.y_train))
 
@@ -112,10 +109,10 @@ def _live() -> None:
     st.plotly_chart(ui.live_figure("curves", spec), key="curves")
     if references:
         st.caption(references_caption())
-    if active and not alive:  # active: as at the page's last full run
-        st.rerun()  # training ended: refresh the whole page so the controls come back
+    if active and (not alive or ui.waiting(job) != waiting):  # as at the page's last full run
+        st.rerun()  # ended (the controls come back) or next in line (refresh faster)
 
 
-st.fragment(_live, run_every=LIVE_SECONDS if active else None)()
+st.fragment(_live, run_every=ui.live_seconds(job))()
 
 run_view.runs_table()
