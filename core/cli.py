@@ -3,6 +3,7 @@
     python -m core.train --epochs 20            # prints the tutorial's lines, saves model.npz
     python -m core.train --lr 0.5 --l2 0 --batch-size 50 --seed 1 --out m.npz --grid grid.png
     python -m core.train --data fashion         # Debian's Fashion-MNIST, or a folder of IDX files
+    python -m core.train --deskew --out d.npz   # on deskewed digits (core.preprocess.deskew)
 
 It prints the article's ``EPOCH n: Valid Loss=..., Valid Acc=...`` line for epoch 1 and
 every tenth (:mod:`core.tutorial`), a progress bar on a terminal, then the test accuracy.
@@ -21,6 +22,7 @@ from core.config import TrainConfig
 from core.data import DataError, Dataset, load_source
 from core.metrics import evaluate
 from core.model import ModelFileError
+from core.preprocess import DESKEW, NO_PREPROCESSING
 from core.train import RunStatus, TrainingRun
 from core.tutorial import epoch_line, prints_epoch
 
@@ -47,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=defaults.seed)
     p.add_argument("--data", default="mnist",
                    help="mnist (bundled, default), fashion, keras:mnist, or a folder of IDX files")
+    p.add_argument("--deskew", action="store_true",
+                   help="train and test on deskewed images (each digit's slant sheared away); "
+                        "the saved model remembers it")
     p.add_argument("--out", default="model.npz", help="where to save the trained model")
     p.add_argument("--grid", default=None, help="also save a PNG grid of test digits here")
     return p
@@ -85,7 +90,8 @@ def _report(run: TrainingRun, data: Dataset, out: str, grid: str | None) -> None
         seconds = sum(m.seconds for m in run.history)
         print(f"{run.epochs_done} epochs in {seconds:.1f} s "
               f"({seconds / run.epochs_done:.3f} s per epoch)")
-    print(f"Test Acc={test.accuracy:.4f} ({test.n_wrong} of {len(test.y_true):,} wrong)")
+    print(f"Test Acc={test.accuracy:.4f} ({test.n_wrong} of {len(test.y_true):,} wrong)"
+          + ("" if data.preprocessing == NO_PREPROCESSING else f", {data.label}"))
     run.model.save(out)
     print(f"model saved to {out}")
     if grid:
@@ -99,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         config = TrainConfig(args.epochs, args.lr, args.l2, args.batch_size, args.seed)
-        data = load_source(args.data)
+        data = load_source(args.data, DESKEW if args.deskew else NO_PREPROCESSING)
         run = TrainingRun(data, config)
     except (ValueError, DataError, ModelFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)

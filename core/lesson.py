@@ -124,7 +124,7 @@ def as_float64(model: SoftmaxRegression) -> SoftmaxRegression:
     """A float64 copy of ``model`` (same class names and config)."""
     return SoftmaxRegression.from_weights(model.W.astype(np.float64),
                                           model.b.astype(np.float64), model.class_names,
-                                          model.config)
+                                          model.config, model.preprocessing)
 
 
 def _check(model: SoftmaxRegression, data: Dataset, index: int) -> None:

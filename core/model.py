@@ -59,6 +59,7 @@ import numpy as np
 
 from core.config import TrainConfig
 from core.data import Dataset
+from core.preprocess import NO_PREPROCESSING, check_preprocessing
 
 LOG_CLIP = 1e-10  # log(p) is taken of max(p, 1e-10), so a confident mistake costs <= 23.03
 MAX_MODEL_BYTES = 5_000_000  # a 784x10 float32 model is 32 KB; refuse anything absurd
@@ -275,10 +276,12 @@ class SoftmaxRegression:
     @classmethod
     def from_weights(cls, W: np.ndarray, b: np.ndarray,
                      class_names: tuple[str, ...] | None = None,
-                     config: dict | None = None) -> SoftmaxRegression:
+                     config: dict | None = None,
+                     preprocessing: str = NO_PREPROCESSING) -> SoftmaxRegression:
         """A model with these weights: ``W`` (n_features, K) and ``b`` (K,), used as they
         are (not copied); ``class_names`` (K; default "0".."K-1"); ``config``, the settings
-        it was trained with (saved with it). Its hyperparameters are the defaults."""
+        it was trained with, and ``preprocessing``, what its training images went through
+        ("none" or "deskew"), both saved with it. Its hyperparameters are the defaults."""
         W, b = np.asarray(W), np.asarray(b)
         if W.ndim != 2 or b.shape != (W.shape[1],):
             raise ValueError(f"W must be (features, classes) and b (classes,): "
@@ -288,6 +291,7 @@ class SoftmaxRegression:
             raise ValueError(f"{len(names)} class names for {W.shape[1]} classes")
         model = cls()
         model._set_weights(W.T, b, np.arange(W.shape[1]), names, config or {})
+        model._preprocessing = check_preprocessing(preprocessing)
         return model
 
     def _set_weights(self, coef: np.ndarray, intercept: np.ndarray, classes: np.ndarray,
@@ -334,6 +338,14 @@ class SoftmaxRegression:
     @config.setter
     def config(self, value: dict) -> None:
         self._config = dict(value)
+
+    @property
+    def preprocessing(self) -> str:
+        """What the images it was trained on went through, so what its inputs must go
+        through too (:func:`core.preprocess.prepare_images`): "none", or "deskew" for a
+        model trained on deskewed digits. A model fitted on arrays, or loaded from a file
+        saved before models recorded it, has "none"."""
+        return getattr(self, "_preprocessing", NO_PREPROCESSING)
 
     @staticmethod
     def initial_weights(n_features: int, n_classes: int,
@@ -500,11 +512,13 @@ class SoftmaxRegression:
     # ----------------------------------------------------------------- save / load
 
     def to_bytes(self) -> bytes:
-        """The model as the bytes of an .npz file (W, b, class names, config as JSON)."""
+        """The model as the bytes of an .npz file (W, b, class names, config as JSON, and
+        its preprocessing)."""
         buf = io.BytesIO()
         np.savez_compressed(
             buf, W=self.W, b=self.b, class_names=np.array(self.class_names),
             config=np.array(json.dumps(self.config)),
+            preprocessing=np.array(self.preprocessing),
         )
         return buf.getvalue()
 
@@ -517,8 +531,10 @@ class SoftmaxRegression:
                    expect_classes: int | None = None) -> SoftmaxRegression:
         """Load and validate a model saved by :meth:`save`.
 
-        Raises :class:`ModelFileError` if the file is too large, not an .npz, lacks W / b /
-        class_names / config, has shapes that do not fit together (or do not fit
+        A file without ``preprocessing`` (saved before models recorded it) loads as a model
+        of plain images ("none"), as it was trained. Raises :class:`ModelFileError` if the
+        file is too large, not an .npz, lacks W / b / class_names / config, names an unknown
+        preprocessing, has shapes that do not fit together (or do not fit
         ``expect_features`` / ``expect_classes``), or holds NaN or infinite weights.
         """
         if len(data) > MAX_MODEL_BYTES:
@@ -530,7 +546,9 @@ class SoftmaxRegression:
         except Exception:
             raise ModelFileError(f"{name}: not a valid .npz model file") from None
         W, b, names, config = _model_arrays(arrays, name, expect_features, expect_classes)
-        return cls.from_weights(W.astype(np.float32), b.astype(np.float32), names, config)
+        preprocessing = _preprocessing_of(arrays, name)
+        return cls.from_weights(W.astype(np.float32), b.astype(np.float32), names, config,
+                                preprocessing)
 
     @classmethod
     def load(cls, path: str | os.PathLike, **expect) -> SoftmaxRegression:
@@ -575,3 +593,15 @@ def _model_arrays(arrays: dict[str, np.ndarray], name: str, expect_features: int
     if not isinstance(config, dict):
         raise ModelFileError(f"{name}: its config is not a JSON object")
     return W, b, names, config
+
+
+def _preprocessing_of(arrays: dict[str, np.ndarray], name: str) -> str:
+    """The preprocessing a model file records, "none" when it records none (older files);
+    :class:`ModelFileError` when it is not one this project knows."""
+    if "preprocessing" not in arrays:
+        return NO_PREPROCESSING
+    value = str(arrays["preprocessing"])
+    try:
+        return check_preprocessing(value)
+    except ValueError as exc:
+        raise ModelFileError(f"{name}: {exc}") from None

@@ -140,7 +140,7 @@ class TrainingRun:
                        self.config.learning_rate, self.config.l2)
         self.model = SoftmaxRegression.from_weights(  # W: a transposed view of sgd.WT
             self.sgd.WT.T, self.sgd.b, data.class_names,
-            {**self.config.to_dict(), "dataset": data.name})
+            {**self.config.to_dict(), "dataset": data.name}, data.preprocessing)
         self.start_loss = self._validate()[0]
         self.history: list[EpochMetrics] = []
         self.changes: list[SettingChange] = []

@@ -36,6 +36,19 @@ def test_cli_prints_tutorial_lines_and_saves_the_model(tmp_path):
     assert grid.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_cli_deskew_trains_on_deskewed_digits_and_the_model_remembers(tmp_path, mnist):
+    out = tmp_path / "d.npz"
+    result = _cli("--deskew", "--epochs", "3", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    match = re.search(r"Test Acc=(0\.\d+) \(\d+ of 10,000 wrong\), MNIST, deskewed", result.stdout)
+    assert match, result.stdout
+    assert float(match.group(1)) > 0.935  # measured 0.9463 (plain, 3 epochs: 0.9156)
+    model = SoftmaxRegression.load(out)
+    assert model.preprocessing == "deskew" and model.config["epochs"] == 3
+    deskewed = mnist.prepared("deskew")
+    assert model.score(deskewed.features("test"), deskewed.y_test) == float(match.group(1))
+
+
 def test_cli_rejects_bad_arguments_with_a_message():
     result = _cli("--lr", "-3")
     assert result.returncode == 2

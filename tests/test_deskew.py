@@ -123,3 +123,51 @@ def test_only_images_can_be_deskewed():
         features.prepared(DESKEW)
     with pytest.raises(ValueError, match="unknown preprocessing"):
         features.prepared("rotate")
+
+
+# ------------------------------------------------------------------ a model knows its preprocessing
+
+
+@pytest.fixture(scope="module")
+def deskew_run(mnist):
+    """One epoch on deskewed MNIST."""
+    from core.config import TrainConfig
+    from core.train import TrainingRun
+
+    run = TrainingRun(mnist.prepared(DESKEW), TrainConfig(epochs=1))
+    run.run()
+    return run
+
+
+def test_a_run_on_deskewed_digits_makes_a_deskewing_model(deskew_run, trained_run):
+    for model in (deskew_run.model, deskew_run.snapshot, deskew_run.best, deskew_run.model.copy()):
+        assert model.preprocessing == DESKEW
+    assert trained_run.model.preprocessing == NO_PREPROCESSING
+
+
+def test_the_preprocessing_is_saved_and_old_files_load_as_plain(deskew_run, trained_run):
+    import io
+
+    from core.model import ModelFileError, SoftmaxRegression
+
+    loaded = SoftmaxRegression.from_bytes(deskew_run.model.to_bytes())
+    assert loaded.preprocessing == DESKEW
+    assert np.array_equal(loaded.W, deskew_run.model.W)
+    assert SoftmaxRegression.from_bytes(trained_run.model.to_bytes()).preprocessing == "none"
+    with np.load(io.BytesIO(deskew_run.model.to_bytes())) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    old = io.BytesIO()  # a file saved before models recorded their preprocessing
+    np.savez_compressed(old, **{k: v for k, v in arrays.items() if k != "preprocessing"})
+    assert SoftmaxRegression.from_bytes(old.getvalue()).preprocessing == NO_PREPROCESSING
+    odd = io.BytesIO()
+    np.savez_compressed(odd, **{**arrays, "preprocessing": np.array("blur")})
+    with pytest.raises(ModelFileError, match="unknown preprocessing 'blur'"):
+        SoftmaxRegression.from_bytes(odd.getvalue(), "odd.npz")
+
+
+def test_the_shipped_model_is_the_articles_plain_one():
+    from core.data import PROJECT_ROOT
+    from core.model import SoftmaxRegression
+
+    assert SoftmaxRegression.load(PROJECT_ROOT / "data" / "default_model.npz").preprocessing \
+        == NO_PREPROCESSING
