@@ -11,11 +11,13 @@ a busy timeout (a writer waits for another instead of failing at once), foreign 
 (deleting a class deletes its rows), and write transactions that take the write lock when
 they begin (``BEGIN IMMEDIATE``), so two writers never deadlock upgrading a read lock.
 
-**Versions.** The ``schema_version`` table holds one number. :func:`prepare` runs in one
-transaction at start: it creates any missing table, records :data:`SCHEMA_VERSION` in a new
-database, and upgrades an older one by running ``MIGRATIONS[n]`` (version n to n + 1, given
-the connection) for each version in between. A database newer than this code is refused.
-On PostgreSQL an advisory lock makes replicas starting together prepare it one at a time.
+**Versions.** The ``schema_version`` table holds one number. At start, :func:`is_current`
+reads it; unless it is current, :func:`prepare` runs in one write transaction: it creates
+any missing table, records :data:`SCHEMA_VERSION` in a new database, and upgrades an older
+one by running ``MIGRATIONS[n]`` (version n to n + 1, given the connection) for each version
+in between. A database newer than this code is refused. On PostgreSQL an advisory lock
+makes replicas starting together prepare it one at a time. A current database that is
+read-only can still be read.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from sqlalchemy import (
     create_engine,
     event,
     insert,
+    inspect,
     make_url,
     select,
     text,
@@ -181,6 +184,24 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def is_current(conn: Connection) -> bool:
+    """Does the database already have this code's schema? (A read: a read-only database that
+    is current can still be used.) Raises ClassroomUnavailable if it is newer than the code."""
+    if not inspect(conn).has_table(schema_version.name):
+        return False
+    found = conn.execute(select(schema_version.c.version)).scalar()
+    _refuse_newer(found)
+    return found == SCHEMA_VERSION
+
+
+def _refuse_newer(found: int | None) -> None:
+    """ClassroomUnavailable if the database's schema is newer than this code knows."""
+    if found is not None and found > SCHEMA_VERSION:
+        raise ClassroomUnavailable(
+            f"The class database was made by a newer version of this dashboard (schema "
+            f"{found}; this one knows up to {SCHEMA_VERSION}). Update the dashboard.")
+
+
 def prepare(conn: Connection) -> None:
     """Create, check or upgrade the schema (see the module's docstring), in ``conn``'s
     transaction."""
@@ -191,10 +212,7 @@ def prepare(conn: Connection) -> None:
     if found is None:
         conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
         return
-    if found > SCHEMA_VERSION:
-        raise ClassroomUnavailable(
-            f"The class database was made by a newer version of this dashboard (schema "
-            f"{found}; this one knows up to {SCHEMA_VERSION}). Update the dashboard.")
+    _refuse_newer(found)
     for version in range(found, SCHEMA_VERSION):
         MIGRATIONS[version](conn)
     conn.execute(update(schema_version).values(version=SCHEMA_VERSION))

@@ -15,6 +15,7 @@ student's row (``FOR UPDATE``), always class first, so they cannot deadlock.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import statistics
 import threading
@@ -161,19 +162,30 @@ class ClassroomStore:
     # ----------------------------------------------------------------- opening, transactions
 
     def start(self) -> None:
-        """Open the database, prepare its schema and delete expired classes (once)."""
+        """Open the database, create or upgrade its schema and delete expired classes (once).
+
+        A database that is current but read-only still opens, for reading: only the
+        schema's creation or upgrade needs to write, and the clean-up is skipped then."""
         with self._start_lock:
             if self._started:
                 return
-            with self._guard(write=True):
-                if self._engine is None:
-                    self._engine = db.make_engine(self.url)
-                with self._engine.connect() as conn:
-                    conn.execution_options(**{db.WRITE: True})
-                    with conn.begin():
-                        db.prepare(conn)
+            self._prepare()
             self._started = True
-        self.cleanup_expired()
+        with contextlib.suppress(ClassroomUnavailable):
+            self.cleanup_expired()
+
+    def _prepare(self) -> None:
+        """Create the engine, then the schema unless it is current (see core.classroom.schema)."""
+        with self._guard(write=True):
+            if self._engine is None:
+                self._engine = db.make_engine(self.url)
+            with self._engine.connect() as conn:
+                with conn.begin():
+                    if db.is_current(conn):
+                        return
+                conn.execution_options(**{db.WRITE: True})
+                with conn.begin():
+                    db.prepare(conn)
 
     def dispose(self) -> None:
         """Close every pooled connection (the store can still be used: it reconnects)."""

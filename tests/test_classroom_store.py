@@ -1,0 +1,633 @@
+"""core.classroom's store, every test against both databases it supports: SQLite (a file in a
+temporary folder) and PostgreSQL (a server of the tests' own, see tests/postgres_support.py;
+each test gets an empty schema). PostgreSQL missing is a failure, never a skip.
+
+The store's clock is a fake one the tests move forward, so expiry, heartbeats and the
+teacher-key pause are tested without waiting.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import pwd
+import tempfile
+import threading
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from postgres_support import PostgresMissing, TempPostgres
+from sqlalchemy import create_engine, func, select, text
+
+from core.classroom import (
+    Challenge,
+    ClassClosed,
+    ClassNotFound,
+    ClassroomStore,
+    ClassroomUnavailable,
+    Condition,
+    Conflict,
+    InvalidInput,
+    LimitReached,
+    Limits,
+    NotInClass,
+    RunNotFound,
+    SharedRun,
+    TooManyAttempts,
+    WrongTeacherKey,
+    shrink_drawing,
+)
+from core.classroom import schema as db
+from core.classroom.identity import CODE_ALPHABET, CODE_LENGTH
+from support.e2e import free_port
+
+START = 1_800_000_000.0  # the fake clock's first reading (Unix seconds, in 2027)
+DAY = 86_400.0
+pytestmark = pytest.mark.timeout(120)
+
+
+class FakeClock:
+    """A clock the test moves: ``clock()`` is the time, ``clock.advance(s)`` moves it."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One PostgreSQL server for the session (fails, never skips, when not installed)."""
+    try:
+        server = TempPostgres()
+    except PostgresMissing as exc:
+        pytest.fail(str(exc))
+    try:
+        server.start()
+    except BaseException:
+        server.stop()
+        raise
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """An empty database of each kind: a new SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'classes.sqlite3'}"
+    return request.getfixturevalue("postgres").fresh_url()
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def make_store(db_url, clock):
+    """make_store(**limits) -> a store on the test's database (disposed after the test)."""
+    made = []
+
+    def make(url: str = db_url, **limits) -> ClassroomStore:
+        store = ClassroomStore(url, limits=Limits(**limits), clock=clock)
+        made.append(store)
+        return store
+
+    yield make
+    for store in made:
+        store.dispose()
+
+
+@pytest.fixture
+def store(make_store):
+    return make_store()
+
+
+def a_run(**changes) -> SharedRun:
+    """A plausible shared run (the tutorial's settings, 92 % test accuracy), with changes."""
+    run = SharedRun(run_id=uuid.uuid4().hex, dataset="mnist", preprocessing="none",
+                    learning_rate=0.1, l2=1e-4, batch_size=100, epochs=3, seed=34,
+                    epochs_done=3, train_acc=0.93, valid_acc=0.925, test_acc=0.92,
+                    train_loss=0.3, valid_loss=0.31, test_loss=0.29,
+                    curves={"valid_acc": [0.9, 0.915, 0.925], "valid_loss": [0.4, 0.35, 0.31]})
+    return replace(run, **changes)
+
+
+def a_drawing(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A random (28x28, 56x56) uint8 pair standing for a drawing."""
+    rng = np.random.default_rng(seed)
+    return (rng.integers(0, 256, (28, 28), dtype=np.uint8),
+            rng.integers(0, 256, (56, 56), dtype=np.uint8))
+
+
+def count_rows(store: ClassroomStore, table: str) -> int:
+    """Rows in one of the store's tables, read behind its back."""
+    engine = create_engine(store.url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(db.metadata.tables[table])
+                                ).scalar_one()
+    finally:
+        engine.dispose()
+
+
+# --------------------------------------------------------------------------- classes, joining
+
+
+def test_create_join_and_rejoin(store):
+    new = store.create_class()
+    assert len(new.code) == CODE_LENGTH and set(new.code) <= set(CODE_ALPHABET)
+    assert new.expires_at == pytest.approx(START + 14 * DAY)
+    ana = store.join(new.code, "Ana")
+    # any case, spaces and dashes: the same class; the same nickname ignoring case: Ana again
+    typed = f" {new.code[:3].lower()}-{new.code[3:].lower()} "
+    assert store.join(typed, "ana") == ana
+    assert store.join(new.code, "  Ana ") == ana
+    ben = store.join(new.code, "Ben")
+    assert ben.student_id != ana.student_id and ben.nickname == "Ben"
+    assert [s.nickname for s in store.students(new.code)] == ["Ana", "Ben"]
+    info = store.class_info(new.code.lower())
+    assert (info.code, info.closed, info.challenge) == (new.code, False, None)
+
+
+def test_wrong_code_is_a_clear_error(store):
+    code = store.create_class().code
+    unused = "ZZZZZZ" if code != "ZZZZZZ" else "YYYYYY"  # a well-formed code of no class
+    for typed in ("", "nope", "ABCDEFGH", "IIIIII", unused):
+        with pytest.raises(ClassNotFound, match="no class with the code"):
+            store.join(typed, "Ana")
+    with pytest.raises(ClassNotFound, match=f'code "{unused}"'):
+        store.class_info(unused.lower())
+
+
+def test_teacher_key_is_hashed_and_wrong_keys_are_slowed_down(store, make_store, clock):
+    new = store.create_class()
+    assert store.verify_teacher(new.code, new.teacher_key.lower().replace("-", "")).code == \
+        new.code
+    engine = create_engine(store.url)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT key_hash FROM classes")).scalar_one()
+    engine.dispose()
+    assert new.teacher_key.replace("-", "") not in stored and stored.startswith("scrypt$")
+
+    for _ in range(3):
+        with pytest.raises(WrongTeacherKey, match="not the teacher key"):
+            store.verify_teacher(new.code, "AAAA-BBBB-CCCC-DDDD")
+    # now even the right key waits; another replica (store) on the same database too
+    for replica in (store, make_store()):
+        with pytest.raises(TooManyAttempts, match="wait 30 seconds") as refused:
+            replica.verify_teacher(new.code, new.teacher_key)
+        assert refused.value.retry_after == 30
+    clock.advance(31)
+    store.verify_teacher(new.code, new.teacher_key)  # clears the failures
+    for _ in range(2):
+        with pytest.raises(WrongTeacherKey):
+            store.clear_board(new.code, "wrong")
+    store.clear_board(new.code, new.teacher_key)  # 2 failures: not paused
+
+
+def test_failures_outside_the_window_do_not_count(store, clock):
+    new = store.create_class()
+    for _ in range(2):
+        with pytest.raises(WrongTeacherKey):
+            store.verify_teacher(new.code, "wrong")
+    clock.advance(301)  # those two are out of the 5-minute window
+    with pytest.raises(WrongTeacherKey):
+        store.verify_teacher(new.code, "wrong")
+    store.verify_teacher(new.code, new.teacher_key)
+
+
+@pytest.mark.parametrize("nickname", ["", "   ", "x" * 25, "a\nb", "tab\there", "nul\x00",
+                                      "bell\x07", "evil\u202etxt.exe", "line\u2028sep"])
+def test_bad_nicknames_are_refused(store, nickname):
+    new = store.create_class()
+    with pytest.raises(InvalidInput, match="nickname"):
+        store.join(new.code, nickname)
+
+
+def test_nicknames_are_stored_verbatim(store):
+    new = store.create_class()
+    names = ["x" * 24, "山田はなこ", "<script>", "**bold**", "[x](javascript:alert(1))",
+             "Zoë 🙂", "=1+1"]
+    for name in names:
+        me = store.join(new.code, name)
+        assert me.nickname == name
+        store.share_run(me, a_run())
+    assert [e.nickname for e in store.runs(new.code)] == names
+    assert [s.nickname for s in store.students(new.code)] == names
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def test_a_full_class_and_used_up_quotas_say_so(make_store):
+    store = make_store(students=2, runs_per_student=2, drawings_per_student=1)
+    new = store.create_class()
+    ana, _ = store.join(new.code, "Ana"), store.join(new.code, "Ben")
+    with pytest.raises(LimitReached, match=r"full \(2 students\)"):
+        store.join(new.code, "Cy")
+    assert store.join(new.code, "ANA") == ana  # a rejoin is not a new student
+    store.share_run(ana, a_run())
+    store.share_run(ana, a_run())
+    with pytest.raises(LimitReached, match="shared 2 runs"):
+        store.share_run(ana, a_run())
+    store.add_drawing(ana, *a_drawing(0), label=1)
+    with pytest.raises(LimitReached, match="1 drawings"):
+        store.add_drawing(ana, *a_drawing(1), label=2)
+    assert store.clear_board(new.code, new.teacher_key) == 2
+    store.share_run(ana, a_run())  # clearing the board frees the quota
+
+
+def test_long_curves_are_thinned_and_oversized_ones_refused(make_store):
+    store = make_store(curve_points=100)
+    new = store.create_class()
+    me = store.join(new.code, "Ana")
+    n = 2000
+    loss = [1 / (e + 1) for e in range(n)]
+    loss[5] = float("nan")
+    run = a_run(epochs=n, epochs_done=n, curves={"valid_loss": loss})
+    store.share_run(me, run)
+    curves = store.run_curves(new.code, run.run_id)
+    assert len(curves["epoch"]) == len(curves["valid_loss"]) == 100
+    assert curves["epoch"][0] == 1 and curves["epoch"][-1] == n
+    assert curves["valid_loss"][-1] == pytest.approx(1 / n)
+    with pytest.raises(InvalidInput, match="lengths differ"):
+        store.share_run(me, a_run(curves={"a": [1, 2], "b": [1]}))
+    tiny = make_store(curves_bytes=200)
+    with pytest.raises(InvalidInput, match="too large"):
+        tiny.share_run(tiny.join(new.code, "Ben"), a_run(curves={"valid_loss": loss[:90]}))
+    assert store.run_curves(new.code, store.runs(new.code)[0].run.run_id) == curves
+    with pytest.raises(RunNotFound):
+        store.run_curves(new.code, "no-such-run")
+
+
+@pytest.mark.parametrize("change", [{"learning_rate": 0}, {"batch_size": 0},
+                                    {"test_acc": 1.5}, {"run_id": "has space"},
+                                    {"dataset": ""}, {"epochs_done": -1}, {"test_loss": -1}])
+def test_malformed_runs_are_refused(store, change):
+    new = store.create_class()
+    with pytest.raises(InvalidInput, match="cannot be shared"):
+        store.share_run(store.join(new.code, "Ana"), a_run(**change))
+
+
+# --------------------------------------------------------------------------- runs and the board
+
+
+def test_sharing_twice_stores_once(store):
+    new = store.create_class()
+    ana, ben = store.join(new.code, "Ana"), store.join(new.code, "Ben")
+    run = a_run(test_loss=float("inf"), diverged=True)
+    assert store.share_run(ana, run) is True
+    assert store.share_run(ana, run) is False
+    [entry] = store.runs(new.code)
+    assert entry.run == replace(run, test_loss=None, curves={})
+    with pytest.raises(Conflict):
+        store.share_run(ben, run)
+
+
+def test_board_summary_and_training_heartbeats(store, clock):
+    new = store.create_class()
+    assert store.board(new.code).best is None
+    ana, ben, cy = (store.join(new.code, n) for n in ("Ana", "Ben", "Cy"))
+    for who, acc in ((ana, 0.80), (ben, 0.90), (cy, 0.85), (ana, None), (cy, 0.90)):
+        store.share_run(who, a_run(test_acc=acc))
+        clock.advance(1)
+    store.set_training(ana, True)
+    board = store.board(new.code)
+    assert (board.runs, board.students, board.training_now) == (5, 3, 1)
+    assert board.best.nickname == "Ben" and board.best.run.test_acc == 0.90  # the first 0.90
+    assert board.median_test_acc == pytest.approx(0.875)
+    assert board.meeting_challenge == 0 and not board.closed
+    clock.advance(61)  # the heartbeat is too old now
+    assert store.board(new.code).training_now == 0
+    store.set_training(ben, True)
+    store.set_training(cy, True)
+    store.set_training(ben, False)
+    assert store.board(new.code).training_now == 1
+    assert [s.training_now for s in store.students(new.code)] == [False, False, True]
+
+
+def test_challenge_is_met_or_not(store):
+    new = store.create_class()
+    challenge = Challenge("lambda too high", "Beat 92 % with **lambda** ≥ 0.001",
+                          Condition("test_acc", ">=", 0.92), (Condition("l2", ">=", 1e-3),))
+    assert challenge.describe() == "test accuracy ≥ 0.92 with lambda ≥ 0.001"
+    assert challenge.is_met(a_run(test_acc=0.93, l2=1e-3))
+    assert not challenge.is_met(a_run(test_acc=0.93, l2=1e-4))
+    assert not challenge.is_met(a_run(test_acc=0.91, l2=1e-2))
+    assert not challenge.is_met(a_run(test_acc=None, l2=1e-2))
+    assert not challenge.is_met(a_run(test_acc=0.95, l2=1e-2, diverged=True))
+    with pytest.raises(WrongTeacherKey):
+        store.set_challenge(new.code, "wrong", challenge)
+    with pytest.raises(InvalidInput):
+        store.set_challenge(new.code, new.teacher_key,
+                            Challenge("x", "y", Condition("W", ">=", 1)))
+    store.set_challenge(new.code, new.teacher_key, challenge)
+    assert store.class_info(new.code).challenge == challenge
+    me = store.join(new.code, "Ana")
+    store.share_run(me, a_run(test_acc=0.93, l2=1e-3))
+    store.share_run(me, a_run(test_acc=0.93, l2=0.0))
+    assert store.board(new.code).meeting_challenge == 1
+    store.set_challenge(new.code, new.teacher_key, None)
+    assert store.class_info(new.code).challenge is None
+
+
+# --------------------------------------------------------------------------- drawings
+
+
+def test_drawings_round_trip(store):
+    new = store.create_class()
+    ana, ben = store.join(new.code, "Ana"), store.join(new.code, "Ben")
+    added = [(ana, 0, 3), (ben, 1, 7), (ana, 2, 0)]
+    for who, seed, label in added:
+        image, raw = a_drawing(seed)
+        assert store.add_drawing(who, image.reshape(-1) if seed else image, raw, label,
+                                 drawing_id=f"d{seed}") is True
+    assert store.add_drawing(ana, *a_drawing(0), 3, drawing_id="d0") is False  # a retry
+    got = store.drawings(new.code)
+    assert len(got) == 3 and got.images.dtype == got.raw.dtype == np.uint8
+    assert got.images.shape == (3, 784) and got.raw.shape == (3, 56, 56)
+    assert got.labels.tolist() == [3, 7, 0] and got.nicknames == ["Ana", "Ben", "Ana"]
+    assert got.ids == ["d0", "d1", "d2"]
+    for i, (_, seed, _) in enumerate(added):
+        image, raw = a_drawing(seed)
+        np.testing.assert_array_equal(got.images[i], image.reshape(-1))
+        np.testing.assert_array_equal(got.raw[i], raw)
+    image, raw = a_drawing(9)
+    for bad in ((image.astype(np.float32), raw, 1), (image, raw[:28], 1), (image, raw, 10),
+                (image, raw, True)):
+        with pytest.raises(InvalidInput):
+            store.add_drawing(ana, *bad)
+    assert len(store.drawings(new.code)) == 3
+    grey = np.zeros((300, 300), np.float32)
+    grey[100:200, 140:160] = 1.0
+    small = shrink_drawing(grey)
+    assert small.shape == (56, 56) and small.dtype == np.uint8 and small.max() == 255
+
+
+# --------------------------------------------------------------------------- the teacher
+
+
+def test_teacher_actions(store):
+    new = store.create_class()
+    ana, ben = store.join(new.code, "Ana"), store.join(new.code, "Ben")
+    for who in (ana, ana, ben):
+        store.share_run(who, a_run())
+        store.add_drawing(who, *a_drawing(who.student_id), label=1)
+    store.remove_student(new.code, new.teacher_key, "ana")
+    assert [e.nickname for e in store.runs(new.code)] == ["Ben"]
+    assert store.drawings(new.code).nicknames == ["Ben"]
+    with pytest.raises(NotInClass, match="join again"):
+        store.share_run(ana, a_run())
+    with pytest.raises(InvalidInput, match="No student"):
+        store.remove_student(new.code, new.teacher_key, "Nobody")
+    assert store.clear_board(new.code, new.teacher_key) == 1
+    assert store.runs(new.code) == [] and len(store.drawings(new.code)) == 1
+
+    store.close_class(new.code, new.teacher_key)
+    with pytest.raises(ClassClosed, match="closed"):
+        store.join(new.code, "Cy")
+    assert store.join(new.code, "Ben") == ben  # back to look at the board
+    for write in (lambda: store.share_run(ben, a_run()),
+                  lambda: store.add_drawing(ben, *a_drawing(5), label=2),
+                  lambda: store.set_training(ben, True)):
+        with pytest.raises(ClassClosed):
+            write()
+    assert store.board(new.code).closed and store.class_info(new.code).closed
+    assert len(store.drawings(new.code)) == 1
+    store.export_csv(new.code, new.teacher_key)
+
+    store.delete_class(new.code, new.teacher_key)
+    with pytest.raises(ClassNotFound):
+        store.board(new.code)
+    assert count_rows(store, "drawings") == count_rows(store, "students") == 0
+
+
+def test_csv_export_parses_back(store):
+    new = store.create_class()
+    store.set_challenge(new.code, new.teacher_key,
+                        Challenge("", "", Condition("test_acc", ">=", 0.9)))
+    odd = store.join(new.code, "<script>")
+    formula = store.join(new.code, "=1+1")
+    store.share_run(odd, a_run(test_acc=0.95))
+    store.share_run(formula, a_run(test_acc=None, seed=None))
+    store.add_drawing(odd, *a_drawing(0), label=4, drawing_id="first")
+    export = store.export_csv(new.code, new.teacher_key)
+    runs = list(csv.DictReader(io.StringIO(export.runs_csv)))
+    assert [r["nickname"] for r in runs] == ["<script>", "'=1+1"]
+    assert runs[0]["test_acc"] == "0.95" and runs[0]["meets_challenge"] == "True"
+    assert runs[1]["test_acc"] == runs[1]["seed"] == "" and runs[1]["meets_challenge"] == "False"
+    assert runs[0]["shared_at"] == "2027-01-15T08:00:00Z"
+    assert json.loads(runs[0]["curves"])["valid_acc"] == [0.9, 0.915, 0.925]
+    assert float(runs[0]["learning_rate"]) == 0.1 and runs[0]["diverged"] == "False"
+    drawings = list(csv.DictReader(io.StringIO(export.drawings_csv)))
+    assert drawings == [{"drawing_id": "first", "nickname": "<script>", "label": "4",
+                         "added_at": "2027-01-15T08:00:00Z"}]
+    with pytest.raises(WrongTeacherKey):
+        store.export_csv(new.code, "wrong")
+
+
+# --------------------------------------------------------------------------- privacy, restart
+
+
+def test_expired_classes_are_deleted_with_all_their_rows(store, clock):
+    old = store.create_class()
+    me = store.join(old.code, "Ana")
+    store.share_run(me, a_run())
+    store.add_drawing(me, *a_drawing(0), label=1)
+    with pytest.raises(WrongTeacherKey):
+        store.verify_teacher(old.code, "wrong")
+    store.set_training(me, True)
+    clock.advance(7 * DAY)
+    young = store.create_class()
+    store.join(young.code, "Ben")
+    clock.advance(7 * DAY)  # the first class is 14 days old: gone even before the clean-up
+    with pytest.raises(ClassNotFound):
+        store.board(old.code)
+    assert store.cleanup_expired() == 1
+    assert store.cleanup_expired(clock.now + 30 * DAY) == 1  # the young one, later
+    for table in ("classes", "students", "runs", "drawings", "key_failures"):
+        assert count_rows(store, table) == 0, table
+
+
+def test_expiry_days_are_configurable_and_cleanup_runs_on_start(make_store, clock):
+    store = make_store(class_days=1)
+    new = store.create_class()
+    assert new.expires_at == START + DAY
+    clock.advance(DAY + 1)
+    make_store().start()  # a new server starting deletes it
+    assert count_rows(store, "classes") == 0
+
+
+def test_a_new_store_on_the_same_sqlite_file_sees_everything(tmp_path, clock):
+    url = f"sqlite:///{tmp_path / 'classes.sqlite3'}"
+    first = ClassroomStore(url, clock=clock)
+    new = first.create_class()
+    ana = first.join(new.code, "Ana")
+    first.share_run(ana, a_run())
+    first.dispose()
+    again = ClassroomStore(url, clock=clock)
+    assert again.join(new.code, "Ana") == ana
+    assert len(again.runs(new.code)) == 1
+    again.verify_teacher(new.code, new.teacher_key)
+    with again._engine.connect() as conn:
+        pragmas = [conn.exec_driver_sql(f"PRAGMA {p}").scalar()
+                   for p in ("journal_mode", "busy_timeout", "foreign_keys")]
+    assert pragmas == ["wal", db.BUSY_TIMEOUT_MS, 1]
+    again.dispose()
+
+
+def test_default_location_and_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("CLASSROOM_DB_URL", raising=False)
+    monkeypatch.delenv("CLASSROOM_DIR", raising=False)
+    assert db.default_url() == f"sqlite:///{db.ROOT / 'classroom-data' / 'classes.sqlite3'}"
+    monkeypatch.setenv("CLASSROOM_DIR", str(tmp_path / "elsewhere"))
+    store = ClassroomStore()
+    store.create_class()
+    store.dispose()
+    assert (tmp_path / "elsewhere" / "classes.sqlite3").is_file()
+    monkeypatch.setenv("CLASSROOM_DB_URL", "postgresql+psycopg://u@db.invalid/x")
+    assert ClassroomStore().url == "postgresql+psycopg://u@db.invalid/x"
+
+
+def test_schema_version_and_migrations(store, make_store, monkeypatch):
+    store.start()
+    with store._engine.connect() as conn:
+        assert conn.execute(select(db.schema_version.c.version)).scalar_one() == 1
+    calls = []
+    monkeypatch.setattr(db, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(db.MIGRATIONS, 1, lambda conn: calls.append(conn.dialect.name))
+    upgraded = make_store()
+    upgraded.create_class()
+    assert calls == [upgraded._engine.dialect.name]
+    monkeypatch.setattr(db, "SCHEMA_VERSION", 1)  # this code is older than the database now
+    with pytest.raises(ClassroomUnavailable, match="newer version"):
+        make_store().create_class()
+
+
+# --------------------------------------------------------------------------- faults
+
+
+def _as_nobody(action):
+    """Run ``action()`` in a child process as the user nobody (root writes any file anyway);
+    return what it returns (a string). Without root, just call it."""
+    if os.geteuid() != 0:
+        return action()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: drop root, act, report, exit without pytest's clean-up
+        try:
+            nobody = pwd.getpwnam("nobody")
+            os.setgid(nobody.pw_gid)
+            os.setuid(nobody.pw_uid)
+            result = action()
+        except BaseException as exc:  # any failure goes back to the test
+            result = f"child failed: {exc!r}"
+        os.write(write, result.encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as pipe:
+        return pipe.read()
+
+
+@pytest.fixture
+def open_folder():
+    """A temporary folder anyone may write in (nobody too; pytest's own are private)."""
+    with tempfile.TemporaryDirectory(prefix="classroom-ro-") as name:
+        folder = Path(name)
+        folder.chmod(0o777)
+        yield folder
+
+
+def test_a_read_only_sqlite_file_raises_classroom_unavailable(open_folder, clock):
+    folder = open_folder  # the reader may add SQLite's -shm file; the database stays read-only
+    url = f"sqlite:///{folder / 'classes.sqlite3'}"
+    setup = ClassroomStore(url, clock=clock)
+    new = setup.create_class()
+    me = setup.join(new.code, "Ana")
+    setup.share_run(me, a_run())
+    setup.board(new.code), setup.runs(new.code)  # warm the lazy imports before the fork
+    setup.dispose()
+    (folder / "classes.sqlite3").chmod(0o444)
+
+    def attempt() -> str:
+        store = ClassroomStore(url, clock=clock)
+        outcome = [f"runs {len(store.runs(new.code))}"]
+        for write in (lambda: store.share_run(me, a_run()), store.create_class,
+                      lambda: store.join(new.code, "Ben")):
+            try:
+                write()
+                outcome.append("written")
+            except ClassroomUnavailable as exc:
+                outcome.append(str(exc))
+        store.dispose()
+        return "\n".join(outcome)
+
+    lines = _as_nobody(attempt).splitlines()
+    assert lines[0] == "runs 1", lines  # reading still works
+    assert len(lines) == 4, lines
+    for line in lines[1:]:
+        assert line == "The class database cannot be written: attempt to write a readonly " \
+                       "database", lines
+
+
+def test_an_unreachable_postgresql_raises_classroom_unavailable():
+    store = ClassroomStore(f"postgresql+psycopg://nobody:secret@127.0.0.1:{free_port()}/none")
+    with pytest.raises(ClassroomUnavailable, match="cannot be written") as failed:
+        store.create_class()
+    assert "secret" not in str(failed.value) and "Connection refused" in str(failed.value)
+    with pytest.raises(ClassroomUnavailable):
+        store.board("ABCDEF")  # and again: the store tries to open the database each time
+    store.dispose()
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+def test_forty_students_at_once_lose_and_duplicate_nothing(make_store):
+    store = make_store()
+    new = store.create_class()
+    n, runs_each, drawings_each = 40, 3, 2
+    start = threading.Barrier(n)
+    errors = []
+
+    def student(i: int) -> None:
+        try:
+            start.wait()
+            me = store.join(new.code, f"student {i}")
+            assert store.join(new.code, f"STUDENT {i}") == me
+            store.set_training(me, True)
+            for k in range(runs_each):
+                run = a_run(run_id=f"run-{i}-{k}", test_acc=(i + k) / 100)
+                store.share_run(me, run)
+                store.share_run(me, run)  # a retried click
+            for k in range(drawings_each):
+                store.add_drawing(me, *a_drawing(i), label=k, drawing_id=f"d-{i}-{k}")
+                store.add_drawing(me, *a_drawing(i), label=k, drawing_id=f"d-{i}-{k}")
+        except Exception as exc:  # reported by the main thread
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=student, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=90)
+    assert errors == []
+    board = store.board(new.code)
+    assert (board.students, board.runs, board.training_now) == (n, n * runs_each, n)
+    assert sorted(e.run.run_id for e in store.runs(new.code)) == sorted(
+        f"run-{i}-{k}" for i in range(n) for k in range(runs_each))
+    got = store.drawings(new.code)
+    assert sorted(got.ids) == sorted(f"d-{i}-{k}" for i in range(n) for k in range(drawings_each))
+    assert [s.runs for s in store.students(new.code)] == [runs_each] * n
