@@ -64,6 +64,8 @@ debian_test_packages() {
   [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
   command -v git >/dev/null || need+=(git)
+  # the classroom store's tests start a PostgreSQL server of their own (tests/postgres_support.py)
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
   if [ ${#need[@]} -gt 0 ]; then apt_install "${need[@]}"; fi
 }
 
