@@ -366,6 +366,14 @@ def _read_shifted(images: np.ndarray, shift: np.ndarray) -> np.ndarray:
     return (1 - frac) * padded[at] + frac * padded[at + 1]
 
 
+def preprocessing_note(preprocessing: str) -> str:
+    """What a label adds for a model or run of this preprocessing, so that it is never a
+    surprise: ", deskewed digits" for "deskew", nothing for "none"."""
+    if check_preprocessing(preprocessing) == NO_PREPROCESSING:
+        return ""
+    return f", {PREPROCESSINGS[preprocessing]} digits"
+
+
 def check_preprocessing(preprocessing: str) -> str:
     """``preprocessing`` if it is one this project knows (:data:`PREPROCESSINGS`), else
     ValueError."""
@@ -413,14 +421,17 @@ def _resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.clip(out, 0.0, 1.0)
 
 
-def model_inputs_per_step(steps: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def model_inputs_per_step(steps: dict[str, np.ndarray],
+                          preprocessing: str = NO_PREPROCESSING) -> dict[str, np.ndarray]:
     """What the model would see if preprocessing stopped after each step (all 28x28).
 
     - "grey": the whole canvas shrunk to 28x28 (no cropping: the digit may be tiny or
       off-centre, unlike any training digit);
     - "cropped": the ink's box stretched to fill 28x28 (size fixed, aspect ratio lost);
     - "fitted": the 20x20-fitted digit placed by its bounding box in the middle;
-    - "centred": MNIST's recipe, centred by centre of mass.
+    - "centred": MNIST's recipe, centred by centre of mass;
+    - "deskewed", only for a model of ``preprocessing`` "deskew": the centred digit with its
+      slant sheared away (:func:`prepare_images`), the last step for such a model.
     Comparing the model's answers shows why each step matters.
     """
     fitted = steps["fitted"]
@@ -433,6 +444,8 @@ def model_inputs_per_step(steps: dict[str, np.ndarray]) -> dict[str, np.ndarray]
         "cropped": _resize(steps["cropped"], (MNIST_SIDE, MNIST_SIDE)),
         "fitted": boxed,
         "centred": steps["centred"],
+        **({"deskewed": prepare_images(steps["centred"], DESKEW)}
+           if check_preprocessing(preprocessing) == DESKEW else {}),
     }
 
 

@@ -2,7 +2,9 @@
 
 A teacher shares a link such as ``?preset=lr-too-high`` or ``?lr=0.5&l2=0&epochs=30``.
 :func:`settings_from_query` turns the address's parameters into settings, ignoring anything
-malformed or out of range with a note that says why, never an error.
+malformed or out of range with a note that says why, never an error. Whether the digits are
+deskewed before training is not a hyperparameter but a choice of data (``?deskew=1``, or a
+lesson that deskews): :func:`preprocessing_from_query` reads it.
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.config import LAMBDAS, LEARNING_RATES, SETTINGS, TrainConfig
+from core.preprocess import DESKEW, NO_PREPROCESSING
 
-__all__ = ["DEFAULTS", "LAMBDAS", "LEARNING_RATES", "PRESETS", "Preset", "nearest_choice",
-           "query_from_settings", "settings_from_query"]
+__all__ = ["DEFAULTS", "DESKEW_QUERY", "LAMBDAS", "LEARNING_RATES", "PRESETS", "Preset",
+           "nearest_choice", "preprocessing_from_query", "query_from_settings",
+           "settings_from_query"]
 DEFAULTS = TrainConfig()
+DESKEW_QUERY = "deskew"  # ?deskew=1: train on deskewed digits
+YES, NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,7 @@ class Preset:
     title: str
     watch: str  # what to look for while it trains
     settings: dict = field(default_factory=dict)
+    preprocessing: str = NO_PREPROCESSING  # what the training digits go through first
 
     def config(self) -> TrainConfig:
         return TrainConfig(**{**DEFAULTS.to_dict(), **self.settings})
@@ -49,8 +56,15 @@ PRESETS = {p.key: p for p in [
            "One image per step: 50,000 noisy updates an epoch. Each epoch is much slower, and "
            "the loss is noisier than with batches of 100.",
            dict(epochs=3, batch_size=1, learning_rate=0.01)),
+    Preset("deskewing", "Deskewing: LeCun's 88.0 -> 91.6 %",
+           "Every digit is first sheared upright (its slant taken out), in training and in the "
+           "test. LeCun et al. saw a linear classifier go from 88.0 % to 91.6 % (the dotted "
+           "line) that way; here validation accuracy passes 91.6 % in the first epoch and ends "
+           "near 95.4 % after 20, where the plain digits give 92.3 %: pin a plain run with the "
+           "same settings to see the gap. On the Weights page the templates stand upright and "
+           "sharper; on the Draw page slanted digits are read better.",
+           dict(epochs=20), preprocessing=DESKEW),
 ]}
-
 
 
 def nearest_choice(value: float, choices: Sequence[float]) -> float:
@@ -115,10 +129,30 @@ def settings_from_query(params: dict[str, str],
     return settings, preset, notes
 
 
-def query_from_settings(config: TrainConfig, preset: str | None = None) -> dict[str, str]:
-    """The URL query parameters that reproduce ``config`` (and name the preset, if any)."""
+def preprocessing_from_query(params: dict[str, str],
+                             preset: str | None = None) -> tuple[str, list[str]]:
+    """What the training digits go through, from a link: the lesson ``preset``'s choice,
+    then ``?deskew=1`` / ``?deskew=0`` on top (also true/false, yes/no, on/off). Returns
+    ``(preprocessing, notes)``; a value that is none of those is ignored with a note."""
+    chosen = PRESETS[preset].preprocessing if preset in PRESETS else NO_PREPROCESSING
+    raw = params.get(DESKEW_QUERY)
+    if raw is None:
+        return chosen, []
+    if raw.strip().lower() in YES:
+        return DESKEW, []
+    if raw.strip().lower() in NO:
+        return NO_PREPROCESSING, []
+    return chosen, [f"ignored {DESKEW_QUERY}={raw!r}: use 1 (deskew the digits) or 0"]
+
+
+def query_from_settings(config: TrainConfig, preset: str | None = None,
+                        preprocessing: str = NO_PREPROCESSING) -> dict[str, str]:
+    """The URL query parameters that reproduce ``config`` (and name the preset, if any;
+    ``deskew=1`` when the digits are deskewed)."""
     q = {s.query: str(getattr(config, s.field)) if s.whole else f"{getattr(config, s.field):g}"
          for s in SETTINGS.values()}
+    if preprocessing == DESKEW:
+        q[DESKEW_QUERY] = "1"
     if preset:
         q["preset"] = preset
     return q

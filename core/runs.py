@@ -7,7 +7,8 @@ import io
 from collections.abc import Sequence
 
 SETTING_LABELS = {"epochs": "epochs", "learning_rate": "learning rate", "l2": "lambda",
-                  "batch_size": "batch", "seed": "seed", "dataset": "dataset"}
+                  "batch_size": "batch", "seed": "seed", "dataset": "dataset",
+                  "preprocessing": "digits"}  # "as they are" or "deskewed"
 METRICS = ("train_loss", "train_acc", "valid_loss", "valid_acc", "learning_rate", "seconds", "l2")
 CHANGED_LABELS = {"learning_rate": "lr", "l2": "lambda"}
 # CSV column of each metric: the two settings an epoch can end with differ from the run's start

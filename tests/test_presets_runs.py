@@ -22,7 +22,7 @@ from core.train import EpochMetrics
 
 def test_every_preset_is_a_valid_config_offered_by_the_controls():
     assert set(PRESETS) == {"tutorial", "lr-too-high", "lambda-too-high", "too-few-epochs",
-                            "tiny-batches"}
+                            "tiny-batches", "deskewing"}
     tutorial = PRESETS["tutorial"].config()
     assert tutorial == TrainConfig(epochs=200, learning_rate=0.1, l2=1e-4, batch_size=100, seed=34)
     for p in PRESETS.values():
@@ -35,6 +35,23 @@ def test_url_round_trip():
     settings, preset, notes = settings_from_query(query_from_settings(config, "lambda-too-high"))
     assert notes == [] and preset == "lambda-too-high"
     assert TrainConfig(**settings) == config  # explicit values override the preset's
+
+
+def test_deskewing_comes_from_its_lesson_or_the_link_and_goes_back_into_it():
+    from core.presets import preprocessing_from_query
+
+    assert PRESETS["deskewing"].preprocessing == "deskew"
+    assert PRESETS["deskewing"].title == "Deskewing: LeCun's 88.0 -> 91.6 %"
+    assert preprocessing_from_query({}) == ("none", [])
+    assert preprocessing_from_query({}, "deskewing") == ("deskew", [])
+    assert preprocessing_from_query({"deskew": "1"}) == ("deskew", [])
+    assert preprocessing_from_query({"deskew": "off"}, "deskewing") == ("none", [])
+    kept, notes = preprocessing_from_query({"deskew": "maybe"}, "deskewing")
+    assert kept == "deskew" and "deskew='maybe'" in notes[0]
+    q = query_from_settings(TrainConfig(epochs=20), "deskewing", "deskew")
+    assert q["deskew"] == "1" and q["preset"] == "deskewing"
+    assert preprocessing_from_query(q, settings_from_query(q)[1]) == ("deskew", [])
+    assert "deskew" not in query_from_settings(TrainConfig())  # plain links stay as they were
 
 
 @pytest.mark.parametrize("params, note", [

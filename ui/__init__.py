@@ -22,6 +22,7 @@ from ui.caches import (
     PAGE_DRAWN,
     available_sources,
     current_data,
+    data_for,
     dataset,
     default_model,
     run_slots,
@@ -48,7 +49,8 @@ from ui.widgets import live_figure, show_why, verdict
 __all__ = [
     "MAX_KEPT_RUNS", "PAGE_DRAWN", "ModelChoice", "SessionState", "available_sources",
     "chosen_model",
-    "current_data", "current_job", "dataset", "default_model", "job_active", "kept_runs",
+    "current_data", "current_job", "data_for", "dataset", "default_model", "job_active",
+    "kept_runs",
     "live_figure", "live_seconds", "model_choices", "new_job", "owner_alive_check", "require_model",
     "retire_current_job", "run_name", "run_record", "run_slots", "session", "session_runs",
     "show_why", "sidebar", "start_job", "test_evaluation", "verdict", "waiting",

@@ -1,5 +1,6 @@
-"""What the whole server shares, read-only, loaded once: the datasets, the pre-trained model
-and the training slots; and which of the datasets this session looks at."""
+"""What the whole server shares, read-only, loaded once: the datasets (and their deskewed
+copies), the pre-trained models and the training slots; and which of the datasets this
+session looks at."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import streamlit as st
 from core.data import BUNDLED_MNIST, FASHION_MNIST_DEBIAN, Dataset, load_source
 from core.jobs import RunSlots
 from core.model import ModelFileError, SoftmaxRegression
+from core.preprocess import NO_PREPROCESSING
 from ui.state import session
 
-DEFAULT_MODEL = BUNDLED_MNIST.parent / "default_model.npz"
+DEFAULT_MODEL = BUNDLED_MNIST.parent / "default_model.npz"  # the article's: plain digits
+DESKEWED_MODEL = BUNDLED_MNIST.parent / "deskewed_model.npz"  # the same, on deskewed digits
 SOURCES = {"mnist": "MNIST (bundled)", "fashion": "Fashion-MNIST (Debian)"}
 # Set when a page has been drawn for the first time in this process: the server's warm-up
 # (serve.py) loads the compiled training step after that, not while the first visitor waits.
@@ -28,10 +31,31 @@ def dataset(source: str = "mnist") -> Dataset:
     return data
 
 
+@st.cache_resource(show_spinner="Deskewing the digits (once per server)...", max_entries=4)
+def prepared_dataset(source: str, preprocessing: str) -> Dataset:
+    """``dataset(source)`` with its images prepared as ``preprocessing`` says (deskewing
+    70,000 MNIST digits takes a second or two, once)."""
+    data = dataset(source).prepared(preprocessing)
+    for split in ("valid", "test"):
+        data.features(split)
+    return data
+
+
 @st.cache_resource
 def default_model() -> SoftmaxRegression | None:
+    """The article's pre-trained model (200 epochs on the plain digits)."""
+    return _bundled(DEFAULT_MODEL)
+
+
+@st.cache_resource
+def deskewed_model() -> SoftmaxRegression | None:
+    """The same settings trained on deskewed digits (``--deskew``)."""
+    return _bundled(DESKEWED_MODEL)
+
+
+def _bundled(path) -> SoftmaxRegression | None:
     try:
-        return SoftmaxRegression.load(DEFAULT_MODEL, expect_features=784, expect_classes=10)
+        return SoftmaxRegression.load(path, expect_features=784, expect_classes=10)
     except ModelFileError:
         return None
 
@@ -49,6 +73,16 @@ def available_sources() -> dict[str, str]:
     return found
 
 
-def current_data() -> Dataset:
-    """The dataset this session looks at (from the shared cache)."""
-    return dataset(session().source)
+def current_data(preprocessing: str = NO_PREPROCESSING) -> Dataset:
+    """The dataset this session looks at (from the shared cache), its images prepared as
+    ``preprocessing`` says."""
+    source = session().source
+    return dataset(source) if preprocessing == NO_PREPROCESSING else \
+        prepared_dataset(source, preprocessing)
+
+
+def data_for(model: SoftmaxRegression) -> Dataset:
+    """The dataset this session looks at, prepared as ``model``'s training images were: what
+    it must be scored and explained on (a deskewing model reads deskewed test digits, a
+    plain one never does)."""
+    return current_data(model.preprocessing)

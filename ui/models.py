@@ -1,4 +1,4 @@
-"""Which model the pages show: this session's runs, uploaded files, the pre-trained model."""
+"""Which model the pages show: this session's runs, uploaded files, the pre-trained models."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import streamlit as st
 
 from core.metrics import Evaluation, evaluate
 from core.model import ModelFileError, SoftmaxRegression
-from ui.caches import current_data, default_model
+from core.preprocess import preprocessing_note
+from ui.caches import current_data, data_for, default_model, deskewed_model
 from ui.runs import MAX_KEPT_RUNS, current_job, kept_runs, run_name
 from ui.state import session
 
@@ -22,28 +23,37 @@ class ModelChoice:
 
 def model_choices() -> list[ModelChoice]:
     """The models the Results and Draw pages can use: only those made for the current
-    dataset's shape and classes (runs trained on other data are left out), newest first."""
+    dataset's shape and classes (runs trained on other data are left out; runs on its
+    deskewed copy are in), newest first."""
     data = current_data()
     choices = []
     job = current_job()
-    if job is not None and job.run.snapshot_epoch and job.run.data is data:
+    if job is not None and job.run.snapshot_epoch and job.run.data.plain is data:
         r = job.run
         state = "training" if job.alive else r.status.value
-        choices.append(ModelChoice("current", f"This run: epoch {r.snapshot_epoch} ({state})",
-                                   r.snapshot))
+        choices.append(ModelChoice("current", f"This run: epoch {r.snapshot_epoch} ({state})"
+                                   f"{preprocessing_note(r.snapshot.preprocessing)}", r.snapshot))
     for old in reversed(kept_runs()):
         r, c = old.run, old.run.config
-        if r.data is data and r.snapshot_epoch:  # a run diverged in epoch 1 has nothing to show
+        if r.data.plain is data and r.snapshot_epoch:  # diverged in epoch 1: nothing to show
+            note = preprocessing_note(r.data.preprocessing)
             choices.append(ModelChoice(
                 f"run-{old.ticket}", f"{run_name(old)}: {r.snapshot_epoch} epochs, lr "
-                f"{c.learning_rate:g}, lambda {c.l2:g}", r.snapshot))
+                f"{c.learning_rate:g}, lambda {c.l2:g}{note}", r.snapshot))
     for key, label, model in reversed(session().uploaded):
-        choices.append(ModelChoice(key, label, model))
-    default = default_model()
-    if default is not None and default.config.get("dataset") == data.name:
-        choices.append(ModelChoice("default", "Pre-trained: the tutorial's 200 epochs", default))
+        choices.append(ModelChoice(key, label + preprocessing_note(model.preprocessing), model))
+    choices += _bundled_choices(data.name)
     return [c for c in choices
             if c.model.n_classes == data.n_classes and c.model.n_features == data.n_features]
+
+
+def _bundled_choices(dataset_name: str) -> list[ModelChoice]:
+    """The pre-trained models shipped with the project that were trained on this dataset."""
+    bundled = [("default", "Pre-trained: the tutorial's 200 epochs", default_model()),
+               ("deskewed", "Pre-trained: the same on deskewed digits (draws better)",
+                deskewed_model())]
+    return [ModelChoice(key, label, model) for key, label, model in bundled
+            if model is not None and model.config.get("dataset") == dataset_name]
 
 
 def chosen_model() -> ModelChoice | None:
@@ -83,11 +93,12 @@ def add_upload(data: bytes, name: str) -> None:
 
 
 def test_evaluation(model: SoftmaxRegression) -> Evaluation:
-    """The model's predictions on the test set, computed once per model snapshot."""
+    """The model's predictions on the test set, prepared as the model expects (deskewed for
+    a deskewing model), computed once per model snapshot."""
     cache = session().eval_cache
     key = id(model)
     if key not in cache:
-        data = current_data()
+        data = data_for(model)
         cache.clear()  # keep one: snapshots change every epoch
         cache[key] = (model, evaluate(model, data.features("test"), data.y_test))
     return cache[key][1]

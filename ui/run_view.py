@@ -9,6 +9,7 @@ import streamlit as st
 
 from core.config import LEARNING_RATES
 from core.jobs import TrainingJob
+from core.preprocess import preprocessing_note
 from core.presets import nearest_choice
 from core.runs import comparison_rows, metrics_csv
 from core.train import RunStatus
@@ -70,7 +71,8 @@ def numbers(job: TrainingJob) -> None:
 def pinned_histories() -> list[tuple[str, list]]:
     """(name, history) of the earlier runs pinned under the live curves."""
     chosen = st.session_state.get(PINNED_WIDGET, [])
-    return [(run_name(j), j.run.history) for j in kept_runs() if j.ticket in chosen]
+    return [(run_name(j) + preprocessing_note(j.run.data.preprocessing), j.run.history)
+            for j in kept_runs() if j.ticket in chosen]
 
 
 def runs_table() -> None:
@@ -96,4 +98,5 @@ def runs_table() -> None:
 
 def _pin_label(job: TrainingJob) -> str:
     c = job.run.config
-    return f"{run_name(job)}: lr {c.learning_rate:g}, lambda {c.l2:g}"
+    return (f"{run_name(job)}: lr {c.learning_rate:g}, lambda {c.l2:g}"
+            f"{preprocessing_note(job.run.data.preprocessing)}")

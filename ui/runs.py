@@ -4,6 +4,7 @@ and the background jobs that train them."""
 from __future__ import annotations
 
 from core.jobs import TrainingJob
+from core.preprocess import PREPROCESSINGS
 from core.train import TrainingRun
 from ui.caches import run_slots
 from ui.state import session
@@ -77,7 +78,9 @@ def run_record(job: TrainingJob) -> dict:
     """A run as core.runs expects it: name, settings, status, history, the settings changed
     mid-run, test accuracy."""
     r = job.run
-    return {"name": run_name(job), "settings": {**r.config.to_dict(), "dataset": r.data.name},
+    settings = {**r.config.to_dict(), "dataset": r.data.name,
+                "preprocessing": PREPROCESSINGS[r.data.preprocessing]}
+    return {"name": run_name(job), "settings": settings,
             "status": "training" if job.alive else r.status.value, "history": list(r.history),
             "changes": list(r.changes), "test_accuracy": job.test_accuracy}
 

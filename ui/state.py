@@ -15,6 +15,8 @@ from typing import Any
 
 import streamlit as st
 
+from core.preprocess import NO_PREPROCESSING
+
 SESSION_KEY = "session"
 
 
@@ -31,6 +33,7 @@ class SessionState:
     upload_error: str | None = None
     settings: dict | None = None  # the Train page's settings (TrainConfig fields)
     preset: str | None = None  # the lesson whose settings are in use
+    preprocessing: str = NO_PREPROCESSING  # the Train page's digits: or DESKEW (core.preprocess)
     url_notes: list = field(default_factory=list)  # what the link's settings could not set
     train_error: str | None = None  # why Start or Continue was refused
     sweep: Any = None  # the current core.sweep.Sweep

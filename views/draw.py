@@ -6,14 +6,22 @@ from streamlit_drawable_canvas import st_canvas  # imported here only: it needs 
 
 import ui
 from core.figures import probability_figure, upscale
-from core.preprocess import NothingDrawn, drawing_warnings, model_inputs_per_step, preprocess_steps
+from core.preprocess import (
+    NO_PREPROCESSING,
+    NothingDrawn,
+    drawing_warnings,
+    model_inputs_per_step,
+    prepare_images,
+    preprocess_steps,
+)
 
 CANVAS = 280  # 10x the 28 px MNIST frame
 # MNIST strokes are about 2-3 px wide in the 20 px box that holds a digit; a digit drawn to
 # fill most of this canvas is scaled by ~20/220, so a 20 px brush lands at ~2 px.
 BRUSH = 20
 STEP_TITLES = {"grey": "1. the whole canvas, shrunk", "cropped": "2. cropped to the ink",
-               "fitted": "3. longer side 20 px", "centred": "4. centred by mass (MNIST)"}
+               "fitted": "3. longer side 20 px", "centred": "4. centred by mass (MNIST)",
+               "deskewed": "5. deskewed, as this model's training digits"}
 
 st.title("Draw a digit")
 st.caption("Draw one digit with the mouse. It is cropped, scaled and centred the way MNIST "
@@ -56,11 +64,14 @@ if steps is None:
     middle.info("Draw a digit on the black square.")
     st.stop()
 
-x = steps["centred"].reshape(1, -1)
+deskews = model.preprocessing != NO_PREPROCESSING
+seen = prepare_images(steps["centred"], model.preprocessing)  # what this model's digits were like
+x = seen.reshape(1, -1)
 proba = model.predict_proba(x)[0]
 pred = int(proba.argmax())
 with middle:
-    st.image(upscale(steps["centred"], 6), caption="What the model sees: 28x28, centred like MNIST")
+    st.image(upscale(seen, 6), caption="What the model sees: 28x28, centred like MNIST"
+             + (", then deskewed (this model learnt from deskewed digits)" if deskews else ""))
     st.metric("Prediction", names[pred], f"{proba[pred]:.0%} sure", delta_color="off",
               delta_arrow="off")
 right.plotly_chart(probability_figure(proba, names), key="draw-proba")
@@ -74,9 +85,11 @@ with map_col:
 
 st.subheader("Preprocessing, step by step")
 st.caption("The model's answer if preprocessing stopped after each step: the last step is what "
-           "the training digits looked like.")
-inputs = model_inputs_per_step(steps)
-for col, (step, img) in zip(st.columns(4), inputs.items(), strict=True):
+           "the training digits looked like." + (" This model learnt from deskewed digits, so "
+                                                 "the last step shears the slant away." if deskews
+                                                 else ""))
+inputs = model_inputs_per_step(steps, model.preprocessing)
+for col, (step, img) in zip(st.columns(len(inputs)), inputs.items(), strict=True):
     p = model.predict_proba(img.reshape(1, -1))[0]
     k = int(p.argmax())
     col.image(upscale(img, 5), caption=STEP_TITLES[step])

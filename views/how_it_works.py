@@ -10,6 +10,7 @@ import ui
 from core.figures import upscale
 from core.lesson import Snippet, code_snippets, walkthrough
 from core.lesson_steps import Block, Caption, Chart, Markdown, MetricRow, Step, Table, lesson_steps
+from core.preprocess import NO_PREPROCESSING
 
 st.title("How it works")
 st.markdown("Softmax regression, step by step, as the tutorial article builds it, with **the "
@@ -18,7 +19,7 @@ st.markdown("Softmax regression, step by step, as the tutorial article builds it
             "the order of the batches) and prints the article's `EPOCH` lines digit for digit.")
 choice = ui.require_model(", then come back: every step below is shown with its numbers")
 
-data = ui.current_data()
+data = ui.data_for(choice.model)  # the test digits as this model reads them (deskewed or not)
 names = data.class_names
 ev = ui.test_evaluation(choice.model)
 n_test = len(data.y_test)
@@ -105,7 +106,10 @@ def show_step(step: Step, snippets: dict[str, tuple[Snippet, ...]]) -> None:
 # ------------------------------------------------------------------ the digit
 
 st.caption(f"Model: {choice.label}. Pick a test image: every number below is computed for it, "
-           "with this model. In the tables, the true class's row is highlighted.")
+           "with this model. In the tables, the true class's row is highlighted."
+           + (f" This model was trained on {data.label}, so the test image is deskewed first "
+              "(its slant sheared away), as its training images were." if
+              data.preprocessing != NO_PREPROCESSING else ""))
 pick, picture, verdict = st.columns([1, 1, 2])
 with pick:
     index = st.number_input(f"Test image (0 to {n_test - 1:,})", 0, n_test - 1, key="lesson_index")

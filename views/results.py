@@ -15,6 +15,7 @@ from core.figures import (
     upscale,
 )
 from core.metrics import per_class_accuracy, select_examples
+from core.preprocess import NO_PREPROCESSING
 
 PAGE_SIZE = 40
 ORDERS = {"confident": "Most confident first", "unsure": "Least confident first",
@@ -27,12 +28,14 @@ def _select(index: int) -> None:
 st.title("Results on the test set")
 choice = ui.require_model()
 
-data = ui.current_data()
+data = ui.data_for(choice.model)  # deskewed test digits for a model trained on deskewed ones
 names = data.class_names
 ev = ui.test_evaluation(choice.model)
 n_test = len(ev.y_true)
 st.caption(f"Model: {choice.label}. Test accuracy **{ev.accuracy:.2%}**: "
-           f"{n_test - ev.n_wrong:,} correct, {ev.n_wrong:,} incorrect of {n_test:,}.")
+           f"{n_test - ev.n_wrong:,} correct, {ev.n_wrong:,} incorrect of {n_test:,}."
+           + (f" It was trained on {data.label}, so it reads the test digits deskewed too: "
+              "they are shown as it saw them." if data.preprocessing != NO_PREPROCESSING else ""))
 
 tab_digits, tab_confusion = st.tabs(["Digits", "Confusion matrix and per-class accuracy"])
 

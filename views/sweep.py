@@ -6,6 +6,7 @@ from dataclasses import replace
 import streamlit as st
 
 import ui
+from core.preprocess import DESKEW, NO_PREPROCESSING
 from core.presets import DEFAULTS, LAMBDAS, LEARNING_RATES
 from core.sweep import (
     DEFAULT_EPOCHS,
@@ -30,6 +31,7 @@ READING = {
                      "steps diverge.",
 }
 
+DESKEW_WIDGET = "sweep_deskew"
 data = ui.current_data()
 widgets = st.session_state  # the widgets' values, under the keys below
 session = ui.session()
@@ -49,8 +51,10 @@ def _start() -> None:
     if old is not None:
         old.cancel()
     base = replace(DEFAULTS, epochs=int(widgets["sweep_epochs"]))
+    deskew = ui.current_data().is_digits and widgets.get(DESKEW_WIDGET, False)
     try:
-        new = Sweep(parameter, widgets[f"sweep_values_{parameter}"], ui.current_data(),
+        new = Sweep(parameter, widgets[f"sweep_values_{parameter}"],
+                    ui.current_data(DESKEW if deskew else NO_PREPROCESSING),
                     ui.run_slots(), base=base, owner_alive=ui.owner_alive_check())
     except ValueError as exc:
         session.sweep_error = str(exc)
@@ -75,6 +79,10 @@ with cols[2]:
     epochs = st.number_input("Epochs per value", 1, MAX_EPOCHS_PER_POINT, DEFAULT_EPOCHS,
                              key="sweep_epochs", disabled=active, persist_state="session")
 
+if data.is_digits:
+    st.toggle("Deskew the digits", key=DESKEW_WIDGET, disabled=active, persist_state="session",
+              help="Train and score every value on deskewed digits (each one's slant sheared "
+                   "away), as the Train page's switch does.")
 b = st.columns([1, 1, 4])
 b[0].button("Start", type="primary", on_click=_start, disabled=active or not values,
             width="stretch", icon=":material/play_arrow:")
@@ -102,7 +110,8 @@ def _status(sweep: Sweep, results: list) -> None:
                    "that.")
     else:
         st.success(f"Done: {sweep.total} values of {PARAMETERS[sweep.parameter]}, "
-                   f"{sweep.base.epochs} epochs each, in {sweep.seconds:.0f} s.")
+                   f"{sweep.base.epochs} epochs each, on {sweep.data.label}, in "
+                   f"{sweep.seconds:.0f} s.")
 
 
 def _reading(sweep: Sweep, results: list) -> None:
@@ -113,7 +122,8 @@ def _reading(sweep: Sweep, results: list) -> None:
     st.dataframe(table_rows(results, sweep.parameter), hide_index=True, column_config={
         "train accuracy %": two, "validation accuracy %": two, "test accuracy %": two,
         "weight norm ||W||": two, "seconds": st.column_config.NumberColumn(format="%.1f")})
-    st.caption(f"Train accuracy is measured on all {len(sweep.data.y_train):,} training "
+    st.caption(f"Trained and scored on {sweep.data.label}. "
+               f"Train accuracy is measured on all {len(sweep.data.y_train):,} training "
                "images with the final weights. Choose a value by its validation accuracy; "
                "the test accuracy is for the final report, not for choosing.")
 

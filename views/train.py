@@ -28,7 +28,8 @@ for note in session.url_notes:
 
 def _start(**override) -> None:
     try:
-        run = TrainingRun(ui.current_data(), settings_form.config(**override), coach=True)
+        run = TrainingRun(settings_form.training_data(), settings_form.config(**override),
+                          coach=True)
     except ValueError as exc:
         session.train_error = str(exc)
         return
@@ -66,6 +67,7 @@ def _reset() -> None:
 
 settings_form.lesson_picker(active)
 settings_form.setting_widgets(active, len(data.y_train))
+settings_form.deskew_switch(active)
 
 has_run = job is not None
 can_continue = (has_run and not active and bool(job.run.history)

@@ -6,6 +6,7 @@ import streamlit as st
 
 import ui
 from core.jobs import TrainingJob
+from core.preprocess import DESKEW, preprocessing_note
 from core.weights_view import (
     history_limit,
     norms_figure,
@@ -26,13 +27,17 @@ RUN_WIDGET = "weights_run"  # the Run selector's key: which run the page shows (
 HINT = ("Try it: train with lambda 0 and then with lambda 0.01 and replay: the L2 penalty "
         "smooths the templates.")
 
+DESKEWED = ("Learnt from deskewed digits (each one's slant sheared away): every digit it saw "
+            "stood upright, so its templates are upright and sharper than a plain model's.")
+
 job = ui.current_job()
 runs = ([job] if job is not None else []) + list(reversed(ui.kept_runs()))
 
 
 def _label(j: TrainingJob) -> str:
     c = j.run.config
-    settings = f"lambda {c.l2:g}, learning rate {c.learning_rate:g}"
+    settings = (f"lambda {c.l2:g}, learning rate {c.learning_rate:g}"
+                f"{preprocessing_note(j.run.data.preprocessing)}")
     if j is job:  # no epoch count: the label must not change while the run trains
         return f"{ui.run_name(j)} (this run): {settings}"
     return f"{ui.run_name(j)}: {settings}, {j.run.epochs_done} epochs"
@@ -42,6 +47,8 @@ if not runs:
     choice = ui.require_model()
     model, limit = choice.model, symmetric_limit(choice.model.W)
     st.plotly_chart(weights_figure(model.W, model.class_names, title=choice.label), key="weights")
+    if model.preprocessing == DESKEW:
+        st.caption(DESKEWED)
     st.caption(f"Colour scale: -{limit:.2g} to +{limit:.2g} (99th percentile of |W|); the few "
                "weights beyond it get the darkest colour.")
     st.info("Train a model on the Train page to watch these templates grow epoch by epoch. "
@@ -100,6 +107,8 @@ def _view() -> None:
         (" - live, follows training" if following else "")
     st.plotly_chart(weights_figure(W, shown.run.model.class_names, limit=limit, title=title),
                     key="weights")
+    if shown.run.data.preprocessing == DESKEW:
+        st.caption(DESKEWED)
     norms = [(e, n) for e, n in weight_norms(history) if e <= latest]  # same epochs as the slider
     left, right = st.columns([2, 1], gap="large")
     if len(norms) > 1:
