@@ -140,6 +140,17 @@ def _reason(exc: BaseException) -> str:
     return lines[0] if lines else type(orig).__name__
 
 
+def _challenge(row) -> Challenge | None:
+    """The challenge stored in a class's row, or None."""
+    return challenge_from_json(row.challenge) if row.challenge else None
+
+
+def _info(row) -> ClassInfo:
+    """ClassInfo from a class's row."""
+    return ClassInfo(row.code, row.created_at, row.expires_at, row.closed_at is not None,
+                     _challenge(row))
+
+
 class ClassroomStore:
     """The class database. Thread-safe: one store per process, shared by every session.
 
@@ -294,9 +305,7 @@ class ClassroomStore:
     def class_info(self, code: str) -> ClassInfo:
         """The class's code, times, open or closed, and challenge; ClassNotFound if none."""
         with self._tx(write=False) as conn:
-            row = self._class(conn, code)
-        return ClassInfo(row.code, row.created_at, row.expires_at, row.closed_at is not None,
-                         challenge_from_json(row.challenge) if row.challenge else None)
+            return _info(self._class(conn, code))
 
     def join(self, code: str, nickname: str) -> Student:
         """Join a class (code in any case) under a nickname; the same code and nickname
@@ -412,7 +421,7 @@ class ClassroomStore:
             n_students = self._count(conn, db.students, class_id=cls.id)
             training = conn.execute(select(func.count()).select_from(db.students).where(
                 db.students.c.class_id == cls.id, db.students.c.training_at >= since)).scalar_one()
-        challenge = challenge_from_json(cls.challenge) if cls.challenge else None
+        challenge = _challenge(cls)
         scored = [e for e in entries if e.run.test_acc is not None]
         best = max(scored, key=lambda e: e.run.test_acc, default=None)  # first of equals
         median = statistics.median(e.run.test_acc for e in scored) if scored else None
@@ -473,26 +482,31 @@ class ClassroomStore:
         now = self._now()
         with self._tx(write=False) as conn:
             cls = self._class(conn, code)
-            recent = conn.execute(select(func.count(), func.max(db.key_failures.c.at)).where(
-                db.key_failures.c.class_id == cls.id,
-                db.key_failures.c.at > now - self.limits.key_window)).one()
-        wait = recent[1] + self.limits.key_lockout - now if recent[0] else 0.0
-        if recent[0] >= self.limits.key_failures and wait > 0:
+            failures, last = conn.execute(
+                select(func.count(), func.max(db.key_failures.c.at)).where(
+                    db.key_failures.c.class_id == cls.id,
+                    db.key_failures.c.at > now - self.limits.key_window)).one()
+        if failures >= self.limits.key_failures and last + self.limits.key_lockout > now:
+            wait = math.ceil(last + self.limits.key_lockout - now)
             raise TooManyAttempts(f"Too many wrong teacher keys for class {cls.code}: wait "
-                                  f"{math.ceil(wait)} seconds and try again.", math.ceil(wait))
+                                  f"{wait} seconds and try again.", wait)
         right = key_matches(str(key), cls.key_hash)
-        if right and not recent[0]:
-            return self.class_info(cls.code)
-        with self._tx(write=True) as conn:
-            failures = delete(db.key_failures).where(db.key_failures.c.class_id == cls.id)
-            if right:  # a right key clears the failures
-                conn.execute(failures)
-            else:  # forget those out of the window, record this one
-                conn.execute(failures.where(db.key_failures.c.at <= now - self.limits.key_window))
-                conn.execute(insert(db.key_failures).values(class_id=cls.id, at=now))
+        if failures or not right:
+            self._record_key_attempt(cls.id, right, now)
         if not right:
             raise WrongTeacherKey(f"That is not the teacher key of class {cls.code}.")
-        return self.class_info(cls.code)
+        return _info(cls)
+
+    def _record_key_attempt(self, class_id: int, right: bool, now: float) -> None:
+        """A right key clears the class's failures; a wrong one is recorded (and failures
+        older than the window are forgotten)."""
+        with self._tx(write=True) as conn:
+            failures = delete(db.key_failures).where(db.key_failures.c.class_id == class_id)
+            if right:
+                conn.execute(failures)
+                return
+            conn.execute(failures.where(db.key_failures.c.at <= now - self.limits.key_window))
+            conn.execute(insert(db.key_failures).values(class_id=class_id, at=now))
 
     @contextmanager
     def _teacher(self, code: str, key: str) -> Iterator[tuple[Connection, object]]:
@@ -541,7 +555,7 @@ class ClassroomStore:
         with self._teacher(code, key) as (conn, cls):
             entries = self._runs(conn, cls.id, with_curves=True)
             drawing_rows = self._drawing_rows(conn, cls.id, pixels=False)
-        challenge = challenge_from_json(cls.challenge) if cls.challenge else None
+        challenge = _challenge(cls)
         return ClassExport(export.runs_csv(entries, challenge), export.drawings_csv(drawing_rows))
 
     # ----------------------------------------------------------------- privacy
