@@ -469,6 +469,18 @@ def test_expiry_days_are_configurable_and_cleanup_runs_on_start(make_store, cloc
     assert count_rows(store, "classes") == 0
 
 
+def test_classroom_days_comes_from_the_environment(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'classes.sqlite3'}"
+    monkeypatch.setenv("CLASSROOM_DAYS", "2.5")
+    assert ClassroomStore(url).limits.class_days == 2.5
+    for wrong in ("0", "-1", "soon", "inf"):
+        monkeypatch.setenv("CLASSROOM_DAYS", wrong)
+        with pytest.raises(ValueError, match="CLASSROOM_DAYS"):
+            ClassroomStore(url)
+    monkeypatch.delenv("CLASSROOM_DAYS")
+    assert ClassroomStore(url).limits == Limits()
+
+
 def test_a_new_store_on_the_same_sqlite_file_sees_everything(tmp_path, clock):
     url = f"sqlite:///{tmp_path / 'classes.sqlite3'}"
     first = ClassroomStore(url, clock=clock)

@@ -59,7 +59,8 @@ Rules
       escapes them); control characters refused. The same nickname ignoring case and width
       is the same student: a reload rejoins.
     - Limits (:class:`Limits`): 60 students a class, 50 runs and 100 drawings a student,
-      curves thinned to 500 epochs, classes deleted 14 days after they open.
+      curves thinned to 500 epochs, classes deleted 14 days after they open
+      (``CLASSROOM_DAYS`` sets another number of days).
     - Wrong teacher keys: after 3 within 5 minutes, the class's teacher actions are refused
       until 30 s after the last one (recorded in the database: holds across replicas; the
       server never sleeps). A right key clears the count.

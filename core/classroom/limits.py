@@ -7,7 +7,10 @@ with a message that names the number.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
+
+DAYS_VARIABLE = "CLASSROOM_DAYS"  # the environment variable that sets Limits.class_days
 
 
 @dataclass(frozen=True)
@@ -38,3 +41,18 @@ class Limits:
     key_failures: int = 3
     key_window: float = 300.0
     key_lockout: float = 30.0
+
+
+def limits_from_environment() -> Limits:
+    """The default Limits, with ``class_days`` from CLASSROOM_DAYS when it is set (a number
+    of days > 0; ValueError otherwise): how long a server keeps its classes."""
+    raw = os.environ.get(DAYS_VARIABLE, "").strip()
+    if not raw:
+        return Limits()
+    try:
+        days = float(raw)
+    except ValueError:
+        days = 0.0
+    if not 0 < days < float("inf"):
+        raise ValueError(f"{DAYS_VARIABLE} must be a number of days above 0, got {raw!r}")
+    return replace(Limits(), class_days=days)

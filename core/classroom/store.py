@@ -54,7 +54,7 @@ from core.classroom.identity import (
     nickname_key,
     normalise_code,
 )
-from core.classroom.limits import Limits
+from core.classroom.limits import Limits, limits_from_environment
 from core.classroom.shared import (
     RunEntry,
     SharedRun,
@@ -155,16 +155,17 @@ class ClassroomStore:
     """The class database. Thread-safe: one store per process, shared by every session.
 
     ``url``: a SQLAlchemy URL (default: :func:`core.classroom.schema.default_url`).
-    ``limits``: the bounds (:class:`Limits`). ``clock``: returns the time in Unix seconds
-    (tests pass a fake one). Creating a store touches nothing; the first call (or
-    :meth:`start`) opens the database, creates or upgrades its schema and deletes expired
-    classes, and is retried by the next call if the database was unavailable.
+    ``limits``: the bounds (default: :class:`Limits`, its days from ``CLASSROOM_DAYS``).
+    ``clock``: returns the time in Unix seconds (tests pass a fake one).
+    Creating a store touches nothing; the first call (or :meth:`start`) opens the database,
+    creates or upgrades its schema and deletes expired classes, and is retried by the next
+    call if the database was unavailable.
     """
 
     def __init__(self, url: str | None = None, *, limits: Limits | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.url = url or db.default_url()
-        self.limits = limits or Limits()
+        self.limits = limits or limits_from_environment()
         self._clock = clock
         self._engine = None
         self._started = False
