@@ -378,7 +378,7 @@ def test_results_show_the_model_chosen_in_the_sidebar(app, default_wrong):
     assert wrong != default_wrong
     _go(app, "views/results.py")
     model = model_select(app)
-    assert len(model.options) == 2
+    assert len(model.options) == 3  # the run, the article's model, the deskewed one
     assert model.options[0] == "This run: epoch 2 (finished)" and "Pre-trained" in model.options[1]
 
     model.set_value("current").run()
