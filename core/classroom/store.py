@@ -249,7 +249,7 @@ class ClassroomStore:
         found = normalise_code(code)
         if found is not None:
             query = select(db.classes).where(db.classes.c.code == found,
-                                          db.classes.c.expires_at > self._now())
+                                             db.classes.c.expires_at > self._now())
             if lock:
                 query = query.with_for_update(read=lock == "share")
             row = conn.execute(query).first()
@@ -272,7 +272,7 @@ class ClassroomStore:
         NotInClass if the teacher removed them."""
         self._open_class(conn, student.code, lock="share" if lock else None)
         query = select(db.students).where(db.students.c.id == student.student_id,
-                                       db.students.c.class_id == student.class_id)
+                                          db.students.c.class_id == student.class_id)
         row = conn.execute(query.with_for_update() if lock else query).first()
         if row is None:
             raise NotInClass(f'"{student.nickname}" is no longer in class {student.code}: '
