@@ -273,7 +273,8 @@ def test_long_curves_are_thinned_and_oversized_ones_refused(make_store):
 
 @pytest.mark.parametrize("change", [{"learning_rate": 0}, {"batch_size": 0},
                                     {"test_acc": 1.5}, {"run_id": "has space"},
-                                    {"dataset": ""}, {"epochs_done": -1}, {"test_loss": -1}])
+                                    {"dataset": ""}, {"preprocessing": "blur"},
+                                    {"epochs_done": -1}, {"test_loss": -1}])
 def test_malformed_runs_are_refused(store, change):
     new = store.create_class()
     with pytest.raises(InvalidInput, match="cannot be shared"):
@@ -286,7 +287,7 @@ def test_malformed_runs_are_refused(store, change):
 def test_sharing_twice_stores_once(store):
     new = store.create_class()
     ana, ben = store.join(new.code, "Ana"), store.join(new.code, "Ben")
-    run = a_run(test_loss=float("inf"), diverged=True)
+    run = a_run(test_loss=float("inf"), diverged=True, preprocessing="deskew")
     assert store.share_run(ana, run) is True
     assert store.share_run(ana, run) is False
     [entry] = store.runs(new.code)

@@ -25,9 +25,10 @@ import numpy as np
 from core.classroom.errors import InvalidInput
 from core.classroom.limits import Limits
 from core.config import SETTINGS
+from core.preprocess import PREPROCESSINGS
 
 RUN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-LABEL = re.compile(r"[A-Za-z0-9_.:+-]{1,40}")  # dataset and preprocessing names
+LABEL = re.compile(r"[A-Za-z0-9_.:+-]{1,40}")  # dataset names
 CURVE_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 MAX_CURVES = 12
 ACCURACIES = ("train_acc", "valid_acc", "test_acc")
@@ -103,11 +104,19 @@ def _loss(name: str, value) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _label(name: str, value) -> str:
-    """A dataset or preprocessing name: 1-40 letters, digits or _ . : + -."""
+def _dataset(value) -> str:
+    """A dataset name: 1-40 letters, digits or _ . : + -."""
     if not isinstance(value, str) or not LABEL.fullmatch(value):
-        raise InvalidInput(f"This run cannot be shared: {name} must be a short name "
+        raise InvalidInput("This run cannot be shared: dataset must be a short name "
                            f"(letters, digits, _ . : + -), got {value!r}.")
+    return value
+
+
+def _preprocessing(value) -> str:
+    """One of core.preprocess.PREPROCESSINGS ("none", "deskew")."""
+    if value not in PREPROCESSINGS:
+        raise InvalidInput(f"This run cannot be shared: preprocessing must be one of "
+                           f"{', '.join(PREPROCESSINGS)}, got {value!r}.")
     return value
 
 
@@ -125,8 +134,8 @@ def check_run(run: SharedRun) -> SharedRun:
             "epochs"].high:
         raise InvalidInput(f"This run cannot be shared: epochs_done must be a whole number "
                            f"between 0 and {SETTINGS['epochs'].high:,}, got {done!r}.")
-    return replace(run, dataset=_label("dataset", run.dataset),
-                   preprocessing=_label("preprocessing", run.preprocessing), seed=seed,
+    return replace(run, dataset=_dataset(run.dataset),
+                   preprocessing=_preprocessing(run.preprocessing), seed=seed,
                    **settings, **{k: _fraction(k, getattr(run, k)) for k in ACCURACIES},
                    **{k: _loss(k, getattr(run, k)) for k in LOSSES},
                    diverged=bool(run.diverged))
