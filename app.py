@@ -3,6 +3,7 @@
 import streamlit as st
 
 import ui
+from ui import classroom
 
 st.set_page_config(page_title="Watch a classifier learn", page_icon=":material/school:",
                    layout="wide")
@@ -15,8 +16,10 @@ pages = [
     st.Page("views/weights.py", title="Weights", icon=":material/texture:"),
     st.Page("views/sweep.py", title="Sweep", icon=":material/tune:"),
     st.Page("views/how_it_works.py", title="How it works", icon=":material/school:"),
+    st.Page("views/classroom.py", title="Class", icon=":material/groups:"),
 ]
 navigation = st.navigation(pages)
 ui.sidebar(run_status=navigation.url_path != train.url_path)  # Train shows the run itself
+classroom.sync()  # Classroom mode: rejoin from the link, share finished runs
 navigation.run()
 ui.PAGE_DRAWN.set()

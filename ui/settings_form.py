@@ -18,6 +18,7 @@ from core.presets import (
     settings_from_query,
 )
 from core.train import TrainingRun
+from ui import classroom
 from ui.caches import current_data
 from ui.runs import current_job, job_active
 from ui.state import session
@@ -77,7 +78,8 @@ def setting_widgets(active: bool, n_train: int) -> None:
         with column:
             _widget(s, active, n_train)
     state = session()
-    st.query_params.from_dict(query_from_settings(config(), state.preset, state.preprocessing))
+    st.query_params.from_dict({**query_from_settings(config(), state.preset, state.preprocessing),
+                               **classroom.url_params()})  # a reload stays in the class
 
 
 def deskew_switch(active: bool) -> None:

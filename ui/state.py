@@ -44,6 +44,8 @@ class SessionState:
     live_figures: dict = field(default_factory=dict)  # key -> core.live_figure.LiveFigure
     eval_cache: dict = field(default_factory=dict)  # id(model) -> (model, Evaluation)
     followers: dict = field(default_factory=dict)  # slider key -> ui.epoch_follower
+    classroom: Any = None  # the class this session is in: ui.classroom.Membership or None
+    classroom_retry_at: float = 0.0  # a failed rejoin from the address: try again after this
 
 
 def session() -> SessionState:

@@ -14,6 +14,7 @@ from core.preprocess import (
     prepare_images,
     preprocess_steps,
 )
+from ui import classroom
 
 CANVAS = 280  # 10x the 28 px MNIST frame
 # MNIST strokes are about 2-3 px wide in the 20 px box that holds a digit; a digit drawn to
@@ -81,6 +82,7 @@ if not deskews and any(c.key == "deskewed" for c in ui.model_choices()):
                   "83 % for this one (README, 'Deskewing').")
 for warning in drawing_warnings(steps["grey"]):
     st.warning(warning)
+classroom.draw_share(steps["grey"], steps["centred"], pred)  # in a class: add to its set
 
 st.subheader(f"Why {names[pred]}?")
 map_col, _ = st.columns([1.3, 1])

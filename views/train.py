@@ -8,7 +8,7 @@ from core.figures import curves_figure
 from core.presets import DEFAULTS, nearest_choice
 from core.style import references_caption
 from core.train import RunStatus, TrainingRun
-from ui import run_view, settings_form
+from ui import classroom, run_view, settings_form
 
 MORE_WIDGET = "more_epochs"
 
@@ -24,6 +24,7 @@ st.caption(f"{data.name}: {len(data.y_train):,} training images, {len(data.y_val
            f"out for validation, {len(data.y_test):,} for the final test.")
 for note in session.url_notes:
     st.warning(f"From the link: {note}.")
+classroom.train_banner()  # in a class: its challenge, and which runs are shared
 
 
 def _start(**override) -> None:

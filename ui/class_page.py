@@ -1,0 +1,361 @@
+"""The Class page's parts (views/classroom.py draws them): joining or opening a class, the
+board (live, for a projector), the class's handwriting, and the teacher's tools.
+
+User text (nicknames, the teacher's challenge text) is only ever shown in tables, plain
+pickers, HTML-escaped chart hovers, or markdown escaped by core.class_board.markdown_literal.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+import pandas as pd
+import streamlit as st
+
+from core.class_board import (
+    X_AXES,
+    board_figure,
+    board_rows,
+    class_set_evaluation,
+    history_from_curves,
+    markdown_literal,
+)
+from core.classroom import Challenge, Condition
+from core.figures import confusion_figure, curves_figure, upscale
+from core.presets import PRESETS
+from core.style import references_caption
+from ui.caches import current_data
+from ui.classroom import (
+    CLASS_QUERY,
+    Membership,
+    join,
+    leave,
+    membership,
+    nickname_markdown,
+    open_class,
+    reporting,
+    share_toggle,
+    store,
+    teacher_login,
+)
+from ui.models import chosen_model, test_evaluation
+
+BOARD_SECONDS = 3.0  # the board asks the database again this often
+CLASS_SET_SECONDS = 10.0  # and the class's handwriting this often
+WRONG_SHOWN = 24  # the most misread drawings shown
+# The teacher's constraint choices: label -> (field, operator).
+CONSTRAINTS = {"no constraint": None, "lambda ≥": ("l2", ">="), "lambda ≤": ("l2", "<="),
+               "learning rate ≤": ("learning_rate", "<="),
+               "learning rate ≥": ("learning_rate", ">="), "epochs ≤": ("epochs_done", "<=")}
+PERCENT = st.column_config.NumberColumn(format="percent")
+BIG_CODE = ('<div style="font-size:3.6rem;font-weight:700;letter-spacing:0.25em;'
+            'line-height:1.1">{code}</div>')
+
+
+# ------------------------------------------------------------------ not in a class
+
+
+def welcome() -> None:
+    """Join a class (code from the link) or, for a teacher, open one or log in."""
+    join_col, teacher_col = st.columns(2, gap="large")
+    with join_col:
+        st.subheader("Join your class")
+        with st.form("class_join"):
+            code = st.text_input("Class code", value=st.query_params.get(CLASS_QUERY, ""),
+                                 max_chars=12, placeholder="e.g. K7QMXD")
+            nick = st.text_input("Your nickname", max_chars=24,
+                                 help="1-24 characters, any script. No account: the same "
+                                      "nickname later puts you back in the class.")
+            if st.form_submit_button("Join", type="primary"):
+                with reporting():
+                    join(code, nick)
+                    st.rerun()
+    with teacher_col:
+        st.subheader("Teachers")
+        if st.button("Open a class", icon=":material/add_circle:", type="primary"):
+            with reporting():
+                open_class()
+                st.rerun()
+        with st.form("class_teacher"):
+            st.caption("Or log in to a class you opened, with its teacher key.")
+            code = st.text_input("Class code", max_chars=12, key="teacher_code")
+            key = st.text_input("Teacher key", type="password")
+            if st.form_submit_button("Log in as the teacher"):
+                with reporting():
+                    teacher_login(code, key)
+                    st.rerun()
+
+
+# ------------------------------------------------------------------ in a class
+
+
+def join_link(code: str) -> str:
+    """The address that opens this page with the code filled in."""
+    url = st.context.url or ""
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return f"/classroom?{CLASS_QUERY}={code}"
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, f"{CLASS_QUERY}={code}", ""))
+
+
+def header(member: Membership) -> None:
+    """The join code, large, the link, who you are, and a way out."""
+    code_col, who_col = st.columns([2, 1])
+    with code_col:
+        st.caption("Join code")
+        st.markdown(BIG_CODE.format(code=member.code), unsafe_allow_html=True)  # [A-Z0-9]
+        st.code(join_link(member.code), language=None)
+    with who_col:
+        who = nickname_markdown(member.student.nickname) if member.student else "the teacher"
+        st.markdown(f"You are {who}.")
+        st.button("Leave the class", on_click=leave, icon=":material/logout:")
+    if member.new_key:
+        new_key(member)
+
+
+def _dismiss_key(member: Membership) -> None:
+    member.new_key = None
+
+
+def new_key(member: Membership) -> None:
+    """The teacher key of a class just opened, once, with a clear warning."""
+    with st.container(border=True):
+        st.warning("**Write down your teacher key now.** It is shown only this once and "
+                   "cannot be recovered. You need it to log in again as the teacher, set a "
+                   "challenge, clear the board, export or close the class.",
+                   icon=":material/key:")
+        st.code(member.new_key, language=None)
+        st.button("I have written it down", on_click=_dismiss_key, args=(member,))
+
+
+def student_panel() -> None:
+    with st.container(border=True):
+        share_toggle()
+
+
+# ------------------------------------------------------------------ the board
+
+
+def board() -> None:
+    """The live board (a fragment refreshed every BOARD_SECONDS)."""
+    st.fragment(_board, run_every=BOARD_SECONDS)()
+
+
+def _board() -> None:
+    member = membership()
+    if member is None:
+        return
+    with reporting():
+        classes = store()
+        summary = classes.board(member.code)
+        info = classes.class_info(member.code)
+        entries = classes.runs(member.code)
+        _summary(summary, info)
+        _scatter(entries, info.challenge)
+        _table(member.code, entries, info.challenge)
+
+
+def _summary(summary, info) -> None:
+    """Counts, best and median test accuracy, the challenge: large, for a projector."""
+    if summary.closed:
+        st.warning("This class is closed: the board is read-only.")
+    c = st.columns(5)
+    c[0].metric("Runs shared", summary.runs)
+    c[1].metric("Students", summary.students)
+    c[2].metric("Training now", summary.training_now)
+    best = summary.best
+    c[3].metric("Best test accuracy", "-" if best is None else f"{best.run.test_acc:.2%}")
+    c[4].metric("Median test accuracy", "-" if summary.median_test_acc is None
+                else f"{summary.median_test_acc:.2%}")
+    if best is not None:
+        c[3].markdown(f"by {nickname_markdown(best.nickname)}")
+    if info.challenge is not None:
+        ch = info.challenge
+        lesson = PRESETS[ch.preset].title if ch.preset in PRESETS else ""
+        text = (f"**Challenge{f' ({markdown_literal(lesson)})' if lesson else ''}: "
+                f"{markdown_literal(ch.describe())}**")
+        if ch.text.strip():
+            text += f"  \n{markdown_literal(ch.text)}"
+        st.info(f"{text}  \n{summary.meeting_challenge} run(s) meet it: the gold stars.",
+                icon=":material/flag:")
+
+
+def _scatter(entries, challenge) -> None:
+    axis = st.segmented_control("Across", list(X_AXES), format_func=X_AXES.get,
+                                default="learning_rate", key="board_axis") or "learning_rate"
+    selected = st.session_state.get("board_selected")
+    st.plotly_chart(board_figure(entries, axis, challenge, selected), key="board_scatter",
+                    config={"displayModeBar": False})
+    st.caption(references_caption())
+
+
+def _table(code: str, entries, challenge) -> None:
+    """The runs as a sortable table; a selected row shows that run's curves."""
+    if not entries:
+        st.info("No runs shared yet. Runs that students finish or stop appear here.")
+        return
+    rows = pd.DataFrame(board_rows(entries, challenge))
+    columns = [c for c in rows.columns if c not in ("run_id", "shared_at")]
+    picked = st.dataframe(
+        rows, hide_index=True, column_order=columns, on_select="rerun",
+        selection_mode="single-row", key="board_table", row_height=40,
+        column_config={"test acc": PERCENT, "valid acc": PERCENT, "train acc": PERCENT,
+                       "learning rate": st.column_config.NumberColumn(format="%g"),
+                       "lambda": st.column_config.NumberColumn(format="%g")})
+    chosen = picked.selection.rows if picked else []
+    if not chosen:
+        st.session_state["board_selected"] = None
+        st.caption("Click a row's left edge to see that run's curves (click a column's "
+                   "header to sort).")
+        return
+    row = rows.iloc[chosen[0]]
+    st.session_state["board_selected"] = row["run_id"]
+    curves = store().run_curves(code, row["run_id"])
+    st.plotly_chart(curves_figure(history_from_curves(curves), references=True),
+                    key="board_curves")
+    st.caption(f"Curves of the run by {row['student']}")
+
+
+# ------------------------------------------------------------------ the class's handwriting
+
+
+def class_set() -> None:
+    """The model the pages show, on the class's own drawings (a fragment)."""
+    st.subheader("Our class's handwriting")
+    st.fragment(_class_set, run_every=CLASS_SET_SECONDS)()
+
+
+def _class_set() -> None:
+    member = membership()
+    choice = chosen_model()
+    if member is None:
+        return
+    if choice is None or not current_data().is_digits:
+        st.info("Pick MNIST in the sidebar to score a model on the class's drawings.")
+        return
+    with reporting():
+        drawings = store().drawings(member.code)
+        ev = class_set_evaluation(choice.model, drawings.images, drawings.labels)
+        if ev is None:
+            st.info("No drawings yet: on the Draw page, draw a digit, check its label and "
+                    "press **Add to our class set**.")
+            return
+        mnist = test_evaluation(choice.model).accuracy
+        c = st.columns(3)
+        c[0].metric("Our handwriting", f"{ev.accuracy:.1%}",
+                    f"{len(ev.y_true) - ev.n_wrong} of {len(ev.y_true)} right",
+                    delta_color="off", delta_arrow="off")
+        c[1].metric("MNIST test digits", f"{mnist:.1%}")
+        c[2].caption(f"Model: {choice.label} (pick another in the sidebar).")
+        names = [str(k) for k in range(10)]
+        matrix, wrong = st.columns([1, 1.2])
+        matrix.plotly_chart(confusion_figure(ev.confusion(), names, height=440),
+                            key="class_confusion")
+        with wrong:
+            _wrong_digits(drawings, ev)
+
+
+def _wrong_digits(drawings, ev) -> None:
+    """The drawings the model misreads, titled "T:true P:predicted"."""
+    missed = [i for i in range(len(ev.y_true)) if ev.y_pred[i] != ev.y_true[i]][:WRONG_SHOWN]
+    if not missed:
+        st.success("The model reads every drawing right.")
+        return
+    st.markdown(f"**Misread: {ev.n_wrong}**")
+    cols = st.columns(6)
+    for n, i in enumerate(missed):
+        cols[n % 6].image(upscale(drawings.images[i], 3),
+                          caption=f"T:{ev.y_true[i]} P:{ev.y_pred[i]}")
+
+
+# ------------------------------------------------------------------ the teacher's tools
+
+
+def teacher_tools(member: Membership) -> None:
+    """Challenge, students, clear, remove, close, delete, export: all with the key."""
+    st.header("Teacher's tools")
+    challenge_tab, students_tab, data_tab = st.tabs(["Challenge", "Students", "Class data"])
+    with challenge_tab:
+        _challenge_form(member)
+    with students_tab:
+        _students(member)
+    with data_tab:
+        _class_data(member)
+
+
+def _challenge_form(member: Membership) -> None:
+    with st.form("class_challenge"):
+        preset = st.selectbox("Lesson", ["", *PRESETS],
+                              format_func=lambda k: PRESETS[k].title if k else "(none)")
+        target = st.number_input("Beat this test accuracy (%)", 50.0, 100.0, 92.0, 0.1)
+        left, right = st.columns(2)
+        constraint = left.selectbox("With", list(CONSTRAINTS))
+        value = right.number_input("Value", 0.0, 1e4, 1e-3, format="%g")
+        text = st.text_area("Words for the class (optional)", max_chars=1000)
+        if st.form_submit_button("Set the challenge", type="primary"):
+            with reporting():
+                store().set_challenge(member.code, member.teacher_key,
+                                      _challenge(preset, target, constraint, value, text))
+                st.success("Challenge set: every student's Train page shows it.")
+    if st.button("Remove the challenge"):
+        with reporting():
+            store().set_challenge(member.code, member.teacher_key, None)
+            st.success("Challenge removed.")
+
+
+def _challenge(preset: str, target: float, constraint: str, value: float,
+               text: str) -> Challenge:
+    """The form's challenge: test accuracy >= target %, with an optional constraint."""
+    extra = CONSTRAINTS[constraint]
+    constraints = () if extra is None else (Condition(extra[0], extra[1], value),)
+    return Challenge(preset, text.strip(), Condition("test_acc", ">=", round(target / 100, 4)),
+                     constraints)
+
+
+def _students(member: Membership) -> None:
+    with reporting():
+        students = store().students(member.code)
+        if not students:
+            st.info("No students yet: show them the join code.")
+            return
+        st.dataframe(pd.DataFrame([{"student": s.nickname, "runs": s.runs,
+                                    "drawings": s.drawings, "training now": s.training_now}
+                                   for s in students]), hide_index=True)
+        with st.form("class_remove"):
+            nick = st.selectbox("Remove a student and everything they shared",
+                                [s.nickname for s in students])
+            sure = st.checkbox("Yes, remove them")
+            if st.form_submit_button("Remove") and sure:
+                store().remove_student(member.code, member.teacher_key, nick)
+                st.success("Removed.")
+
+
+def _confirmed_action(label: str, confirm: str, key: str) -> bool:
+    """A button that acts only with its confirmation box ticked."""
+    sure = st.checkbox(confirm, key=f"{key}_sure")
+    return st.button(label, key=key, disabled=not sure)
+
+
+def _class_data(member: Membership) -> None:
+    with reporting():
+        export = store().export_csv(member.code, member.teacher_key)
+        left, right = st.columns(2)
+        left.download_button("Download the runs (CSV)", export.runs_csv,
+                             file_name=f"class-{member.code}-runs.csv", mime="text/csv",
+                             icon=":material/download:")
+        right.download_button("Download the drawings' list (CSV)", export.drawings_csv,
+                              file_name=f"class-{member.code}-drawings.csv", mime="text/csv",
+                              icon=":material/download:")
+        st.divider()
+        if _confirmed_action("Clear the board", "Yes, delete every shared run", "class_clear"):
+            gone = store().clear_board(member.code, member.teacher_key)
+            st.success(f"{gone} run(s) deleted; drawings stay.")
+        if _confirmed_action("Close the class", "Yes, close it (read-only from now on)",
+                             "class_close"):
+            store().close_class(member.code, member.teacher_key)
+            st.success("Closed: no new students, runs or drawings.")
+        if _confirmed_action("Delete the class now", "Yes, delete it and everything in it",
+                             "class_delete"):
+            store().delete_class(member.code, member.teacher_key)
+            leave()
+            st.rerun()

@@ -1,0 +1,362 @@
+"""Classroom mode's glue (issue 13): the server's class store, this session's place in a class,
+what a class error looks like on a page, and the runs a student shares.
+
+- :func:`store`: one :class:`core.classroom.ClassroomStore` per server process and database
+  URL (``CLASSROOM_DB_URL``, else the SQLite file in ``CLASSROOM_DIR``; see
+  core.classroom.schema).
+- :class:`Membership` (``session().classroom``): the class this session is in, as a student
+  (code + nickname, also in the address: ``?class=CODE&nick=...``, so a reload rejoins) or
+  as its teacher (code + teacher key, never in the address).
+- :func:`reporting`: a ClassroomError becomes a message on the page; a database that is down
+  or read-only pauses the class features only.
+- :func:`sync` (app.py, every full run): rejoin from the address, keep the address, and
+  follow this session's runs: a thread per run beats "training now" while it trains and
+  shares it when it ends (the store is thread-safe; the thread never calls st.*).
+- :func:`train_banner` (Train page) and :func:`draw_share` (Draw page).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+import streamlit as st
+
+from core.class_board import markdown_literal
+from core.classroom import (
+    ClassClosed,
+    ClassroomError,
+    ClassroomStore,
+    ClassroomUnavailable,
+    LimitReached,
+    SharedRun,
+    Student,
+    shrink_drawing,
+)
+from core.classroom.schema import default_url
+from core.jobs import TrainingJob
+from core.metrics import evaluate
+from core.train import RunStatus
+from ui.runs import current_job, run_name, session_runs
+from ui.state import session
+from ui.widgets import image_key
+
+CLASS_QUERY, NICK_QUERY = "class", "nick"  # ?class=K7QMXD&nick=...
+HEARTBEAT_SECONDS = 20.0  # "training now" again this often (the store counts 60 s)
+POLL_SECONDS = 2.0  # how often a run's follower looks at it
+RETRY_SECONDS = 30.0  # a rejoin from the address that failed is tried again after this
+UNAVAILABLE = ("The class database is not available right now, so the class features are "
+               "paused; everything else on the dashboard works. ({reason})")
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> ClassroomStore:
+    return ClassroomStore(url)
+
+
+def store() -> ClassroomStore:
+    """The server's class store for the configured database (created on first use)."""
+    return _store(default_url())
+
+
+@dataclass
+class Membership:
+    """This session's class. ``student`` when joined as a student, ``teacher_key`` when the
+    teacher logged in (``new_key``: the key of a class just opened, shown until dismissed).
+    ``shared`` lists the runs shared so far, ``skipped`` those that ended while sharing was
+    off, both by (ticket, epochs done). Followers (threads) update ``shared`` and ``error``."""
+
+    code: str
+    student: Student | None = None
+    teacher_key: str | None = None
+    new_key: str | None = None
+    share: bool = True
+    token: str = field(default_factory=lambda: uuid.uuid4().hex[:20])
+    joined_at: float = field(default_factory=time.perf_counter)
+    shared: dict = field(default_factory=dict)  # (ticket, epochs) -> label
+    skipped: set = field(default_factory=set)
+    followers: dict = field(default_factory=dict)  # (ticket, epochs) -> Thread
+    error: str | None = None  # the last failure of a follower
+
+
+def membership() -> Membership | None:
+    """This session's class, or None."""
+    return session().classroom
+
+
+def nickname_markdown(nickname: str) -> str:
+    """A nickname for st.markdown, shown literally (never read as markdown)."""
+    return f"**{markdown_literal(nickname)}**"
+
+
+# ------------------------------------------------------------------ errors on the page
+
+
+def say(exc: ClassroomError, where=st) -> None:
+    """Show a class error: unavailable database and refusals as errors, a closed or full
+    class as a warning. The messages are written for the reader (core.classroom.errors)."""
+    if isinstance(exc, ClassroomUnavailable):
+        where.error(UNAVAILABLE.format(reason=exc), icon=":material/cloud_off:")
+    elif isinstance(exc, (ClassClosed, LimitReached)):
+        where.warning(str(exc))
+    else:
+        where.error(str(exc))
+
+
+@contextmanager
+def reporting(where=st) -> Iterator[None]:
+    """``with reporting(): ...``: a ClassroomError inside is shown (see :func:`say`), and the
+    rest of the page goes on."""
+    try:
+        yield
+    except ClassroomError as exc:
+        say(exc, where)
+
+
+# ------------------------------------------------------------------ joining and leaving
+
+
+def open_class() -> Membership:
+    """Open a new class; this session becomes its teacher (the key is shown once)."""
+    new = store().create_class()
+    member = session().classroom = Membership(new.code, teacher_key=new.teacher_key,
+                                              new_key=new.teacher_key)
+    return member
+
+
+def teacher_login(code: str, key: str) -> Membership:
+    """Log in as the teacher of an existing class (WrongTeacherKey, TooManyAttempts...)."""
+    info = store().verify_teacher(code, key.strip())
+    member = session().classroom = Membership(info.code, teacher_key=key.strip())
+    return member
+
+
+def join(code: str, nickname: str) -> Membership:
+    """Join a class as a student (or rejoin: the same nickname is the same student)."""
+    student = store().join(code, nickname)
+    member = session().classroom = Membership(student.code, student=student)
+    _keep_in_address(member)
+    return member
+
+
+def leave() -> None:
+    """Leave the class (what was shared stays on the board)."""
+    session().classroom = None
+    for name in (CLASS_QUERY, NICK_QUERY):
+        st.query_params.pop(name, None)
+
+
+def _keep_in_address(member: Membership) -> None:
+    """?class=CODE&nick=... in the address bar, so a reload rejoins."""
+    if member.student is None:
+        return
+    wanted = {CLASS_QUERY: member.code, NICK_QUERY: member.student.nickname}
+    for name, value in wanted.items():
+        if st.query_params.get(name) != value:
+            st.query_params[name] = value
+
+
+def url_params() -> dict[str, str]:
+    """The address's class parameters of this session (for a page that rewrites the
+    address, e.g. the Train page's settings)."""
+    member = membership()
+    if member is None or member.student is None:
+        return {}
+    return {CLASS_QUERY: member.code, NICK_QUERY: member.student.nickname}
+
+
+def _rejoin_from_address() -> None:
+    """A reload or a shared link with ?class=...&nick=...: join (at most every
+    RETRY_SECONDS while the database is unavailable); an error is shown in the sidebar."""
+    state = session()
+    code, nick = st.query_params.get(CLASS_QUERY), st.query_params.get(NICK_QUERY)
+    if state.classroom is not None or not code or not nick:
+        return
+    if time.monotonic() < state.classroom_retry_at:
+        return
+    try:
+        join(code, nick)
+    except ClassroomError as exc:
+        state.classroom_retry_at = time.monotonic() + RETRY_SECONDS
+        say(exc, st.sidebar)
+
+
+# ------------------------------------------------------------------ following runs
+
+
+def _shared_run(member: Membership, job: TrainingJob) -> SharedRun:
+    """A run as the class sees it: settings, data, final numbers, diverged?, curves."""
+    run = job.run
+    last = run.history[-1]
+    data = run.data
+    test = evaluate(run.model, data.features("test"), data.y_test)
+    curves = {name: [getattr(m, name) for m in run.history]
+              for name in ("train_loss", "train_acc", "valid_loss", "valid_acc",
+                           "learning_rate", "l2")}
+    curves["epoch"] = [m.epoch for m in run.history]
+    c = run.config
+    return SharedRun(
+        run_id=f"{member.token}-{job.ticket}-{run.epochs_done}", dataset=data.name,
+        preprocessing=data.preprocessing, learning_rate=run.learning_rate, l2=run.l2,
+        batch_size=c.batch_size, epochs=run.target_epochs, seed=c.seed,
+        epochs_done=run.epochs_done, train_acc=last.train_acc, valid_acc=last.valid_acc,
+        test_acc=test.accuracy, train_loss=last.train_loss, valid_loss=last.valid_loss,
+        test_loss=test.loss, diverged=run.status is RunStatus.DIVERGED, curves=curves)
+
+
+def _share_label(job: TrainingJob, run: SharedRun) -> str:
+    acc = "" if run.test_acc is None else f", test {run.test_acc:.1%}"
+    return (f"{run_name(job)} ({run.epochs_done} epochs{acc}"
+            + (", diverged" if run.diverged else "") + ")")
+
+
+def _follow(member: Membership, job: TrainingJob, classes: ClassroomStore) -> None:
+    """A follower thread: "training now" every HEARTBEAT_SECONDS while the run trains, then
+    share it (if sharing is on). Never touches Streamlit; failures go to ``member.error``."""
+    beat_at = None
+    try:
+        while job.alive:
+            if not job.queued and (beat_at is None
+                                   or time.monotonic() - beat_at > HEARTBEAT_SECONDS):
+                classes.set_training(member.student, True)
+                beat_at = time.monotonic()
+            job.join(POLL_SECONDS)
+        if beat_at is not None:
+            classes.set_training(member.student, False)
+        key = (job.ticket, job.run.epochs_done)
+        if not job.run.history or key in member.shared:
+            return
+        if not member.share:
+            member.skipped.add(key)
+            return
+        run = _shared_run(member, job)
+        classes.share_run(member.student, run)
+        member.shared[key] = _share_label(job, run)
+        member.error = None
+    except ClassroomError as exc:
+        member.error = str(exc)
+
+
+def _needs_follower(member: Membership, job: TrainingJob) -> bool:
+    """A run that trains now, or ended after the student joined and was neither shared nor
+    skipped at its current length, and nobody follows it."""
+    key = (job.ticket, job.run.epochs_done)
+    follower = member.followers.get(job.ticket)
+    if follower is not None and follower.is_alive():
+        return False
+    if job.alive:
+        return True
+    ended_in_class = job.ended_at is not None and job.ended_at > member.joined_at
+    return (ended_in_class and bool(job.run.history) and key not in member.shared
+            and key not in member.skipped)
+
+
+def follow_runs() -> None:
+    """Start a follower for each of this session's runs that needs one (see _needs_follower)."""
+    member = membership()
+    if member is None or member.student is None:
+        return
+    jobs = session_runs()
+    job = current_job()
+    if job is not None and job not in jobs:
+        jobs.append(job)  # still queued or in its first epoch
+    for job in jobs:
+        if _needs_follower(member, job):
+            thread = threading.Thread(target=_follow, args=(member, job, store()),
+                                      name=f"class-follow-{job.ticket}", daemon=True)
+            member.followers[job.ticket] = thread
+            thread.start()
+
+
+def sync() -> None:
+    """Every full run of every page (app.py): rejoin from the address, keep the address,
+    follow this session's runs, and name the class in the sidebar."""
+    _rejoin_from_address()
+    member = membership()
+    if member is None:
+        return
+    _keep_in_address(member)
+    follow_runs()
+    with st.sidebar:
+        who = (nickname_markdown(member.student.nickname) if member.student
+               else "the teacher")
+        st.caption(f"Class **{member.code}**, as {who}")
+
+
+# ------------------------------------------------------------------ Train and Draw pages
+
+
+def _challenge_text() -> str | None:
+    """The class's challenge in words (markdown, the teacher's text escaped), or None."""
+    member = membership()
+    info = store().class_info(member.code)
+    ch = info.challenge
+    if ch is None:
+        return None
+    text = f"**Class challenge: {markdown_literal(ch.describe())}**"
+    if ch.text.strip():
+        text += f"  \n{markdown_literal(ch.text)}"
+    return text
+
+
+def share_toggle() -> None:
+    """The student's "share my runs" switch, and which runs were shared."""
+    member = membership()
+    member.share = st.toggle("Share my finished runs with the class", value=member.share,
+                             key="class_share",
+                             help="Every run that finishes or is stopped goes on the class "
+                                  "board: settings, final accuracies and curves.")
+    if member.shared:
+        st.caption("Shared with the class: " + ", ".join(member.shared.values()) + ".")
+    elif member.share:
+        st.caption("Runs you finish or stop from now on are shared with the class.")
+    else:
+        st.caption("Sharing is off: your runs stay yours.")
+    if member.error:
+        st.warning(f"The last run could not be shared: {member.error}")
+
+
+def train_banner() -> None:
+    """On the Train page of a student in a class: the challenge and the sharing switch."""
+    member = membership()
+    if member is None or member.student is None:
+        return
+    with st.container(border=True), reporting():
+        text = _challenge_text()
+        if text:
+            st.markdown(text)
+        share_toggle()
+
+
+def _draw_label(pred: int) -> int | None:
+    """The true label the student confirms (their drawing's prediction is the default)."""
+    return st.segmented_control("It is a", list(range(10)), default=pred,
+                                key=f"class_label-{session().canvas_generation}-{pred}")
+
+
+def draw_share(grey: np.ndarray, centred: np.ndarray, pred: int) -> None:
+    """On the Draw page of a student in a class: "Add to our class set" with the true label
+    the student confirms. Stores the 28x28 image centred like MNIST (the plain model's
+    input; a deskewing model deskews it when scored) and the drawing shrunk to 56x56."""
+    member = membership()
+    if member is None or member.student is None:
+        return
+    st.subheader("Our class's handwriting")
+    label = _draw_label(pred)
+    image = np.clip(np.rint(np.asarray(centred) * 255), 0, 255).astype(np.uint8)
+    disabled = label is None
+    if st.button("Add to our class set", icon=":material/group_add:", disabled=disabled,
+                 help="Pick the digit you meant first." if disabled else None):
+        with reporting():
+            raw = shrink_drawing(grey)
+            added = store().add_drawing(member.student, image, raw, int(label),
+                                        drawing_id=image_key(raw))
+            st.success(f"Added as a {label} to class {member.code}'s set." if added
+                       else "This drawing is already in the class set.")
+    st.caption("The label is the digit you meant, not the model's guess: check it before "
+               "adding. The class board scores the models on these drawings.")

@@ -1,0 +1,23 @@
+"""Class page: open or join a class, the class's live board, its handwriting, the teacher's
+tools (Classroom mode; the parts are in ui/class_page.py)."""
+
+import streamlit as st
+
+from ui import class_page
+from ui.classroom import membership
+
+st.title("Class")
+member = membership()
+if member is None:
+    st.caption("Train together: every run you finish goes on the class's board, next to "
+               "everyone else's.")
+    class_page.welcome()
+    st.stop()
+
+class_page.header(member)
+if member.student is not None:
+    class_page.student_panel()
+class_page.board()
+class_page.class_set()
+if member.teacher_key:
+    class_page.teacher_tools(member)
