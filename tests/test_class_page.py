@@ -1,0 +1,295 @@
+"""The Class page and Classroom mode on the other pages, run by Streamlit's AppTest.
+
+Each test has a class database of its own: a temporary SQLite file (CLASSROOM_DIR), or a
+database that cannot be opened. The store is cached per database URL (ui.classroom.store),
+so a new directory gives a new store; the cache is cleared after each test anyway.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import sys
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from apptest_support import TIMEOUT, button, click, go, session_of, stop_training, wait_for
+from conftest import ROOT
+
+CLASS_PAGE = "views/classroom.py"
+NASTY = ["<script>x()</script>", "**bold**", "[x](javascript:alert(1))"]
+
+
+@pytest.fixture
+def classroom_db(tmp_path, monkeypatch):
+    """A fresh SQLite class database for this test; yields the store the pages use."""
+    monkeypatch.setenv("CLASSROOM_DIR", str(tmp_path))
+    monkeypatch.delenv("CLASSROOM_DB_URL", raising=False)
+    from ui import classroom
+
+    classroom._store.clear()
+    yield classroom.store()
+    classroom.store().dispose()
+    classroom._store.clear()
+
+
+@pytest.fixture
+def sessions():
+    """New browser sessions (AppTests) on the Class page; their runs are stopped after."""
+    made = []
+
+    def new(page: str = CLASS_PAGE, query: dict | None = None) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+        for name, value in (query or {}).items():
+            at.query_params[name] = value
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        made.append(at)
+        return at
+
+    yield new
+    for at in made:
+        stop_training(at)
+
+
+def _member(at: AppTest):
+    return session_of(at).classroom
+
+
+def _open_class(at: AppTest):
+    click(at, "Open a class")
+    member = _member(at)
+    assert member is not None and member.teacher_key
+    return member
+
+
+def _join(at: AppTest, code: str, nickname: str) -> AppTest:
+    at.text_input[0].input(code)
+    at.text_input[1].input(nickname)
+    return click(at, "Join")
+
+
+def _texts(at: AppTest) -> list[str]:
+    """Every piece of text the page shows (markdown, captions, messages, code)."""
+    parts = [*at.markdown, *at.caption, *at.error, *at.warning, *at.info, *at.success,
+             *at.code, *at.sidebar.caption, *at.sidebar.error]
+    return [p.value for p in parts]
+
+
+def _chart(at: AppTest, key: str) -> dict:
+    charts = [c for c in at.get("plotly_chart") if c.proto.id and key in c.proto.id]
+    assert len(charts) == 1, f"no single chart {key!r}"
+    return json.loads(charts[0].proto.spec)
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+# ------------------------------------------------------------------ opening and joining
+
+
+def test_open_a_class_shows_the_code_the_link_and_the_key_once(classroom_db, sessions):
+    teacher = sessions()
+    member = _open_class(teacher)
+    texts = _texts(teacher)
+    assert any(member.code in t for t in teacher.markdown.values)
+    assert f"/classroom?class={member.code}" in [c.value for c in teacher.code]
+    assert member.teacher_key in [c.value for c in teacher.code]
+    assert any("Write down your teacher key now" in t for t in texts)
+    assert classroom_db.verify_teacher(member.code, member.teacher_key).code == member.code
+
+    click(teacher, "I have written it down")
+    assert member.teacher_key not in [c.value for c in teacher.code]  # shown once only
+    assert "Teacher's tools" in [h.value for h in teacher.header]
+
+
+def test_a_student_joins_with_the_code_and_a_reload_keeps_them_in(classroom_db, sessions):
+    new = classroom_db.create_class()
+    student = _join(sessions(), new.code.lower(), "はなこ")
+    member = _member(student)
+    assert member.student.nickname == "はなこ" and member.code == new.code
+    assert student.query_params["class"] == new.code
+    assert student.query_params["nick"] == "はなこ"
+    assert _metrics(student)["Students"] == "1"
+
+    # A reload: a new session with the same address is in the class at once, on any page.
+    again = sessions("views/train.py", {"class": new.code, "nick": "はなこ"})
+    assert _member(again).student == member.student
+    assert "Share my finished runs with the class" in [t.label for t in again.toggle]
+    assert again.query_params["class"] == new.code  # the Train page keeps it in the address
+
+
+def test_a_wrong_code_says_so(classroom_db, sessions):
+    at = _join(sessions(), "ZZZZZZ", "ana")
+    assert _member(at) is None
+    assert len(at.error) == 1 and "ZZZZZZ" in at.error[0].value
+
+
+def test_a_wrong_teacher_key_says_so(classroom_db, sessions):
+    new = classroom_db.create_class()
+    at = sessions()
+    at.text_input(key="teacher_code").input(new.code)
+    at.text_input[3].input("not-the-key")
+    click(at, "Log in as the teacher")
+    assert _member(at) is None
+    assert len(at.error) == 1 and "not the teacher key" in at.error[0].value
+
+    at.text_input[3].input(new.teacher_key)
+    click(at, "Log in as the teacher")
+    assert _member(at).teacher_key == new.teacher_key and not at.error
+
+
+@pytest.mark.parametrize("nickname", NASTY)
+def test_nicknames_are_shown_as_typed_never_as_markup(classroom_db, sessions, nickname):
+    from core.class_board import markdown_literal
+    from core.classroom import SharedRun
+
+    new = classroom_db.create_class()
+    at = _join(sessions(), new.code, nickname)
+    me = _member(at).student
+    classroom_db.share_run(me, SharedRun("r1", "mnist", "none", 0.1, 1e-4, 100, 2, 34, 2,
+                                         test_acc=0.9))
+    at.run()
+    shown = [t for t in _texts(at) if nickname in t.replace("\\", "")]
+    assert shown, "the nickname is shown"
+    assert not [t for t in _texts(at) if nickname in t], "never unescaped in markdown"
+    assert any(markdown_literal(nickname) in t for t in shown)
+    table = [df for df in at.dataframe if "student" in df.value.columns][0].value
+    assert list(table["student"]) == [nickname]  # a table cell: plain text
+    hover = _chart(at, "board_scatter")["data"][0]["text"][0]
+    assert hover.startswith(html.escape(nickname) + "<br>")  # plotly reads tags in hovers
+
+
+# ------------------------------------------------------------------ sharing and the board
+
+
+def _train(at: AppTest, epochs: int = 2) -> object:
+    """Train a short run on the Train page and wait for it to end."""
+    at.number_input(key="epochs").set_value(epochs)
+    at.number_input(key="batch").set_value(500)
+    at.run()
+    click(at, "Start")
+    job = session_of(at).job
+    job.join(TIMEOUT)
+    assert not job.alive
+    return job
+
+
+def test_a_finished_run_is_shared_and_shown_on_the_board(classroom_db, sessions):
+    new = classroom_db.create_class()
+    student = _join(sessions(), new.code, "ana")
+    go(student, "views/train.py")
+    job = _train(student)
+    member = _member(student)
+    wait_for(lambda: member.shared, "the run to be shared")
+    [entry] = classroom_db.runs(new.code)
+    run = entry.run
+    assert entry.nickname == "ana" and run.epochs_done == 2 and run.batch_size == 500
+    assert run.test_acc == pytest.approx(job.test_accuracy)
+    assert run.valid_acc == pytest.approx(job.run.history[-1].valid_acc)
+    assert run.preprocessing == "none" and run.dataset == job.run.data.name
+    assert classroom_db.run_curves(new.code, run.run_id)["epoch"] == [1, 2]
+    student.run()
+    assert any("Shared with the class: run" in c for c in student.caption.values)
+
+    teacher = sessions()
+    teacher.text_input(key="teacher_code").input(new.code)
+    teacher.text_input[3].input(new.teacher_key)
+    click(teacher, "Log in as the teacher")
+    metrics = _metrics(teacher)
+    assert metrics["Runs shared"] == "1" and metrics["Best test accuracy"] == \
+        f"{run.test_acc:.2%}"
+    points = _chart(teacher, "board_scatter")["data"]
+    assert [p["customdata"] for p in points] == [[run.run_id]]
+    assert points[0]["x"] == [pytest.approx(0.1)]
+
+
+def test_sharing_can_be_turned_off(classroom_db, sessions):
+    new = classroom_db.create_class()
+    student = _join(sessions(), new.code, "ana")
+    go(student, "views/train.py")
+    student.toggle(key="class_share").set_value(False).run()
+    job = _train(student)
+    member = _member(student)
+    wait_for(lambda: (job.ticket, 2) in member.skipped, "the run to be skipped")
+    assert classroom_db.runs(new.code) == [] and not member.shared
+
+
+def test_the_challenge_shows_on_every_students_train_page(classroom_db, sessions):
+    new = classroom_db.create_class()
+    student = _join(sessions(), new.code, "ana")
+    teacher = sessions()
+    teacher.text_input(key="teacher_code").input(new.code)
+    teacher.text_input[3].input(new.teacher_key)
+    click(teacher, "Log in as the teacher")
+    form = [s for s in teacher.selectbox if s.label == "Lesson"][0]
+    form.set_value("lambda-too-high")
+    [s for s in teacher.selectbox if s.label == "With"][0].set_value("lambda ≥")
+    [n for n in teacher.number_input if n.label == "Value"][0].set_value(1e-3)
+    teacher.text_area[0].input("No **cheating**")
+    click(teacher, "Set the challenge")
+    assert any("Challenge set" in s for s in teacher.success.values)
+
+    go(student, "views/train.py")
+    banner = [m for m in student.markdown.values if "Class challenge" in m]
+    assert len(banner) == 1
+    assert "test accuracy ≥ 0.92 with lambda ≥ 0.001" in banner[0].replace("\\", "")
+    assert "No \\*\\*cheating\\*\\*" in banner[0]
+
+
+# ------------------------------------------------------------------ drawings
+
+
+def test_a_drawing_joins_the_class_set_and_the_board_scores_it(classroom_db, sessions,
+                                                              monkeypatch):
+    from core.data import load_mnist
+
+    digit = load_mnist().x_test[0].reshape(28, 28)  # a 7
+    grey = np.kron(digit, np.ones((10, 10), np.uint8))
+    rgba = np.dstack([grey, grey, grey, np.full_like(grey, 255)])
+    new = classroom_db.create_class()
+    student = _join(sessions(), new.code, "ana")
+    go(student, "views/draw.py")
+    monkeypatch.setattr(sys.modules["streamlit_drawable_canvas"], "st_canvas",
+                        lambda **kwargs: SimpleNamespace(image_data=rgba))
+    student.run()
+    click(student, "Add to our class set")
+    assert any("Added as a 7" in s for s in student.success.values)
+    drawings = classroom_db.drawings(new.code)
+    assert list(drawings.labels) == [7] and drawings.raw.shape == (1, 56, 56)
+    assert drawings.images[0].reshape(28, 28)[14, :].max() > 100  # ink in the middle
+    click(student, "Add to our class set")
+    assert len(classroom_db.drawings(new.code)) == 1  # the same drawing is stored once
+
+    go(student, CLASS_PAGE)
+    metrics = _metrics(student)
+    assert metrics["Our handwriting"] == "100.0%" and "MNIST test digits" in metrics
+    assert button(student, "Leave the class")
+
+
+# ------------------------------------------------------------------ the database is down
+
+
+def test_an_unavailable_database_pauses_only_the_class(tmp_path, monkeypatch, sessions):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("CLASSROOM_DB_URL", f"sqlite:///{blocked}/sub/classes.sqlite3")
+    from ui import classroom
+
+    classroom._store.clear()
+    try:
+        at = sessions()
+        click(at, "Open a class")
+        assert len(at.error) == 1 and "not available right now" in at.error[0].value
+        go(at, "views/results.py")
+        assert [t.value for t in at.title] == ["Results on the test set"]
+        linked = sessions("views/train.py", {"class": "K7QMXD", "nick": "ana"})
+        assert [t.value for t in linked.title] == ["Train a softmax regression"]
+        assert any("not available right now" in e for e in linked.sidebar.error.values)
+        assert button(linked, "Start")
+    finally:
+        classroom._store.clear()
