@@ -324,7 +324,8 @@ def deskew_images(x: np.ndarray, side: int = MNIST_SIDE, chunk: int = 5_000) -> 
     image), then every row r is read c0 - 14 + s (r - 14) columns further right (one number
     per row: that is the shear). That equals ``affine_transform``'s ``order=1`` (a test
     checks it), in a few NumPy operations for a chunk of images instead of a call per
-    image: 70,000 MNIST images in about 1.5 s instead of 3-7 s here.
+    image: 70,000 MNIST images in 1.4-3.3 s here, against 2.6-15 s for 70,000 calls (two
+    shared cores, light to heavy load).
     """
     x = np.asarray(x)
     if x.ndim != 2 or x.shape[1] != side * side:
