@@ -27,7 +27,6 @@ from core.style import FONT, REFERENCE_ACCURACIES, VERDICTS
 X_AXES = {"learning_rate": "learning rate", "l2": "lambda (L2 penalty)"}
 ZERO_LAMBDA_AT = 1e-7  # lambda 0 has no place on a log axis: drawn here, its tick "0"
 JITTER = 0.06  # runs with the same setting spread over +-6 % of a decade, so all show
-DIVERGED_AT = 0.0  # a diverged run without a test accuracy sits at the bottom
 MARKERS = {  # how a run is drawn: (legend name, plotly symbol, colour, size)
     "run": ("run", "circle", VERDICTS[True].colour, 16),
     "met": ("meets the challenge", "star", "#E69F00", 24),
@@ -78,13 +77,13 @@ def _hover(entry: RunEntry) -> str:
             + (" (diverged)" if r.diverged else ""))
 
 
-def _trace(kind: str, entries: list[RunEntry], axis: str, x: list[float],
+def _trace(kind: str, entries: list[RunEntry], x: list[float], bottom: float,
            selected: str | None) -> dict:
     """One scatter trace of the runs of one kind."""
     name, symbol, colour, size = MARKERS[kind]
     return dict(
-        type="scatter", mode="markers", name=name, x=x,
-        y=[DIVERGED_AT if e.run.test_acc is None else e.run.test_acc for e in entries],
+        type="scatter", mode="markers", name=name, x=x, y=_y_values(entries, bottom),
+        cliponaxis=False,
         text=[_hover(e) for e in entries], customdata=[e.run.run_id for e in entries],
         hovertemplate="%{text}<extra></extra>",
         marker=dict(symbol=symbol, color=colour, size=size, opacity=0.85,
@@ -106,17 +105,24 @@ def _reference_lines() -> tuple[list[dict], list[dict]]:
 
 
 def _y_range(entries: Sequence[RunEntry]) -> list[float]:
-    """From a little below the worst run (or the lowest reference) to a little above the
-    best (or the highest reference), so the references always show."""
+    """From a little below the worst test accuracy (or the lowest reference) to a little
+    above the best (or the highest reference): the references always show, and the runs
+    without a test accuracy (diverged) sit on the bottom edge, see :func:`_y_values`."""
     refs = [r.accuracy for r in REFERENCE_ACCURACIES]
-    ys = [DIVERGED_AT if e.run.test_acc is None else e.run.test_acc for e in entries]
+    ys = [e.run.test_acc for e in entries if e.run.test_acc is not None]
     low, high = min([*ys, *refs]), max([*ys, *refs])
-    return [max(-0.02, low - 0.02), min(1.02, high + 0.02)]
+    return [max(-0.02, low - 0.03), min(1.02, high + 0.02)]
+
+
+def _y_values(entries: Sequence[RunEntry], bottom: float) -> list[float]:
+    """Test accuracies, ``bottom`` for a run without one."""
+    return [bottom if e.run.test_acc is None else e.run.test_acc for e in entries]
 
 
 def _x_axis(axis: str) -> dict:
     """A log axis; lambda's also has a tick "0" where lambda-0 runs are drawn."""
-    spec = dict(type="log", title=dict(text=X_AXES[axis]), showgrid=True)
+    spec = dict(type="log", title=dict(text=X_AXES[axis]), showgrid=True, dtick=1,
+                tickfont=dict(size=18))
     if axis == "l2":
         ticks = [ZERO_LAMBDA_AT, *(10.0 ** p for p in range(-6, 1))]
         spec.update(tickvals=ticks, ticktext=["0", *(f"{t:g}" for t in ticks[1:])])
@@ -135,12 +141,13 @@ def board_figure(entries: Sequence[RunEntry], axis: str = "learning_rate",
         raise ValueError(f"axis must be one of {', '.join(X_AXES)}, got {axis!r}")
     entries = list(entries)
     x_all = _jittered([_x_value(e.run, axis) for e in entries])
+    y_range = _y_range(entries)
     traces = []
     for kind in MARKERS:
         picked = [i for i, e in enumerate(entries) if _kind(e.run, challenge) == kind]
         if picked:
-            traces.append(_trace(kind, [entries[i] for i in picked], axis,
-                                 [x_all[i] for i in picked], selected))
+            traces.append(_trace(kind, [entries[i] for i in picked],
+                                 [x_all[i] for i in picked], y_range[0], selected))
     shapes, notes = _reference_lines()
     if not entries:
         traces.append(dict(type="scatter", x=[], y=[], mode="markers", showlegend=False))
@@ -149,7 +156,7 @@ def board_figure(entries: Sequence[RunEntry], axis: str = "learning_rate",
     layout = dict(height=height, font=dict(FONT, size=18), shapes=shapes, annotations=notes,
                   xaxis=_x_axis(axis),
                   yaxis=dict(title=dict(text="test accuracy"), tickformat=".0%",
-                             range=_y_range(entries)),
+                             range=y_range, tickfont=dict(size=18)),
                   margin=dict(l=10, r=70, t=20, b=10), legend=dict(orientation="h", y=-0.18),
                   uirevision=axis, clickmode="event+select")
     return dict(data=traces, layout=layout)
@@ -161,13 +168,14 @@ def board_rows(entries: Sequence[RunEntry], challenge: Challenge | None = None) 
     rows = []
     for e in entries:
         r = e.run
-        row = {"student": e.nickname, "test acc": r.test_acc, "valid acc": r.valid_acc,
-               "train acc": r.train_acc, "learning rate": r.learning_rate, "lambda": r.l2,
-               "batch": r.batch_size, "epochs": r.epochs_done,
-               "digits": PREPROCESSINGS.get(r.preprocessing, r.preprocessing),
-               "diverged": r.diverged, "run_id": r.run_id, "shared_at": e.shared_at}
+        row = {"student": e.nickname, "test acc": r.test_acc, "learning rate": r.learning_rate,
+               "lambda": r.l2, "epochs": r.epochs_done}
         if challenge is not None:
             row["meets challenge"] = challenge.is_met(r)
+        row.update({"diverged": r.diverged, "valid acc": r.valid_acc, "train acc": r.train_acc,
+                    "batch": r.batch_size,
+                    "digits": PREPROCESSINGS.get(r.preprocessing, r.preprocessing),
+                    "run_id": r.run_id, "shared_at": e.shared_at})
         rows.append(row)
     return rows
 

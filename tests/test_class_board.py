@@ -48,7 +48,8 @@ def test_board_figure_marks_challenge_and_diverged_runs_on_a_log_axis():
     by_name = {t["name"]: t for t in fig["data"]}
     assert set(by_name) == {"run", "meets the challenge", "diverged"}
     assert by_name["meets the challenge"]["customdata"] == ["b"]
-    assert by_name["diverged"]["customdata"] == ["c"] and by_name["diverged"]["y"] == [0.0]
+    bottom = fig["layout"]["yaxis"]["range"][0]
+    assert by_name["diverged"]["customdata"] == ["c"] and by_name["diverged"]["y"] == [bottom]
     assert fig["layout"]["xaxis"]["type"] == "log"
     assert fig["layout"]["yaxis"]["tickformat"] == ".0%"
     levels = sorted(s["y0"] for s in fig["layout"]["shapes"])

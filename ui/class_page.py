@@ -109,8 +109,9 @@ def header(member: Membership) -> None:
         who = nickname_markdown(member.student.nickname) if member.student else "the teacher"
         st.markdown(f"You are {who}.")
         st.button("Leave the class", on_click=leave, icon=":material/logout:")
-    if member.new_key:
-        new_key(member)
+    with st.container():  # always there: the parts below keep their places when it empties
+        if member.new_key:
+            new_key(member)
 
 
 def _dismiss_key(member: Membership) -> None:
@@ -198,7 +199,7 @@ def _table(code: str, entries, challenge) -> None:
     columns = [c for c in rows.columns if c not in ("run_id", "shared_at")]
     picked = st.dataframe(
         rows, hide_index=True, column_order=columns, on_select="rerun",
-        selection_mode="single-row", key="board_table", row_height=40,
+        selection_mode="single-row", key="board_table", row_height=40, placeholder="-",
         column_config={"test acc": PERCENT, "valid acc": PERCENT, "train acc": PERCENT,
                        "learning rate": st.column_config.NumberColumn(format="%g"),
                        "lambda": st.column_config.NumberColumn(format="%g")})
@@ -248,8 +249,8 @@ def _class_set() -> None:
         c[1].metric("MNIST test digits", f"{mnist:.1%}")
         c[2].caption(f"Model: {choice.label} (pick another in the sidebar).")
         names = [str(k) for k in range(10)]
-        matrix, wrong = st.columns([1, 1.2])
-        matrix.plotly_chart(confusion_figure(ev.confusion(), names, height=440),
+        matrix, wrong = st.columns([1.3, 1])
+        matrix.plotly_chart(confusion_figure(ev.confusion(), names, height=400),
                             key="class_confusion")
         with wrong:
             _wrong_digits(drawings, ev)

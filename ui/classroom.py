@@ -335,7 +335,7 @@ def train_banner() -> None:
 
 def _draw_label(pred: int) -> int | None:
     """The true label the student confirms (their drawing's prediction is the default)."""
-    return st.segmented_control("It is a", list(range(10)), default=pred,
+    return st.segmented_control("The digit you meant", list(range(10)), default=pred,
                                 key=f"class_label-{session().canvas_generation}-{pred}")
 
 
