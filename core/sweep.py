@@ -14,6 +14,10 @@ points is caused by the setting alone. For each point it records
   n_features x n_classes squared weights, 784 x 10 on MNIST), which is exactly what lambda
   pushes down.
 
+Every point trains and is scored on the sweep's ``data`` as it is given: for a sweep of
+deskewed digits, the dataset's deskewed copy (:meth:`core.data.Dataset.prepared`), and each
+point's model then records that it expects deskewed input.
+
 This module is the worker; :mod:`core.sweep_report` draws the figure, the table and the
 sentences that read the results.
 
