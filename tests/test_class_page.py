@@ -289,7 +289,66 @@ def test_an_unavailable_database_pauses_only_the_class(tmp_path, monkeypatch, se
         assert [t.value for t in at.title] == ["Results on the test set"]
         linked = sessions("views/train.py", {"class": "K7QMXD", "nick": "ana"})
         assert [t.value for t in linked.title] == ["Train a softmax regression"]
-        assert any("not available right now" in e for e in linked.sidebar.error.values)
+        errors = [e for e in linked.sidebar.error.values if "not available right now" in e]
+        assert errors and "trying again in" in errors[0]  # not asked again for a while
         assert button(linked, "Start")
     finally:
         classroom._store.clear()
+
+
+# ------------------------------------------------------------------ training now, teacher
+
+
+def _teacher(sessions, new) -> AppTest:
+    at = sessions()
+    at.text_input(key="teacher_code").input(new.code)
+    at.text_input[3].input(new.teacher_key)
+    return click(at, "Log in as the teacher")
+
+
+def test_a_training_student_counts_as_training_now(classroom_db, sessions):
+    new = classroom_db.create_class()
+    student = _join(sessions(), new.code, "ana")
+    go(student, "views/train.py")
+    student.number_input(key="epochs").set_value(500)
+    student.number_input(key="batch").set_value(10)
+    student.run()
+    click(student, "Start")
+    wait_for(lambda: classroom_db.board(new.code).training_now == 1, "the heartbeat")
+    job = session_of(student).job
+    wait_for(lambda: job.run.history, "the first epoch")  # a run without one is not shared
+    job.stop()
+    wait_for(lambda: classroom_db.board(new.code).training_now == 0, "the heartbeat to end")
+    wait_for(lambda: len(classroom_db.runs(new.code)) == 1, "the stopped run to be shared")
+    assert classroom_db.runs(new.code)[0].run.epochs_done < 500
+
+
+def test_the_teachers_tools(classroom_db, sessions):
+    from core.classroom import SharedRun
+
+    new = classroom_db.create_class()
+    for nick in ("ana", "bo"):
+        me = classroom_db.join(new.code, nick)
+        classroom_db.share_run(me, SharedRun(f"r-{nick}", "mnist", "none", 0.1, 1e-4, 100, 2,
+                                             34, 2, test_acc=0.9))
+    teacher = _teacher(sessions, new)
+    assert _metrics(teacher)["Runs shared"] == "2"
+    downloads = [d.label for d in teacher.get("download_button") if "CSV" in d.label]
+    assert len(downloads) == 2
+
+    remove = [s for s in teacher.selectbox if s.label.startswith("Remove a student")][0]
+    remove.set_value("bo")
+    teacher.checkbox[0].check()
+    click(teacher, "Remove")
+    assert [s.nickname for s in classroom_db.students(new.code)] == ["ana"]
+
+    teacher.checkbox(key="class_clear_sure").check().run()
+    click(teacher, "Clear the board")
+    assert classroom_db.runs(new.code) == [] and _metrics(teacher)["Runs shared"] == "0"
+
+    teacher.checkbox(key="class_close_sure").check().run()
+    click(teacher, "Close the class")
+    assert classroom_db.class_info(new.code).closed
+    assert any("closed" in w for w in teacher.warning.values)
+    student = _join(sessions(), new.code, "cy")  # a closed class takes no new students
+    assert _member(student) is None and len(student.warning) == 1

@@ -275,6 +275,9 @@ def _wrong_digits(drawings, ev) -> None:
 def teacher_tools(member: Membership) -> None:
     """Challenge, students, clear, remove, close, delete, export: all with the key."""
     st.header("Teacher's tools")
+    if member.notice:
+        st.success(member.notice)
+        member.notice = None
     challenge_tab, students_tab, data_tab = st.tabs(["Challenge", "Students", "Class data"])
     with challenge_tab:
         _challenge_form(member)
@@ -282,6 +285,13 @@ def teacher_tools(member: Membership) -> None:
         _students(member)
     with data_tab:
         _class_data(member)
+
+
+def _done(member: Membership, message: str) -> None:
+    """After a teacher's action: run the page again (the board above shows the change at
+    once) and say what was done at the top of the tools."""
+    member.notice = message
+    st.rerun()
 
 
 def _challenge_form(member: Membership) -> None:
@@ -297,11 +307,11 @@ def _challenge_form(member: Membership) -> None:
             with reporting():
                 store().set_challenge(member.code, member.teacher_key,
                                       _challenge(preset, target, constraint, value, text))
-                st.success("Challenge set: every student's Train page shows it.")
+                _done(member, "Challenge set: every student's Train page shows it.")
     if st.button("Remove the challenge"):
         with reporting():
             store().set_challenge(member.code, member.teacher_key, None)
-            st.success("Challenge removed.")
+            _done(member, "Challenge removed.")
 
 
 def _challenge(preset: str, target: float, constraint: str, value: float,
@@ -328,7 +338,7 @@ def _students(member: Membership) -> None:
             sure = st.checkbox("Yes, remove them")
             if st.form_submit_button("Remove") and sure:
                 store().remove_student(member.code, member.teacher_key, nick)
-                st.success("Removed.")
+                _done(member, "Removed, with everything they shared.")
 
 
 def _confirmed_action(label: str, confirm: str, key: str) -> bool:
@@ -350,11 +360,11 @@ def _class_data(member: Membership) -> None:
         st.divider()
         if _confirmed_action("Clear the board", "Yes, delete every shared run", "class_clear"):
             gone = store().clear_board(member.code, member.teacher_key)
-            st.success(f"{gone} run(s) deleted; drawings stay.")
+            _done(member, f"{gone} run(s) deleted; drawings stay.")
         if _confirmed_action("Close the class", "Yes, close it (read-only from now on)",
                              "class_close"):
             store().close_class(member.code, member.teacher_key)
-            st.success("Closed: no new students, runs or drawings.")
+            _done(member, "Closed: no new students, runs or drawings.")
         if _confirmed_action("Delete the class now", "Yes, delete it and everything in it",
                              "class_delete"):
             store().delete_class(member.code, member.teacher_key)

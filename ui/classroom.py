@@ -54,14 +54,33 @@ UNAVAILABLE = ("The class database is not available right now, so the class feat
                "paused; everything else on the dashboard works. ({reason})")
 
 
+# database URL -> (monotonic time until which it is taken as down, why): a PostgreSQL
+# server that does not answer costs every call a connection timeout (5 s), so after one
+# failure the pages do not ask it again for RETRY_SECONDS (server-wide, like the store).
+_outages: dict[str, tuple[float, str]] = {}
+
+
 @st.cache_resource(show_spinner=False)
 def _store(url: str) -> ClassroomStore:
     return ClassroomStore(url)
 
 
 def store() -> ClassroomStore:
-    """The server's class store for the configured database (created on first use)."""
-    return _store(default_url())
+    """The server's class store for the configured database (created on first use);
+    ClassroomUnavailable at once while the database is taken as down (see _outages)."""
+    url = default_url()
+    until, reason = _outages.get(url, (0.0, ""))
+    wait = until - time.monotonic()
+    if wait > 0:
+        raise ClassroomUnavailable(f"{reason}; trying again in {wait:.0f} s")
+    return _store(url)
+
+
+def _record_outage(exc: ClassroomUnavailable) -> None:
+    """Take the database as down for RETRY_SECONDS (unless it already is)."""
+    url = default_url()
+    if _outages.get(url, (0.0, ""))[0] <= time.monotonic():
+        _outages[url] = (time.monotonic() + RETRY_SECONDS, str(exc))
 
 
 @dataclass
@@ -82,6 +101,7 @@ class Membership:
     skipped: set = field(default_factory=set)
     followers: dict = field(default_factory=dict)  # (ticket, epochs) -> Thread
     error: str | None = None  # the last failure of a follower
+    notice: str | None = None  # what the teacher's last action did, shown once
 
 
 def membership() -> Membership | None:
@@ -101,6 +121,7 @@ def say(exc: ClassroomError, where=st) -> None:
     """Show a class error: unavailable database and refusals as errors, a closed or full
     class as a warning. The messages are written for the reader (core.classroom.errors)."""
     if isinstance(exc, ClassroomUnavailable):
+        _record_outage(exc)
         where.error(UNAVAILABLE.format(reason=exc), icon=":material/cloud_off:")
     elif isinstance(exc, (ClassClosed, LimitReached)):
         where.warning(str(exc))
