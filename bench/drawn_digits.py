@@ -69,21 +69,31 @@ SHAPES: dict[int, list[list[list[tuple[float, float]]]]] = {
 }
 
 
-def render(strokes, slant_degrees: float, width: int, rng: np.random.Generator) -> np.ndarray:
-    """One drawing as the canvas returns it: (280, 280, 4) uint8 RGBA, white on black.
-
-    The unit box becomes BOX canvas pixels, centred; a slant shears x by tan(slant) times
-    the height above the middle; each point moves by up to 4 % of the box (the writer)."""
+def canvas_strokes(strokes, slant_degrees: float,
+                   rng: np.random.Generator | None = None) -> list[list[tuple[float, float]]]:
+    """The strokes in canvas pixels: the unit box becomes BOX canvas pixels, centred; a
+    slant shears x by tan(slant) times the height above the middle; with ``rng``, each point
+    moves by up to 4 % of the box (the writer). The browser test moves the mouse along them."""
     w, h = BOX
     lean = math.tan(math.radians(slant_degrees))
-    image = Image.new("L", (CANVAS, CANVAS), 0)
-    pen = ImageDraw.Draw(image)
+    jitter = (lambda: rng.uniform(-0.04, 0.04)) if rng is not None else (lambda: 0.0)
+    out = []
     for stroke in strokes:
         points = []
         for x, y in stroke:
-            x, y = x + rng.uniform(-0.04, 0.04), y + rng.uniform(-0.04, 0.04)
+            x, y = x + jitter(), y + jitter()
             points.append(((CANVAS - w) / 2 + x * w + lean * h * (0.5 - y),
                            (CANVAS - h) / 2 + y * h))
+        out.append(points)
+    return out
+
+
+def render(strokes, slant_degrees: float, width: int, rng: np.random.Generator) -> np.ndarray:
+    """One drawing as the canvas returns it: (280, 280, 4) uint8 RGBA, white on black, its
+    strokes placed by :func:`canvas_strokes`."""
+    image = Image.new("L", (CANVAS, CANVAS), 0)
+    pen = ImageDraw.Draw(image)
+    for points in canvas_strokes(strokes, slant_degrees, rng):
         pen.line(points, fill=255, width=width, joint="curve")
         for px, py in (points[0], points[-1]):  # round ends, as the canvas's brush draws
             pen.ellipse((px - width / 2, py - width / 2, px + width / 2, py + width / 2), fill=255)
