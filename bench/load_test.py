@@ -1,6 +1,7 @@
 """Load test: N simulated users train at once on one dashboard server.
 
     python -m bench.load_test [--users 40] [--epochs 20] [--timeout SECONDS] [--stagger 0]
+                              [--class] [--boards 1]
 
 Starts the dashboard (serve.py, as ``bash run.sh app`` does) on a free loopback port
 (support/e2e.py), then drives
@@ -8,7 +9,13 @@ Starts the dashboard (serve.py, as ``bash run.sh app`` does) on a free loopback 
 (support/load_client.py): each opens the Train page, sets Epochs, clicks Start and watches
 the live chart (its fragment re-run once a second, as the browser asks) until the run has
 finished. Prints runs finished, chart-refresh latency (median, p95), the server's memory
-before and after, its CPU use, the errors seen and the total time. Exit status 0 when every
+before and after, its CPU use, the errors seen and the total time.
+
+With ``--class`` (Classroom mode) a class is opened first, in a class database of the run's
+own (a temporary SQLite file; ``CLASSROOM_DB_URL`` when set): the users are its students
+(``?class=CODE&nick=student-N`` in their address, as after a reload), so every finished run
+is shared, and ``--boards`` more tabs keep the Class page open; it also prints the board's
+refresh latency and how many runs the board showed at the end. Exit status 0 when every
 run finished without an error, 1 otherwise.
 
 CI runs the same thing at N = 10 with assertions: tests/test_load.py.
@@ -20,6 +27,7 @@ import argparse
 import asyncio
 import os
 import sys
+import tempfile
 
 from core.jobs import usable_cores
 from support.e2e import streamlit_server
@@ -35,6 +43,11 @@ def main() -> int:
                         "user-epoch, shared by the training slots)")
     p.add_argument("--stagger", type=float, default=0.0,
                    help="seconds between two users' arrivals (default 0: all at once)")
+    p.add_argument("--class", dest="classroom", action="store_true",
+                   help="the users join a class and share their runs; --boards tabs watch "
+                        "its board")
+    p.add_argument("--boards", type=int, default=1,
+                   help="with --class: how many tabs keep the class board open (default 1)")
     p.add_argument("--slots", type=int, default=None,
                    help="TRAINING_SLOTS for the server (default: $TRAINING_SLOTS, else one per "
                         "usable core)")
@@ -44,12 +57,15 @@ def main() -> int:
     # what the server will use: --slots, else an inherited TRAINING_SLOTS, else one per core
     slots = args.slots or int(os.environ.get("TRAINING_SLOTS", 0)) or usable_cores()
     timeout = args.timeout or 120 + 2.0 * args.users * args.epochs / slots
-    env = {"TRAINING_SLOTS": str(args.slots)} if args.slots else None
+    env = {"TRAINING_SLOTS": str(args.slots)} if args.slots else {}
+    code = _open_class(env) if args.classroom else None
     print(f"{args.users} users x {args.epochs} epochs, {slots} training slots, "
-          f"{usable_cores()} cores, per-user timeout {timeout:.0f} s", flush=True)
+          f"{usable_cores()} cores, per-user timeout {timeout:.0f} s"
+          + (f", class {code} with {args.boards} board tab(s)" if code else ""), flush=True)
     with streamlit_server(env) as (url, proc, log):
         report = asyncio.run(run_load(url, proc.pid, args.users, args.epochs, timeout,
-                                      stagger=args.stagger))
+                                      stagger=args.stagger, class_code=code,
+                                      boards=args.boards if code else 0))
         print(report.summary())
         text = log.read_text()
         problems = server_exceptions(text)
@@ -57,7 +73,24 @@ def main() -> int:
         print(f"server log {log}: {len(problems)} exceptions"
               + (f" (and {benign} known harmless websocket-close ones)" if benign else ""))
         print("\n".join(f"  {line}" for line in problems[:10]))
-    return 0 if report.finished == args.users and not report.errors and not problems else 1
+    shared = all(n == args.users for n in report.board_runs)
+    return 0 if report.finished == args.users and not report.errors and not problems \
+        and shared else 1
+
+
+def _open_class(env: dict) -> str:
+    """Open a class in the server's class database (a new temporary SQLite folder, put in
+    ``env``, unless CLASSROOM_DB_URL is set); its join code."""
+    from core.classroom import ClassroomStore
+
+    if not os.environ.get("CLASSROOM_DB_URL", "").strip():
+        env["CLASSROOM_DIR"] = tempfile.mkdtemp(prefix="classroom-load-")
+        os.environ["CLASSROOM_DIR"] = env["CLASSROOM_DIR"]
+    store = ClassroomStore()
+    try:
+        return store.create_class().code
+    finally:
+        store.dispose()
 
 
 if __name__ == "__main__":

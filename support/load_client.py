@@ -133,7 +133,8 @@ class SimulatedUser:
     """One browser tab on the Train page, driven over Streamlit's websocket protocol."""
 
     def __init__(self, url: str, user: int = 0, epochs: int = 3, timeout: float = 120.0,
-                 page_timeout: float = 60.0):
+                 page_timeout: float = 60.0, query: str = "", page: str = "",
+                 chart_key: str = CHART_KEY):
         parsed = urlparse(url)
         if parsed.hostname not in LOOPBACK:
             raise ValueError(f"the load test only talks to loopback, not {parsed.hostname!r}")
@@ -142,8 +143,9 @@ class SimulatedUser:
         self.epochs, self.timeout, self.page_timeout = epochs, timeout, page_timeout
         self.result = UserResult(user)
         self.ws = None
+        self.page_name, self.chart_key = page, chart_key  # the page opened, the chart timed
         # what the browser holds
-        self.query_string = ""
+        self.query_string = query  # the address's, e.g. "class=K7QMXD&nick=student-3"
         self.page_script_hash = ""
         self.widget_states: dict[str, WidgetState] = {}
         self.timers: dict[str, list[float]] = {}  # fragment id -> [interval, next due]
@@ -246,6 +248,8 @@ class SimulatedUser:
         cs = msg.rerun_script
         cs.query_string = self.query_string
         cs.page_script_hash = self.page_script_hash
+        if self.page_name and not self.page_script_hash:  # the first visit opens that page
+            cs.page_name = self.page_name
         if fragment_id:
             cs.fragment_id = fragment_id
         cs.is_auto_rerun = auto
@@ -348,7 +352,7 @@ class SimulatedUser:
         if etype == "exception":
             exc = element.exception
             self._error(f"exception element: {exc.type}: {exc.message}")
-        elif etype == "plotly_chart" and element.plotly_chart.id.endswith("-" + CHART_KEY):
+        elif etype == "plotly_chart" and element.plotly_chart.id.endswith("-" + self.chart_key):
             self.chart_fragment = delta.fragment_id or None
             now = time.monotonic()
             fresh = [t for t in self.chart_waiting if t <= self.run_started]
@@ -463,7 +467,7 @@ class SimulatedUser:
         for shown in self.page.values():
             element = shown.element
             if element.WhichOneof("type") == "plotly_chart" and element.plotly_chart.id.endswith(
-                    "-" + CHART_KEY):
+                    "-" + self.chart_key):
                 if self._chart_cache and self._chart_cache[0] is element:
                     return self._chart_cache[1]
                 curves: dict[str, list] = {}
@@ -514,6 +518,66 @@ def _plotly_array(value) -> list:
     return list(value)
 
 
+# ------------------------------------------------------------------ the class board
+
+
+BOARD_KEY = "board_scatter"  # st.plotly_chart(..., key="board_scatter") on the Class page
+BOARD_PAGE = "classroom"  # the Class page's address
+BOARD_SETTLE = 20.0  # s the board may take, once the users have left, to show every run
+
+
+class BoardWatcher(SimulatedUser):
+    """A tab on the Class page of a class (joined from the address, like a reload), watching
+    the board: its fragment re-runs itself every few seconds; the latencies are those
+    refreshes (request -> end of the fragment run), and ``board_runs`` the "Runs shared"
+    the board showed last."""
+
+    def __init__(self, url: str, code: str, user: int = 0, timeout: float = 120.0):
+        super().__init__(url, user, timeout=timeout, query=f"class={code}&nick=board-{user}",
+                         page=BOARD_PAGE, chart_key=BOARD_KEY)
+        self.board_runs: int | None = None
+
+    async def watch(self, users_done: asyncio.Event, expect_runs: int) -> UserResult:
+        """Open the board and watch it until the users are done and it shows
+        ``expect_runs`` runs (at most BOARD_SETTLE s later); never raises."""
+        t0 = time.monotonic()
+        deadline, phase = t0 + self.timeout, "connect"
+        settled_by: list[float] = []
+
+        def done() -> bool:
+            self.board_runs = self._metric("Runs shared")
+            if not users_done.is_set():
+                return False
+            settled_by[:] = settled_by or [time.monotonic() + BOARD_SETTLE]
+            return (self.board_runs or 0) >= expect_runs or time.monotonic() > settled_by[0]
+
+        try:
+            async with websockets.connect(
+                    self.ws_url, subprotocols=["streamlit"], origin=self.http_url,
+                    open_timeout=30, ping_interval=None, close_timeout=5, max_size=None) as ws:
+                self.ws = ws
+                phase = "load"
+                await self._full_rerun(phase, time.monotonic() + self.page_timeout)
+                phase = "watch"
+                await self._pump_until(done, phase, deadline)
+                self.result.finished = True
+        except LoadTestError as exc:
+            self._error(f"board {phase}: {exc}")
+        except (websockets.WebSocketException, TimeoutError, OSError) as exc:
+            self._error(f"board {phase}: {type(exc).__name__}: {exc}")
+        finally:
+            self.result.seconds = time.monotonic() - t0
+        return self.result
+
+    def _metric(self, label: str) -> int | None:
+        """A whole number shown by the metric labelled ``label``, or None."""
+        for shown in self.page.values():
+            element = shown.element
+            if element.WhichOneof("type") == "metric" and element.metric.label == label:
+                return int(element.metric.body) if element.metric.body.isdigit() else None
+        return None
+
+
 # ------------------------------------------------------------------ many users
 
 
@@ -528,6 +592,8 @@ class LoadReport:
     rss_peak_mb: float
     seconds: float
     server_cpu_s: float = 0.0  # CPU time the server used while the users were on
+    board: list[UserResult] = field(default_factory=list)  # BoardWatchers' (--class)
+    board_runs: list[int | None] = field(default_factory=list)  # "Runs shared" they showed
 
     @property
     def finished(self) -> int:
@@ -535,7 +601,8 @@ class LoadReport:
 
     @property
     def errors(self) -> list[str]:
-        return [f"user {r.user}: {e}" for r in self.results for e in r.errors]
+        return ([f"user {r.user}: {e}" for r in self.results for e in r.errors]
+                + [f"board {r.user}: {e}" for r in self.board for e in r.errors])
 
     @property
     def latencies(self) -> list[float]:
@@ -548,6 +615,21 @@ class LoadReport:
         if not xs:
             return float("nan")
         return xs[min(len(xs) - 1, max(0, math.ceil(q * len(xs)) - 1))]
+
+    def board_latency(self, q: float) -> float:
+        """A quantile (nearest rank) of the board's refresh latencies, in seconds."""
+        xs = sorted(x for r in self.board for x in r.latencies)
+        return xs[min(len(xs) - 1, max(0, math.ceil(q * len(xs)) - 1))] if xs else float("nan")
+
+    def _board_lines(self) -> list[str]:
+        if not self.board:
+            return []
+        n = sum(len(r.latencies) for r in self.board)
+        return [f"class board ({len(self.board)} tabs open): refresh latency median "
+                f"{self.board_latency(0.5) * 1000:.0f} ms, p95 "
+                f"{self.board_latency(0.95) * 1000:.0f} ms, max "
+                f"{self.board_latency(1.0) * 1000:.0f} ms ({n} refreshes); runs shared on "
+                f"the board at the end: {self.board_runs} (users {self.users})"]
 
     @property
     def median(self) -> float:
@@ -593,6 +675,7 @@ class LoadReport:
             f"server CPU: {self.server_cpu_s:.0f} s in {self.seconds:.0f} s "
             f"({self.server_cpu_s / max(self.seconds, 1e-9):.0%} of one core, "
             f"{usable_cores()} cores)",
+            *self._board_lines(),
             f"errors: {len(self.errors)}",
             *[f"  {e}" for e in self.errors[:20]],
             f"total time: {self.seconds:.1f} s",
@@ -652,11 +735,14 @@ async def wait_until_quiet(pid: int, quiet: float = 0.5, share: float = 0.1,
 
 
 async def run_load(url: str, pid: int, users: int, epochs: int, timeout: float,
-                   stagger: float = 0.0, settle_timeout: float = 30.0) -> LoadReport:
+                   stagger: float = 0.0, settle_timeout: float = 30.0,
+                   class_code: str | None = None, boards: int = 0) -> LoadReport:
     """Measure the idle server, warm it up with one page load, run ``users`` simulated
     users at once (``stagger`` seconds apart), then measure again once the last one has
     left and the server has gone quiet (:func:`wait_until_quiet`, at most
-    ``settle_timeout`` s)."""
+    ``settle_timeout`` s). With ``class_code`` the users are students of that class (in
+    their address: their finished runs are shared) and ``boards`` more tabs watch its
+    board (:class:`BoardWatcher`)."""
     rss_idle = rss_mb(pid)
     warm = SimulatedUser(url, user=-1, timeout=120)
     async with websockets.connect(warm.ws_url, subprotocols=["streamlit"], origin=warm.http_url,
@@ -672,15 +758,25 @@ async def run_load(url: str, pid: int, users: int, epochs: int, timeout: float,
     sampler = asyncio.create_task(_sample_peak(pid, peak, stop))
     t0, cpu0 = time.monotonic(), cpu_seconds(pid)
 
+    query = "" if class_code is None else f"class={class_code}&nick=student-{{}}"
+    users_done = asyncio.Event()
+    watchers = [BoardWatcher(url, class_code, i, timeout + 60) for i in range(boards)] \
+        if class_code else []
+    watching = [asyncio.create_task(w.watch(users_done, users)) for w in watchers]
+
     async def one(i: int) -> UserResult:
         await asyncio.sleep(i * stagger)
-        return await SimulatedUser(url, user=i, epochs=epochs, timeout=timeout).run()
+        return await SimulatedUser(url, user=i, epochs=epochs, timeout=timeout,
+                                   query=query.format(i)).run()
 
     results = await asyncio.gather(*(one(i) for i in range(users)))
+    users_done.set()
+    board = list(await asyncio.gather(*watching))
     seconds, cpu = time.monotonic() - t0, cpu_seconds(pid) - cpu0
     await wait_until_quiet(pid, timeout=settle_timeout)
     stop.set()
     await sampler
     rss_after = rss_mb(pid)
     return LoadReport(users, epochs, list(results), rss_idle, rss_before, rss_after,
-                      max(peak[0], rss_after), seconds, cpu)
+                      max(peak[0], rss_after), seconds, cpu, board,
+                      [w.board_runs for w in watchers])
