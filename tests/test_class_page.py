@@ -270,6 +270,12 @@ def test_a_drawing_joins_the_class_set_and_the_board_scores_it(classroom_db, ses
     assert metrics["Our handwriting"] == "100.0%" and "MNIST test digits" in metrics
     assert button(student, "Leave the class")
 
+    go(student, "views/results.py")  # the class's drawings, browsed like the test digits
+    assert "Our class's drawings" in [h.value for h in student.header]
+    assert any(m.startswith("**1 of 1 right (100.0%)**") for m in student.markdown.values)
+    student.get("button_group")[-1].set_value("Correct").run()
+    assert [c for img in student.image for c in img.captions if c.startswith("T:7 P:7")]
+
 
 # ------------------------------------------------------------------ the database is down
 

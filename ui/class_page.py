@@ -22,6 +22,8 @@ from core.class_board import (
 )
 from core.classroom import Challenge, Condition
 from core.figures import confusion_figure, curves_figure, upscale
+from core.metrics import select_examples
+from core.preprocess import prepare_images
 from core.presets import PRESETS
 from core.style import references_caption
 from ui.caches import current_data
@@ -42,7 +44,8 @@ from ui.models import chosen_model, test_evaluation
 
 BOARD_SECONDS = 3.0  # the board asks the database again this often
 CLASS_SET_SECONDS = 10.0  # and the class's handwriting this often
-WRONG_SHOWN = 24  # the most misread drawings shown
+WRONG_SHOWN = 24  # the most misread drawings shown on the board
+GALLERY_SHOWN, GALLERY_COLUMNS = 80, 8  # the class's drawings on the Results page
 # The teacher's constraint choices: label -> (field, operator).
 CONSTRAINTS = {"no constraint": None, "lambda ≥": ("l2", ">="), "lambda ≤": ("l2", "<="),
                "learning rate ≤": ("learning_rate", "<="),
@@ -267,6 +270,32 @@ def _wrong_digits(drawings, ev) -> None:
     for n, i in enumerate(missed):
         cols[n % 6].image(upscale(drawings.images[i], 3),
                           caption=f"T:{ev.y_true[i]} P:{ev.y_pred[i]}")
+
+
+def class_set_gallery(model) -> None:
+    """On the Results page of a session in a class: the class's drawings as the model reads
+    them (prepared as its own digits were), right or wrong, most confident first."""
+    member = membership()
+    if member is None:
+        return
+    st.header("Our class's drawings")
+    with reporting():
+        drawings = store().drawings(member.code)
+        ev = class_set_evaluation(model, drawings.images, drawings.labels)
+        if ev is None:
+            st.info("The class has no drawings yet (Draw page: Add to our class set).")
+            return
+        kind = st.segmented_control("Show drawings", ["Incorrect", "Correct"],
+                                    default="Incorrect", key="class_kind") or "Incorrect"
+        shown = select_examples(ev, kind == "Correct")[:GALLERY_SHOWN]
+        st.markdown(f"**{len(ev.y_true) - ev.n_wrong} of {len(ev.y_true)} right "
+                    f"({ev.accuracy:.1%})**; {kind.lower()} ones, most confident first.")
+        seen = prepare_images(drawings.images, model.preprocessing)
+        cols = st.columns(GALLERY_COLUMNS)
+        for n, i in enumerate(shown):
+            cols[n % GALLERY_COLUMNS].image(
+                upscale(seen[i], 4), caption=f"T:{ev.y_true[i]} P:{ev.y_pred[i]} "
+                f"({ev.proba[i, ev.y_pred[i]]:.0%})")
 
 
 # ------------------------------------------------------------------ the teacher's tools

@@ -16,6 +16,7 @@ from core.figures import (
 )
 from core.metrics import per_class_accuracy, select_examples
 from core.preprocess import NO_PREPROCESSING
+from ui import class_page
 
 PAGE_SIZE = 40
 ORDERS = {"confident": "Most confident first", "unsure": "Least confident first",
@@ -127,3 +128,5 @@ with tab_confusion:
             col.image(diverging_rgb(
                 explain(choice.model, data.features("test")[i], p, t).contributions),
                 width="stretch")
+
+class_page.class_set_gallery(choice.model)  # in a class: its own drawings, read by this model
