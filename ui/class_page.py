@@ -215,9 +215,9 @@ def _table(code: str, entries, challenge) -> None:
     row = rows.iloc[chosen[0]]
     st.session_state["board_selected"] = row["run_id"]
     curves = store().run_curves(code, row["run_id"])
+    st.markdown(f"Curves of the run by {nickname_markdown(row['student'])}")
     st.plotly_chart(curves_figure(history_from_curves(curves), references=True),
                     key="board_curves")
-    st.caption(f"Curves of the run by {row['student']}")
 
 
 # ------------------------------------------------------------------ the class's handwriting

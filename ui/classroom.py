@@ -119,14 +119,15 @@ def nickname_markdown(nickname: str) -> str:
 
 def say(exc: ClassroomError, where=st) -> None:
     """Show a class error: unavailable database and refusals as errors, a closed or full
-    class as a warning. The messages are written for the reader (core.classroom.errors)."""
+    class as a warning. The messages are written for the reader (core.classroom.errors), in
+    plain text that may quote a nickname: shown literally, never as markdown."""
     if isinstance(exc, ClassroomUnavailable):
         _record_outage(exc)
-        where.error(UNAVAILABLE.format(reason=exc), icon=":material/cloud_off:")
+        where.error(UNAVAILABLE.format(reason=markdown_literal(exc)), icon=":material/cloud_off:")
     elif isinstance(exc, (ClassClosed, LimitReached)):
-        where.warning(str(exc))
+        where.warning(markdown_literal(exc))
     else:
-        where.error(str(exc))
+        where.error(markdown_literal(exc))
 
 
 @contextmanager
@@ -339,7 +340,7 @@ def share_toggle() -> None:
     else:
         st.caption("Sharing is off: your runs stay yours.")
     if member.error:
-        st.warning(f"The last run could not be shared: {member.error}")
+        st.warning(f"The last run could not be shared: {markdown_literal(member.error)}")
 
 
 def train_banner() -> None:
