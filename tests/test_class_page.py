@@ -101,6 +101,9 @@ def test_open_a_class_shows_the_code_the_link_and_the_key_once(classroom_db, ses
     assert member.teacher_key in [c.value for c in teacher.code]
     assert any("Write down your teacher key now" in t for t in texts)
     assert classroom_db.verify_teacher(member.code, member.teacher_key).code == member.code
+    assert teacher.query_params["class"] == member.code  # a reload offers the log-in
+    assert "nick" not in teacher.query_params
+    assert member.teacher_key not in str(teacher.query_params)
 
     click(teacher, "I have written it down")
     assert member.teacher_key not in [c.value for c in teacher.code]  # shown once only

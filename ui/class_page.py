@@ -81,7 +81,8 @@ def welcome() -> None:
                 st.rerun()
         with st.form("class_teacher"):
             st.caption("Or log in to a class you opened, with its teacher key.")
-            code = st.text_input("Class code", max_chars=12, key="teacher_code")
+            code = st.text_input("Class code", value=st.query_params.get(CLASS_QUERY, ""),
+                                 max_chars=12, key="teacher_code")
             key = st.text_input("Teacher key", type="password")
             if st.form_submit_button("Log in as the teacher"):
                 with reporting():

@@ -148,6 +148,7 @@ def open_class() -> Membership:
     new = store().create_class()
     member = session().classroom = Membership(new.code, teacher_key=new.teacher_key,
                                               new_key=new.teacher_key)
+    _keep_in_address(member)
     return member
 
 
@@ -155,6 +156,7 @@ def teacher_login(code: str, key: str) -> Membership:
     """Log in as the teacher of an existing class (WrongTeacherKey, TooManyAttempts...)."""
     info = store().verify_teacher(code, key.strip())
     member = session().classroom = Membership(info.code, teacher_key=key.strip())
+    _keep_in_address(member)
     return member
 
 
@@ -174,11 +176,9 @@ def leave() -> None:
 
 
 def _keep_in_address(member: Membership) -> None:
-    """?class=CODE&nick=... in the address bar, so a reload rejoins."""
-    if member.student is None:
-        return
-    wanted = {CLASS_QUERY: member.code, NICK_QUERY: member.student.nickname}
-    for name, value in wanted.items():
+    """?class=CODE&nick=... in the address bar, so a reload rejoins (a teacher's: ?class=CODE
+    only, so a reload offers the log-in with the code filled in; never the key)."""
+    for name, value in url_params().items():
         if st.query_params.get(name) != value:
             st.query_params[name] = value
 
@@ -187,8 +187,10 @@ def url_params() -> dict[str, str]:
     """The address's class parameters of this session (for a page that rewrites the
     address, e.g. the Train page's settings)."""
     member = membership()
-    if member is None or member.student is None:
+    if member is None:
         return {}
+    if member.student is None:
+        return {CLASS_QUERY: member.code}
     return {CLASS_QUERY: member.code, NICK_QUERY: member.student.nickname}
 
 
@@ -334,7 +336,8 @@ def share_toggle() -> None:
                              help="Every run that finishes or is stopped goes on the class "
                                   "board: settings, final accuracies and curves.")
     if member.shared:
-        st.caption("Shared with the class: " + ", ".join(member.shared.values()) + ".")
+        shared = list(member.shared.values())  # a follower thread may add one meanwhile
+        st.caption("Shared with the class: " + ", ".join(shared) + ".")
     elif member.share:
         st.caption("Runs you finish or stop from now on are shared with the class.")
     else:
