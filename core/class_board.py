@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.classroom import Challenge, RunEntry
+from core.config import LAMBDAS, LEARNING_RATES
 from core.metrics import Evaluation, evaluate
 from core.model import SoftmaxRegression
 from core.preprocess import PREPROCESSINGS, prepare_images
@@ -25,6 +26,7 @@ from core.style import FONT, REFERENCE_ACCURACIES, VERDICTS
 
 # What the board's x axis can show: the run's field and its name on the axis.
 X_AXES = {"learning_rate": "learning rate", "l2": "lambda (L2 penalty)"}
+OFFERED = {"learning_rate": LEARNING_RATES, "l2": LAMBDAS}  # the Train page's choices
 ZERO_LAMBDA_AT = 1e-7  # lambda 0 has no place on a log axis: drawn here, its tick "0"
 JITTER = 0.06  # runs with the same setting spread over +-6 % of a decade, so all show
 MARKERS = {  # how a run is drawn: (legend name, plotly symbol, colour, size)
@@ -119,10 +121,18 @@ def _y_values(entries: Sequence[RunEntry], bottom: float) -> list[float]:
     return [bottom if e.run.test_acc is None else e.run.test_acc for e in entries]
 
 
-def _x_axis(axis: str) -> dict:
+def _x_range(axis: str, xs: Sequence[float]) -> list[float]:
+    """The log axis's range (in decades): every value the Train page offers and every run,
+    so the axis stays put as runs arrive, and an empty board shows the real scale."""
+    offered = [v if v > 0 else ZERO_LAMBDA_AT for v in OFFERED[axis]]
+    values = [*offered, *xs]
+    return [math.log10(min(values)) - 0.2, math.log10(max(values)) + 0.2]
+
+
+def _x_axis(axis: str, xs: Sequence[float]) -> dict:
     """A log axis; lambda's also has a tick "0" where lambda-0 runs are drawn."""
     spec = dict(type="log", title=dict(text=X_AXES[axis]), showgrid=True, dtick=1,
-                tickfont=dict(size=18))
+                tickfont=dict(size=18), range=_x_range(axis, xs))
     if axis == "l2":
         ticks = [ZERO_LAMBDA_AT, *(10.0 ** p for p in range(-6, 1))]
         spec.update(tickvals=ticks, ticktext=["0", *(f"{t:g}" for t in ticks[1:])])
@@ -154,7 +164,7 @@ def board_figure(entries: Sequence[RunEntry], axis: str = "learning_rate",
         notes.append(dict(text="shared runs appear here", showarrow=False, xref="paper",
                           yref="paper", x=0.5, y=0.5, font=dict(size=22, color="#777")))
     layout = dict(height=height, font=dict(FONT, size=18), shapes=shapes, annotations=notes,
-                  xaxis=_x_axis(axis),
+                  xaxis=_x_axis(axis, x_all),
                   yaxis=dict(title=dict(text="test accuracy"), tickformat=".0%",
                              range=y_range, tickfont=dict(size=18)),
                   margin=dict(l=10, r=70, t=20, b=10), legend=dict(orientation="h", y=-0.18),

@@ -51,6 +51,8 @@ def test_board_figure_marks_challenge_and_diverged_runs_on_a_log_axis():
     bottom = fig["layout"]["yaxis"]["range"][0]
     assert by_name["diverged"]["customdata"] == ["c"] and by_name["diverged"]["y"] == [bottom]
     assert fig["layout"]["xaxis"]["type"] == "log"
+    low, high = fig["layout"]["xaxis"]["range"]  # decades: every offered learning rate
+    assert low < -4 < 1 < high
     assert fig["layout"]["yaxis"]["tickformat"] == ".0%"
     levels = sorted(s["y0"] for s in fig["layout"]["shapes"])
     assert levels == sorted(r.accuracy for r in REFERENCE_ACCURACIES)
