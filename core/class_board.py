@@ -132,7 +132,7 @@ def _x_range(axis: str, xs: Sequence[float]) -> list[float]:
 def _x_axis(axis: str, xs: Sequence[float]) -> dict:
     """A log axis; lambda's also has a tick "0" where lambda-0 runs are drawn."""
     spec = dict(type="log", title=dict(text=X_AXES[axis]), showgrid=True, dtick=1,
-                tickfont=dict(size=18), range=_x_range(axis, xs))
+                tickfont=dict(size=18), tickformat="~g", range=_x_range(axis, xs))
     if axis == "l2":
         ticks = [ZERO_LAMBDA_AT, *(10.0 ** p for p in range(-6, 1))]
         spec.update(tickvals=ticks, ticktext=["0", *(f"{t:g}" for t in ticks[1:])])
