@@ -361,3 +361,19 @@ def test_the_teachers_tools(classroom_db, sessions):
     assert any("closed" in w for w in teacher.warning.values)
     student = _join(sessions(), new.code, "cy")  # a closed class takes no new students
     assert _member(student) is None and len(student.warning) == 1
+
+
+def test_a_student_whose_database_goes_down_keeps_training(classroom_db, sessions, tmp_path,
+                                                          monkeypatch):
+    new = classroom_db.create_class()
+    student = _join(sessions(), new.code, "ana")
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("CLASSROOM_DB_URL", f"sqlite:///{blocked}/sub/classes.sqlite3")
+    go(student, "views/train.py")
+    assert any("not available right now" in e for e in student.error.values)
+    job = _train(student)  # the run trains; it waits to be shared
+    assert job.run.status.value == "finished"
+    monkeypatch.delenv("CLASSROOM_DB_URL")  # back: the next page run shares it
+    go(student, CLASS_PAGE)
+    wait_for(lambda: len(classroom_db.runs(new.code)) == 1, "the run to be shared")

@@ -305,7 +305,8 @@ def sync() -> None:
     if member is None:
         return
     _keep_in_address(member)
-    follow_runs()
+    with reporting(st.sidebar):  # the database down: the page goes on, the runs wait
+        follow_runs()
     with st.sidebar:
         who = (nickname_markdown(member.student.nickname) if member.student
                else "the teacher")
