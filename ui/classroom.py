@@ -33,6 +33,7 @@ from core.classroom import (
     ClassroomError,
     ClassroomStore,
     ClassroomUnavailable,
+    Conflict,
     LimitReached,
     SharedRun,
     Student,
@@ -241,7 +242,8 @@ def _share_label(job: TrainingJob, run: SharedRun) -> str:
 
 def _follow(member: Membership, job: TrainingJob, classes: ClassroomStore) -> None:
     """A follower thread: "training now" every HEARTBEAT_SECONDS while the run trains, then
-    share it (if sharing is on). Never touches Streamlit; failures go to ``member.error``."""
+    share it (if sharing is on). Never touches Streamlit; failures go to ``member.error``
+    (a run that failed for a passing reason is followed again at the next page run)."""
     beat_at = None
     try:
         while job.alive:
@@ -262,8 +264,12 @@ def _follow(member: Membership, job: TrainingJob, classes: ClassroomStore) -> No
         classes.share_run(member.student, run)
         member.shared[key] = _share_label(job, run)
         member.error = None
-    except ClassroomError as exc:
+    except (ClassroomUnavailable, Conflict) as exc:  # passing: the next page run tries again
         member.error = str(exc)
+    except Exception as exc:  # closed, full, removed from the class, a bug: never again
+        member.skipped.add((job.ticket, job.run.epochs_done))
+        member.error = str(exc) if isinstance(exc, ClassroomError) else \
+            f"{type(exc).__name__}: {exc}"
 
 
 def _needs_follower(member: Membership, job: TrainingJob) -> bool:
