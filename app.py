@@ -3,22 +3,24 @@
 import streamlit as st
 
 import ui
-from ui import classroom
+from ui import classroom, i18n
+from ui.i18n import tr
 
-st.set_page_config(page_title="Watch a classifier learn", page_icon=":material/school:",
+st.set_page_config(page_title=tr("Watch a classifier learn"), page_icon=":material/school:",
                    layout="wide")
 
-train = st.Page("views/train.py", title="Train", icon=":material/model_training:", default=True)
+train = st.Page("views/train.py", title=tr("Train"), icon=":material/model_training:", default=True)
 pages = [
     train,
-    st.Page("views/results.py", title="Results", icon=":material/grid_view:"),
-    st.Page("views/draw.py", title="Draw", icon=":material/draw:"),
-    st.Page("views/weights.py", title="Weights", icon=":material/texture:"),
-    st.Page("views/sweep.py", title="Sweep", icon=":material/tune:"),
-    st.Page("views/how_it_works.py", title="How it works", icon=":material/school:"),
-    st.Page("views/classroom.py", title="Class", icon=":material/groups:"),
+    st.Page("views/results.py", title=tr("Results"), icon=":material/grid_view:"),
+    st.Page("views/draw.py", title=tr("Draw"), icon=":material/draw:"),
+    st.Page("views/weights.py", title=tr("Weights"), icon=":material/texture:"),
+    st.Page("views/sweep.py", title=tr("Sweep"), icon=":material/tune:"),
+    st.Page("views/how_it_works.py", title=tr("How it works"), icon=":material/school:"),
+    st.Page("views/classroom.py", title=tr("Class"), icon=":material/groups:"),
 ]
 navigation = st.navigation(pages)
+i18n.keep_in_url()  # ?lang=ja: a link opens in the same language
 ui.sidebar(run_status=navigation.url_path != train.url_path)  # Train shows the run itself
 classroom.sync()  # Classroom mode: rejoin from the link, share finished runs
 navigation.run()

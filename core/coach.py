@@ -13,6 +13,7 @@ Three questions, each a small function of plain numbers (no run, no weights):
   Nothing went wrong, so nothing is rolled back; the user is told why it may be slow.
 
 A :class:`Verdict` carries the message and, where one helps, a lower learning rate to try.
+Messages are :class:`core.i18n.Msg`: English here, translated where they are shown.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from core.config import LEARNING_RATE_RANGE
+from core.i18n import Msg
 
 if TYPE_CHECKING:
     from core.train import EpochMetrics
@@ -39,7 +41,7 @@ class Verdict:
     """What to tell the user about a run that went wrong, and the learning rate to suggest
     (None: lowering it would not help, or the settings allow nothing lower)."""
 
-    message: str
+    message: Msg
     suggested_learning_rate: float | None = None
 
 
@@ -67,27 +69,29 @@ def divergence(m: EpochMetrics, weights_finite: bool, start_loss: float, best_lo
     finite = math.isfinite(m.train_loss) and math.isfinite(m.valid_loss) and weights_finite
     if finite and m.valid_loss <= min(from_start, from_best):
         return None
-    above = (f"where it started, {start_loss:.2f}" if from_start <= from_best
-             else f"its best, {best_loss:.2f}")
-    what = "became NaN or infinite" if not finite else (
-        f"rose to {m.valid_loss:.2f}, well above {above}")
-    kept = f"epoch {best_epoch}, the best so far" if best_epoch else "the initial weights"
+    above = (Msg("where it started, {loss:.2f}", loss=start_loss) if from_start <= from_best
+             else Msg("its best, {loss:.2f}", loss=best_loss))
+    what = Msg("became NaN or infinite") if not finite else Msg(
+        "rose to {loss:.2f}, well above {above}", loss=m.valid_loss, above=above)
+    kept = (Msg("epoch {epoch}, the best so far", epoch=best_epoch) if best_epoch
+            else Msg("the initial weights"))
     advice, suggested = _divergence_advice(m.learning_rate, m.l2)
-    return Verdict(f"Training diverged in epoch {m.epoch}: the validation loss {what}. "
-                   f"{advice} The weights were put back to {kept}.", suggested)
+    return Verdict(Msg("Training diverged in epoch {epoch}: the validation loss {what}. "
+                       "{advice} The weights were put back to {kept}.", epoch=m.epoch,
+                       what=what, advice=advice, kept=kept), suggested)
 
 
-def _divergence_advice(lr: float, l2: float) -> tuple[str, float | None]:
+def _divergence_advice(lr: float, l2: float) -> tuple[Msg, float | None]:
     """Why steps of ``lr`` with lambda ``l2`` blow up, and a learning rate to try."""
     if lr * l2 >= 1:
-        return (f"learning rate x lambda = {lr * l2:g} is 1 or more, so the L2 term alone "
-                f"flips and grows the weights at every step. Try lambda below {1 / lr:g}.",
-                None)
+        return (Msg("learning rate x lambda = {product:g} is 1 or more, so the L2 term alone "
+                    "flips and grows the weights at every step. Try lambda below {limit:g}.",
+                    product=lr * l2, limit=1 / lr), None)
     lower = lower_rate(lr)
     if lower is None:
-        return "Even the smallest learning rate overshoots here.", None
-    return (f"The learning rate {lr:g} is too large: each step overshoots the minimum. "
-            f"Try a learning rate of {lower:g}."), lower
+        return Msg("Even the smallest learning rate overshoots here."), None
+    return Msg("The learning rate {lr:g} is too large: each step overshoots the minimum. "
+               "Try a learning rate of {lower:g}.", lr=lr, lower=lower), lower
 
 
 def rising(valid_losses: list[float], best_loss: float, best_epoch: int,
@@ -104,33 +108,37 @@ def rising(valid_losses: list[float], best_loss: float, best_epoch: int,
         return None
     if recent[-1] < RISING_MARGIN * best_loss:
         return None
-    rose = (f"Paused: the validation loss rose {RISING_EPOCHS} epochs in a row, to "
-            f"{recent[-1]:.3f} from its best {best_loss:.3f} in epoch {best_epoch}")
-    back = f"The weights were put back to epoch {best_epoch}."
+    rose = Msg("Paused: the validation loss rose {n} epochs in a row, to {loss:.3f} from its "
+               "best {best:.3f} in epoch {epoch}", n=RISING_EPOCHS, loss=recent[-1],
+               best=best_loss, epoch=best_epoch)
     if raised_l2 is not None:
-        return Verdict(f"{rose}, after lambda was raised to {raised_l2:g}: a stronger L2 "
-                       "penalty pulls every weight towards 0, so the model fits the data "
-                       f"less well (underfitting). {back} Resume anyway, or lower lambda.")
+        return Verdict(Msg("{rose}, after lambda was raised to {l2:g}: a stronger L2 penalty "
+                           "pulls every weight towards 0, so the model fits the data less well "
+                           "(underfitting). The weights were put back to epoch {epoch}. Resume "
+                           "anyway, or lower lambda.", rose=rose, l2=raised_l2, epoch=best_epoch))
     lower = lower_rate(learning_rate)
-    retry = f", or retry with learning rate {lower:g}" if lower else ""
-    return Verdict(f"{rose}; with learning rate {learning_rate:g} the steps overshoot. "
-                   f"{back} Resume anyway{retry}.", lower)
+    retry = Msg(", or retry with learning rate {lr:g}", lr=lower) if lower else ""
+    return Verdict(Msg("{rose}; with learning rate {lr:g} the steps overshoot. The weights were "
+                       "put back to epoch {epoch}. Resume anyway{retry}.", rose=rose,
+                       lr=learning_rate, epoch=best_epoch, retry=retry), lower)
 
 
 def slow_hint(start_loss: float, valid_loss: float, learning_rate: float, n_batches: int,
-              batch_size: int) -> str:
+              batch_size: int) -> Msg | str:
     """After the first epoch of a run from scratch (validation loss ``start_loss`` before
     it, ``valid_loss`` after): "" if it took at least SLOW_DROP off, else why it may be slow
     (never a rollback: nothing went wrong)."""
     if start_loss - valid_loss >= SLOW_DROP * start_loss:
         return ""
-    reasons = []
-    if n_batches < 100:
-        reasons.append(f"only {n_batches:,} update{'s' * (n_batches > 1)} per epoch "
-                       f"(batch {batch_size:,}): a smaller batch takes more steps")
+    few = n_batches < 100
     higher = learning_rate * 10
-    if higher <= LEARNING_RATE_RANGE[1] and learning_rate < 0.05:
-        reasons.append(f"the learning rate {learning_rate:g} may be too small: try {higher:g}")
-    return (f"Learning slowly: after epoch 1 the validation loss only fell from "
-            f"{start_loss:.3f} to {valid_loss:.3f}. "
-            + ("; or ".join(reasons).capitalize() + "." if reasons else "More epochs will help."))
+    small = higher <= LEARNING_RATE_RANGE[1] and learning_rate < 0.05
+    updates = Msg("{n:,} updates", n=n_batches) if n_batches > 1 else Msg("one update")
+    few_updates = Msg("Only {updates} per epoch (batch {batch:,}): a smaller batch takes more "
+                      "steps.", updates=updates, batch=batch_size)
+    small_rate = Msg("The learning rate {lr:g} may be too small: try {higher:g}.",
+                     lr=learning_rate, higher=higher)
+    advice = (Msg("{first} Or: {second}", first=few_updates, second=small_rate) if few and small
+              else few_updates if few else small_rate if small else Msg("More epochs will help."))
+    return Msg("Learning slowly: after epoch 1 the validation loss only fell from {start:.3f} to "
+               "{now:.3f}. {advice}", start=start_loss, now=valid_loss, advice=advice)

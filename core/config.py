@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 
+from core.i18n import Msg
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -19,7 +21,7 @@ class Setting:
 
     field: str  # the TrainConfig field
     query: str  # its name in a shared link: ?lr=0.1
-    label: str  # its name on the Train page
+    label: Msg  # its name on the Train page
     whole: bool  # a whole number?
     low: float
     high: float | None
@@ -57,11 +59,12 @@ LEARNING_RATES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2
                   2.0, 5.0, 10.0)
 LAMBDAS = (0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0)
 SETTINGS = {s.field: s for s in (
-    Setting("epochs", "epochs", "Epochs", True, 1, 10_000),
-    Setting("learning_rate", "lr", "Learning rate", False, 1e-6, 1e3, LEARNING_RATES, live=True),
-    Setting("l2", "l2", "L2 lambda", False, 0.0, 1e2, LAMBDAS, live=True),
-    Setting("batch_size", "batch", "Batch size", True, 1, None),
-    Setting("seed", "seed", "Seed", True, 0, 2**32 - 1),
+    Setting("epochs", "epochs", Msg("Epochs"), True, 1, 10_000),
+    Setting("learning_rate", "lr", Msg("Learning rate"), False, 1e-6, 1e3, LEARNING_RATES,
+            live=True),
+    Setting("l2", "l2", Msg("L2 lambda"), False, 0.0, 1e2, LAMBDAS, live=True),
+    Setting("batch_size", "batch", Msg("Batch size"), True, 1, None),
+    Setting("seed", "seed", Msg("Seed"), True, 0, 2**32 - 1),
 )}
 LEARNING_RATE_RANGE = (SETTINGS["learning_rate"].low, SETTINGS["learning_rate"].high)
 L2_MAX = SETTINGS["l2"].high
@@ -104,7 +107,8 @@ class TrainConfig:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
 
-    def describe(self) -> str:
+    def describe(self) -> Msg:
         """The settings in words, e.g. "200 epochs, learning rate 0.1, lambda 0.0001, ..."."""
-        return (f"{self.epochs} epochs, learning rate {self.learning_rate:g}, lambda {self.l2:g}, "
-                f"batch {self.batch_size}, seed {self.seed}")
+        return Msg("{epochs} epochs, learning rate {lr:g}, lambda {l2:g}, batch {batch}, "
+                   "seed {seed}", epochs=self.epochs, lr=self.learning_rate, l2=self.l2,
+                   batch=self.batch_size, seed=self.seed)

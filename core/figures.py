@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from core.i18n import ENGLISH, Msg, Translator
 from core.style import (
     CHANGE_COLOUR,
     DIVERGING_SCALE,
@@ -25,8 +26,9 @@ from core.style import (
 )
 
 # What the bars of probability_figure mean, for a caption under the chart.
-PROBABILITY_KEY = (f"The prediction: blue if right ({VERDICTS[True].symbol}), vermillion if wrong "
-                   f"({VERDICTS[False].symbol}). The true class: outlined, marked \"true\".")
+PROBABILITY_KEY = Msg("The prediction: blue if right ({right}), vermillion if wrong ({wrong}). "
+                      "The true class: outlined, marked \"true\".",
+                      right=VERDICTS[True].symbol, wrong=VERDICTS[False].symbol)
 
 
 def finite_or_none(values: Sequence[float]) -> list[float | None]:
@@ -34,12 +36,13 @@ def finite_or_none(values: Sequence[float]) -> list[float | None]:
     return [v if v is not None and math.isfinite(v) else None for v in values]
 
 
-SPLITS = (("train", "train", TRAIN_COLOUR), ("valid", "validation", VALID_COLOUR))
-METRICS = (("", "loss", "loss"), ("2", "acc", "accuracy"))  # (axis, field, label)
+SPLITS = (("train", Msg("train"), TRAIN_COLOUR), ("valid", Msg("validation"), VALID_COLOUR))
+METRICS = (("", "loss", Msg("loss")), ("2", "acc", Msg("accuracy")))  # (axis, field, label)
 
 
 def curves_figure(history: Sequence, title: str = "", references: bool = False,
-                  pinned: Sequence[tuple[str, Sequence]] = (), changes: Sequence = ()) -> dict:
+                  pinned: Sequence[tuple[str, Sequence]] = (), changes: Sequence = (),
+                  tr: Translator = ENGLISH) -> dict:
     """Loss (left) and accuracy (right) per epoch, train and validation.
 
     ``history`` is a list of :class:`core.train.EpochMetrics` (or anything with the same
@@ -49,20 +52,22 @@ def curves_figure(history: Sequence, title: str = "", references: bool = False,
     leak of test data. ``pinned`` runs, given as (name, history) pairs, are drawn faded
     underneath for comparison. ``changes`` (:class:`core.train.SettingChange`) are settings
     changed mid-run: a vertical line on both charts where each took effect, labelled with
-    the new value. Returned as a plotly figure *dict*: the page redraws
+    the new value. ``tr`` translates the texts (core.i18n). Returned as a plotly figure
+    *dict*: the page redraws
     it twice a second while training, and a dict costs microseconds to build where
     ``make_subplots`` costs ~30 ms of the training thread's interpreter time.
     """
-    traces = [t for name, old in pinned for t in _pinned_traces(name, old)]
-    traces += _run_traces(history)
-    shapes, annotations = [], [_heading("Loss (cross-entropy)", 0.225), _heading("Accuracy", 0.775)]
+    traces = [t for name, old in pinned for t in _pinned_traces(tr(name), old, tr)]
+    traces += _run_traces(history, tr)
+    shapes, annotations = [], [_heading(tr("Loss (cross-entropy)"), 0.225),
+                               _heading(tr("Accuracy"), 0.775)]
     if not history:
-        annotations.append(dict(text="the curves appear after the first epoch", showarrow=False,
+        annotations.append(dict(text=tr("the curves appear after the first epoch"), showarrow=False,
                                 xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=18)))
     if references:
-        _add_references(shapes, annotations)
+        _add_references(shapes, annotations, tr)
     _add_changes(changes, shapes, annotations)
-    x_axis = dict(title=dict(text="epoch"), rangemode="tozero",
+    x_axis = dict(title=dict(text=tr("epoch")), rangemode="tozero",
                   dtick=1 if len(history) < 8 else None)
     layout = dict(
         shapes=shapes,
@@ -78,7 +83,7 @@ def curves_figure(history: Sequence, title: str = "", references: bool = False,
     return dict(data=traces, layout={k: v for k, v in layout.items() if v is not None})
 
 
-def _pinned_traces(name: str, history: Sequence) -> list[dict]:
+def _pinned_traces(name: str, history: Sequence, tr: Translator) -> list[dict]:
     """An earlier run's four curves, faded: one legend entry for all four."""
     return [dict(
         type="scatter", x=[m.epoch for m in history], mode="lines", opacity=0.35,
@@ -86,20 +91,23 @@ def _pinned_traces(name: str, history: Sequence) -> list[dict]:
         name=name, legendgroup=name, showlegend=(not axis and split == "valid"),
         line=dict(color=colour, width=2, dash="dot" if split == "train" else "solid"),
         xaxis=f"x{axis}", yaxis=f"y{axis}",
-        hovertemplate=f"{name}, epoch %{{x}}: {split} {metric} %{{y:.4f}}<extra></extra>",
-    ) for axis, metric, _ in METRICS for split, _, colour in SPLITS]
+        hovertemplate=tr("{run}, epoch {x}: {split} {metric} {y}", run=name, x="%{x}",
+                         split=tr(split_name), metric=tr(label), y="%{y:.4f}")
+        + "<extra></extra>",
+    ) for axis, metric, label in METRICS for split, split_name, colour in SPLITS]
 
 
-def _run_traces(history: Sequence) -> list[dict]:
+def _run_traces(history: Sequence, tr: Translator) -> list[dict]:
     """The run's train and validation curves, loss on the left and accuracy on the right."""
     epochs = [m.epoch for m in history]
     return [dict(
         type="scatter", x=epochs,
         y=finite_or_none([getattr(m, f"{split}_{metric}") for m in history]),
-        mode="lines+markers", name=name,
+        mode="lines+markers", name=tr(name),
         line=dict(color=colour, width=3), marker=dict(size=6), legendgroup=split,
         showlegend=not axis, xaxis=f"x{axis}", yaxis=f"y{axis}",
-        hovertemplate=f"epoch %{{x}}<br>{split} {label} %{{y:.4f}}<extra></extra>",
+        hovertemplate=tr("epoch {x}<br>{split} {metric} {y}", x="%{x}", split=tr(name),
+                         metric=tr(label), y="%{y:.4f}") + "<extra></extra>",
     ) for axis, metric, label in METRICS for split, name, colour in SPLITS]
 
 
@@ -108,7 +116,7 @@ def _heading(text: str, x: float) -> dict:
                 yanchor="bottom", showarrow=False, font=dict(size=18))
 
 
-def _add_references(shapes: list, annotations: list) -> None:
+def _add_references(shapes: list, annotations: list, tr: Translator) -> None:
     """The published accuracies: dotted lines across the accuracy chart, labelled at its edge."""
     for ref in REFERENCE_ACCURACIES:
         level = ref.accuracy
@@ -116,7 +124,7 @@ def _add_references(shapes: list, annotations: list) -> None:
                            y1=level, line=dict(color="#555", width=1, dash="dot")))
         annotations.append(dict(text=f"{level:.1%}", xref="x2 domain", yref="y2", x=1.0,
                                 y=level, xanchor="left", yanchor="middle", showarrow=False,
-                                hovertext=ref.label, font=dict(size=12, color="#555")))
+                                hovertext=tr(ref.label), font=dict(size=12, color="#555")))
 
 
 def _add_changes(changes: Sequence, shapes: list, annotations: list) -> None:
@@ -135,7 +143,7 @@ def _add_changes(changes: Sequence, shapes: list, annotations: list) -> None:
 
 
 def probability_figure(proba: np.ndarray, class_names: Sequence[str],
-                       true_class: int | None = None) -> go.Figure:
+                       true_class: int | None = None, tr: Translator = ENGLISH) -> go.Figure:
     """The model's class probabilities as bars, the prediction's bar highlighted.
 
     When the true class is known (a test image), the prediction's bar says whether it is
@@ -155,27 +163,31 @@ def probability_figure(proba: np.ndarray, class_names: Sequence[str],
     text = [""] * len(proba)
     text[pred] = f"{verdict.symbol} {proba[pred]:.0%}" if verdict else f"{proba[pred]:.0%}"
     outline = [3 if k == true_class else 0 for k in range(len(proba))]
-    ticks = [f"{n}<br><b>true</b>" if k == true_class else n for k, n in enumerate(names)]
+    true_word = tr("true")
+    ticks = [f"{n}<br><b>{true_word}</b>" if k == true_class else n for k, n in enumerate(names)]
     fig = go.Figure(go.Bar(
         x=names, y=proba, text=text, textposition="outside", constraintext="none",
         cliponaxis=False, textfont=dict(size=16, color=colours[pred]),
         marker=dict(color=colours, line=dict(width=outline, color=TRUE_CLASS_OUTLINE)),
         hovertemplate="%{x}: %{y:.2%}<extra></extra>",
     ))
-    title = f"prediction: {names[pred]} ({proba[pred]:.0%})"
+    title = tr("prediction: {name} ({p:.0%})", name=names[pred], p=proba[pred])
     if verdict:
-        title += f'<br><span style="color:{verdict.colour}"><b>{verdict.label}</b></span>'
+        label = tr(verdict.label)
+        title += f'<br><span style="color:{verdict.colour}"><b>{label}</b></span>'
         if true_class != pred:
-            title += f": the true class is {names[true_class]}"
+            title += tr(": the true class is {name}", name=names[true_class])
     fig.update_layout(height=320 if verdict else 300, font=FONT,
                       margin=dict(l=10, r=10, t=64 if verdict else 30, b=10),
-                      yaxis=dict(range=[0, 1.15], tickformat=".0%", title="probability"),
-                      xaxis=dict(type="category", title="class", tickvals=names, ticktext=ticks),
+                      yaxis=dict(range=[0, 1.15], tickformat=".0%", title=tr("probability")),
+                      xaxis=dict(type="category", title=tr("class"), tickvals=names,
+                                 ticktext=ticks),
                       title=title)
     return fig
 
 
-def confusion_figure(cm: np.ndarray, class_names: Sequence[str], height: int = 540) -> go.Figure:
+def confusion_figure(cm: np.ndarray, class_names: Sequence[str], height: int = 540,
+                     tr: Translator = ENGLISH) -> go.Figure:
     """The confusion matrix as a grid of squares: rows are true classes, columns predictions,
     darker = more images, each square labelled with its count.
 
@@ -198,19 +210,21 @@ def confusion_figure(cm: np.ndarray, class_names: Sequence[str], height: int = 5
         text=[str(c) if c else "" for c in counts], textfont=dict(
             size=13, color=["white" if s > 0.55 else "#222" for s in shade]),
         customdata=np.stack([true_idx, pred_idx, counts], axis=1),
-        hovertemplate="true %{y}, predicted %{x}: %{customdata[2]} images<extra></extra>",
+        hovertemplate=tr("true {true}, predicted {pred}: {n} images", true="%{y}",
+                         pred="%{x}", n="%{customdata[2]}") + "<extra></extra>",
         selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)),
     ))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), font=FONT,
-                      xaxis=dict(title="predicted", type="category", side="top",
+                      xaxis=dict(title=tr("predicted"), type="category", side="top",
                                  categoryorder="array", categoryarray=names, showgrid=False),
-                      yaxis=dict(title="true", type="category", autorange="reversed",
+                      yaxis=dict(title=tr("true"), type="category", autorange="reversed",
                                  categoryorder="array", categoryarray=names, showgrid=False),
                       plot_bgcolor="white", clickmode="event+select", dragmode=False)
     return fig
 
 
-def per_class_figure(per_class: np.ndarray, class_names: Sequence[str]) -> go.Figure:
+def per_class_figure(per_class: np.ndarray, class_names: Sequence[str],
+                     tr: Translator = ENGLISH) -> go.Figure:
     """Accuracy per true class (recall), as horizontal bars."""
     fig = go.Figure(go.Bar(
         x=per_class, y=list(class_names), orientation="h", marker_color="#1f77b4",
@@ -219,23 +233,26 @@ def per_class_figure(per_class: np.ndarray, class_names: Sequence[str]) -> go.Fi
     ))
     lo = max(0.0, float(np.min(per_class)) - 0.05) if len(per_class) else 0.0
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=30, b=10), font=FONT,
-                      xaxis=dict(range=[lo, 1], tickformat=".0%", title="accuracy"),
-                      yaxis=dict(type="category", autorange="reversed", title="true class"))
+                      xaxis=dict(range=[lo, 1], tickformat=".0%", title=tr("accuracy")),
+                      yaxis=dict(type="category", autorange="reversed", title=tr("true class")))
     return fig
 
 
-def why_figure(contributions: np.ndarray, p_name: str, q_name: str, height: int = 360) -> go.Figure:
+def why_figure(contributions: np.ndarray, p_name: str, q_name: str, height: int = 360,
+               tr: Translator = ENGLISH) -> go.Figure:
     """The per-pixel account of "why p and not q" as a 28x28 map: red pixels pushed towards
     p, blue ones towards q, white ones did not matter (see :mod:`core.explain`)."""
     img = np.asarray(contributions, dtype=float).reshape(28, 28)
     limit = float(np.abs(img).max()) or 1.0
     fig = go.Figure(go.Heatmap(
         z=img, zmin=-limit, zmax=limit, zmid=0, colorscale=DIVERGING_SCALE,
-        colorbar=dict(title=dict(text="vote"), thickness=14),
-        hovertemplate=f"row %{{y}}, col %{{x}}: %{{z:+.3f}} towards {p_name}<extra></extra>",
+        colorbar=dict(title=dict(text=tr("vote")), thickness=14),
+        hovertemplate=tr("row {row}, col {col}: {z} towards {p}", row="%{y}", col="%{x}",
+                         z="%{z:+.3f}", p=p_name) + "<extra></extra>",
     ))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
-                      title=dict(text=f"red: for {p_name}, blue: for {q_name}", font=dict(size=15)),
+                      title=dict(text=tr("red: for {p}, blue: for {q}", p=p_name, q=q_name),
+                                 font=dict(size=15)),
                       xaxis=dict(visible=False, constrain="domain"),
                       yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"))
     return fig

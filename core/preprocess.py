@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.i18n import Msg
+
 MNIST_SIDE = 28  # the output image is 28x28
 FIT_SIDE = 20  # the digit's longer side after size normalisation
 CENTRE = (14.0, 14.0)  # where MNIST's centre of mass lies, in (row, col) index coordinates
@@ -237,7 +239,7 @@ def preprocess_canvas(image: np.ndarray, threshold: float = 0.05) -> np.ndarray:
 # --------------------------------------------------------------------------- deskewing
 
 NO_PREPROCESSING, DESKEW = "none", "deskew"  # what a model's inputs went through
-PREPROCESSINGS = {NO_PREPROCESSING: "as they are", DESKEW: "deskewed"}  # and in words
+PREPROCESSINGS = {NO_PREPROCESSING: Msg("as they are"), DESKEW: Msg("deskewed")}  # and in words
 
 
 def skew_moments(images: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -372,7 +374,7 @@ def preprocessing_note(preprocessing: str) -> str:
     surprise: ", deskewed digits" for "deskew", nothing for "none"."""
     if check_preprocessing(preprocessing) == NO_PREPROCESSING:
         return ""
-    return f", {PREPROCESSINGS[preprocessing]} digits"
+    return Msg(", {how} digits", how=PREPROCESSINGS[preprocessing])
 
 
 def check_preprocessing(preprocessing: str) -> str:

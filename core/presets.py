@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.config import LAMBDAS, LEARNING_RATES, SETTINGS, TrainConfig
+from core.i18n import Msg
 from core.preprocess import DESKEW, NO_PREPROCESSING
 
 __all__ = ["DEFAULTS", "DESKEW_QUERY", "LAMBDAS", "LEARNING_RATES", "PRESETS", "Preset",
@@ -27,8 +28,8 @@ YES, NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 @dataclass(frozen=True)
 class Preset:
     key: str
-    title: str
-    watch: str  # what to look for while it trains
+    title: Msg
+    watch: Msg  # what to look for while it trains
     settings: dict = field(default_factory=dict)
     preprocessing: str = NO_PREPROCESSING  # what the training digits go through first
 
@@ -37,32 +38,36 @@ class Preset:
 
 
 PRESETS = {p.key: p for p in [
-    Preset("tutorial", "The tutorial's settings",
-           "Validation accuracy climbs fast, then flattens near 92.5 %: a linear model's ceiling.",
+    Preset("tutorial", Msg("The tutorial's settings"),
+           Msg("Validation accuracy climbs fast, then flattens near 92.5 %: a linear "
+               "model's ceiling."),
            dict(epochs=200, learning_rate=0.1, l2=1e-4, batch_size=100, seed=34)),
-    Preset("lr-too-high", "Learning rate too high",
-           "With steps this large the loss jumps about instead of falling; the coach pauses the "
-           "run when it keeps rising, or it diverges.",
+    Preset("lr-too-high", Msg("Learning rate too high"),
+           Msg("With steps this large the loss jumps about instead of falling; the coach "
+               "pauses the "
+               "run when it keeps rising, or it diverges."),
            dict(epochs=30, learning_rate=5.0)),
-    Preset("lambda-too-high", "Lambda too high",
-           "A strong L2 penalty keeps the weights small: train and validation accuracy stay low "
-           "together (underfitting), and the weight templates turn smooth.",
+    Preset("lambda-too-high", Msg("Lambda too high"),
+           Msg("A strong L2 penalty keeps the weights small: train and validation accuracy "
+               "stay low "
+               "together (underfitting), and the weight templates turn smooth."),
            dict(epochs=30, l2=0.1)),
-    Preset("too-few-epochs", "Too few epochs",
-           "With a small learning rate, two epochs are not enough: the curves are still falling "
-           "steeply when training stops.",
+    Preset("too-few-epochs", Msg("Too few epochs"),
+           Msg("With a small learning rate, two epochs are not enough: the curves are still "
+               "falling "
+               "steeply when training stops."),
            dict(epochs=2, learning_rate=0.01)),
-    Preset("tiny-batches", "Tiny batches",
-           "One image per step: 50,000 noisy updates an epoch. Each epoch is much slower, and "
-           "the loss is noisier than with batches of 100.",
+    Preset("tiny-batches", Msg("Tiny batches"),
+           Msg("One image per step: 50,000 noisy updates an epoch. Each epoch is much slower, and "
+               "the loss is noisier than with batches of 100."),
            dict(epochs=3, batch_size=1, learning_rate=0.01)),
-    Preset("deskewing", "Deskewing: LeCun's 88.0 -> 91.6 %",
-           "Every digit is first sheared upright (its slant taken out), in training and in the "
-           "test. LeCun et al. saw a linear classifier go from 88.0 % to 91.6 % (the dotted "
-           "line) that way; here validation accuracy passes 91.6 % in the first epoch and ends "
-           "near 95.4 % after 20, where the plain digits give 92.3 %: pin a plain run with the "
-           "same settings to see the gap. On the Weights page the templates stand upright and "
-           "sharper; on the Draw page slanted digits are read better.",
+    Preset("deskewing", Msg("Deskewing: LeCun's 88.0 -> 91.6 %"),
+           Msg("Every digit is first sheared upright (its slant taken out), in training and in the "
+               "test. LeCun et al. saw a linear classifier go from 88.0 % to 91.6 % (the dotted "
+               "line) that way; here validation accuracy passes 91.6 % in the first epoch and ends "
+               "near 95.4 % after 20, where the plain digits give 92.3 %: pin a plain run with the "
+               "same settings to see the gap. On the Weights page the templates stand upright and "
+               "sharper; on the Draw page slanted digits are read better."),
            dict(epochs=20), preprocessing=DESKEW),
 ]}
 
@@ -79,16 +84,16 @@ def _number(name: str, raw: str, whole: bool) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"{name}={raw!r} is not a number") from None
+        raise ValueError(Msg("{name}={raw!r} is not a number", name=name, raw=raw)) from None
     if not math.isfinite(value):
-        raise ValueError(f"{name}={raw!r} is not a finite number")
+        raise ValueError(Msg("{name}={raw!r} is not a finite number", name=name, raw=raw))
     if whole and value != int(value):
-        raise ValueError(f"{name}={raw!r} is not a whole number")
+        raise ValueError(Msg("{name}={raw!r} is not a whole number", name=name, raw=raw))
     return int(value) if whole else value
 
 
 def settings_from_query(params: dict[str, str],
-                        n_train: int | None = None) -> tuple[dict, str | None, list[str]]:
+                        n_train: int | None = None) -> tuple[dict, str | None, list[Msg]]:
     """Read Train settings from URL query parameters (names from core.config.SETTINGS).
 
     Returns ``(settings, preset_key, notes)``: the TrainConfig fields that were given and
@@ -104,7 +109,8 @@ def settings_from_query(params: dict[str, str],
         if preset in PRESETS:
             settings.update(PRESETS[preset].settings)
         else:
-            notes.append(f"preset={preset!r} is not a known lesson; choices: {', '.join(PRESETS)}")
+            notes.append(Msg("preset={preset!r} is not a known lesson; choices: {choices}",
+                             preset=preset, choices=", ".join(PRESETS)))
             preset = None
     for setting in SETTINGS.values():
         name = setting.query
@@ -116,14 +122,17 @@ def settings_from_query(params: dict[str, str],
             value = _number(name, params[name], setting.whole)
             if not lo <= value <= (math.inf if hi is None else hi):
                 fmt = (lambda v: f"{v:,}") if setting.whole else (lambda v: f"{v:g}")
-                shown = f"{fmt(lo)} to {fmt(hi)}" if hi is not None else f"{fmt(lo)} and up"
-                raise ValueError(f"{name}={params[name]} is outside {shown}")
+                shown = (Msg("{lo} to {hi}", lo=fmt(lo), hi=fmt(hi)) if hi is not None
+                         else Msg("{lo} and up", lo=fmt(lo)))
+                raise ValueError(Msg("{name}={raw} is outside {shown}", name=name,
+                                     raw=params[name], shown=shown))
         except ValueError as exc:
-            notes.append(f"ignored {exc}")
+            notes.append(Msg("ignored {why}", why=exc.args[0]))
             continue
         if setting.choices is not None and value not in setting.choices:
             snapped = nearest_choice(value, setting.choices)
-            notes.append(f"{name}={params[name]} is not offered; using the nearest, {snapped:g}")
+            notes.append(Msg("{name}={raw} is not offered; using the nearest, {snapped:g}",
+                             name=name, raw=params[name], snapped=snapped))
             value = snapped
         settings[setting.field] = value
     return settings, preset, notes
@@ -142,7 +151,8 @@ def preprocessing_from_query(params: dict[str, str],
         return DESKEW, []
     if raw.strip().lower() in NO:
         return NO_PREPROCESSING, []
-    return chosen, [f"ignored {DESKEW_QUERY}={raw!r}: use 1 (deskew the digits) or 0"]
+    return chosen, [Msg("ignored {name}={raw!r}: use 1 (deskew the digits) or 0",
+                        name=DESKEW_QUERY, raw=raw)]
 
 
 def query_from_settings(config: TrainConfig, preset: str | None = None,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.i18n import ENGLISH, Msg, Translator
+
 FONT = dict(size=16)  # readable from the back of a classroom on a projector
 
 TRAIN_COLOUR, VALID_COLOUR = "#1f77b4", "#ff7f0e"  # plotly's blue and orange
@@ -17,11 +19,11 @@ class Verdict:
 
     colour: str
     symbol: str
-    word: str
+    word: Msg
 
     @property
-    def label(self) -> str:
-        return f"{self.symbol} {self.word}"
+    def label(self) -> Msg:
+        return Msg("{symbol} {word}", symbol=self.symbol, word=self.word)
 
 
 # Right and wrong, everywhere in the dashboard. Green against red is the pair that about 1 in
@@ -29,7 +31,8 @@ class Verdict:
 # ("Color Universal Design", 2008) differ in lightness as well as hue, so they stay apart for
 # every common kind of colour blindness and in greyscale; and the symbol and the word say it
 # again, so that colour is never the only cue.
-VERDICTS = {True: Verdict("#0072B2", "✓", "right"), False: Verdict("#D55E00", "✗", "wrong")}
+VERDICTS = {True: Verdict("#0072B2", "✓", Msg("right")),
+            False: Verdict("#D55E00", "✗", Msg("wrong"))}
 PREDICTION_COLOUR = "#4d4d4d"  # the prediction when the true class is unknown (a drawing)
 OTHER_CLASS_COLOUR = "#c5cbd3"
 TRUE_CLASS_OUTLINE = "#1a1a1a"
@@ -51,24 +54,26 @@ class Reference:
     """A published test accuracy on MNIST for this kind of model."""
 
     accuracy: float
-    what: str
+    what: Msg
     source: str = ""
 
     @property
-    def label(self) -> str:
-        return f"{self.accuracy:.1%} {self.what}" + (f" ({self.source})" if self.source else "")
+    def label(self) -> Msg:
+        source = f" ({self.source})" if self.source else ""
+        return Msg("{accuracy:.1%} {what}{source}", accuracy=self.accuracy, what=self.what,
+                   source=source)
 
 
 REFERENCE_ACCURACIES = (
-    Reference(0.880, "linear classifier", "LeCun et al. 1998"),
-    Reference(0.916, "the same, deskewed", "LeCun et al. 1998"),
-    Reference(0.925, "well-tuned softmax regression"),
+    Reference(0.880, Msg("linear classifier"), "LeCun et al. 1998"),
+    Reference(0.916, Msg("the same, deskewed"), "LeCun et al. 1998"),
+    Reference(0.925, Msg("well-tuned softmax regression")),
 )
 
 
-def references_caption() -> str:
+def references_caption(tr: Translator = ENGLISH) -> str:
     """The sentence under a chart that draws :data:`REFERENCE_ACCURACIES`."""
-    listed = "; ".join(r.label for r in REFERENCE_ACCURACIES)
-    return (f"Dotted lines: published test accuracies on MNIST: {listed}. Far above "
-            f"{max(r.accuracy for r in REFERENCE_ACCURACIES) + 0.005:.0%} from this model would "
-            "mean a bug or test data leaking into training.")
+    listed = "; ".join(tr(r.label) for r in REFERENCE_ACCURACIES)
+    return tr("Dotted lines: published test accuracies on MNIST: {listed}. Far above {limit:.0%} "
+              "from this model would mean a bug or test data leaking into training.",
+              listed=listed, limit=max(r.accuracy for r in REFERENCE_ACCURACIES) + 0.005)

@@ -38,6 +38,7 @@ import numpy as np
 from core.coach import RISING_EPOCHS, divergence, rising, slow_hint
 from core.config import L2_MAX, LEARNING_RATE_RANGE, TrainConfig
 from core.data import Dataset
+from core.i18n import Msg
 from core.model import LOG_CLIP, SoftmaxRegression
 from core.sgd import SGD
 from core.snapshots import WeightHistory
@@ -55,6 +56,12 @@ class RunStatus(enum.StrEnum):
     STOPPED = "stopped"
     FINISHED = "finished"
     DIVERGED = "diverged"
+
+
+# a run's status in words, translated where it is shown (core.i18n)
+STATUS_WORDS = {RunStatus.READY: Msg("ready"), RunStatus.RUNNING: Msg("running"),
+                RunStatus.PAUSED: Msg("paused"), RunStatus.STOPPED: Msg("stopped"),
+                RunStatus.FINISHED: Msg("finished"), RunStatus.DIVERGED: Msg("diverged")}
 
 
 @dataclass(frozen=True)
@@ -354,9 +361,9 @@ class TrainingRun:
         """End the run here and put back the weights of the last finished epoch (a stop
         between batches, or an interrupt that may have come in the middle of a step)."""
         self.status = RunStatus.STOPPED
-        self.message = (f"Stopped during epoch {self.epochs_done + 1}"
-                        f"{': ' + reason if reason else ''}; "
-                        f"the weights of epoch {self.snapshot_epoch} are kept.")
+        self.message = Msg("Stopped during epoch {epoch}{reason}; the weights of epoch {kept} "
+                           "are kept.", epoch=self.epochs_done + 1, kept=self.snapshot_epoch,
+                           reason=Msg(": {why}", why=reason) if reason else "")
         self._restore(self._snapshot)
 
     def _wait_while_paused(self) -> bool:

@@ -7,6 +7,7 @@ Each job has its home:
 - :mod:`ui.runs`: this session's training runs and their background jobs;
 - :mod:`ui.models`: which model the pages show, uploads, its test-set evaluation;
 - :mod:`ui.sidebar`: the sidebar every page shares;
+- :mod:`ui.i18n`: this session's language and ``tr``, its translator;
 - :mod:`ui.widgets`: widgets several pages draw (live charts, verdicts, "why p and not q");
 - :mod:`ui.classroom`: Classroom mode: the class store, this session's class, sharing runs;
   :mod:`ui.class_page`: the Class page's parts (board, class set, teacher's tools).
@@ -29,6 +30,7 @@ from ui.caches import (
     default_model,
     run_slots,
 )
+from ui.i18n import tr
 from ui.models import ModelChoice, chosen_model, model_choices, require_model, test_evaluation
 from ui.refresh import live_seconds, waiting
 from ui.runs import (
@@ -55,5 +57,5 @@ __all__ = [
     "kept_runs",
     "live_figure", "live_seconds", "model_choices", "new_job", "owner_alive_check", "require_model",
     "retire_current_job", "run_name", "run_record", "run_slots", "session", "session_runs",
-    "show_why", "sidebar", "start_job", "test_evaluation", "verdict", "waiting",
+    "show_why", "sidebar", "start_job", "test_evaluation", "tr", "verdict", "waiting",
 ]

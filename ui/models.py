@@ -6,10 +6,13 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from core.i18n import Msg
 from core.metrics import Evaluation, evaluate
 from core.model import ModelFileError, SoftmaxRegression
 from core.preprocess import preprocessing_note
+from core.train import STATUS_WORDS
 from ui.caches import current_data, data_for, default_model, deskewed_model
+from ui.i18n import tr
 from ui.runs import MAX_KEPT_RUNS, current_job, kept_runs, run_name
 from ui.state import session
 
@@ -30,18 +33,20 @@ def model_choices() -> list[ModelChoice]:
     job = current_job()
     if job is not None and job.run.snapshot_epoch and job.run.data.plain is data:
         r = job.run
-        state = "training" if job.alive else r.status.value
-        choices.append(ModelChoice("current", f"This run: epoch {r.snapshot_epoch} ({state})"
-                                   f"{preprocessing_note(r.snapshot.preprocessing)}", r.snapshot))
+        state = Msg("training") if job.alive else STATUS_WORDS[r.status]
+        choices.append(ModelChoice("current", Msg(
+            "This run: epoch {epoch} ({state}){note}", epoch=r.snapshot_epoch, state=state,
+            note=preprocessing_note(r.snapshot.preprocessing)), r.snapshot))
     for old in reversed(kept_runs()):
         r, c = old.run, old.run.config
         if r.data.plain is data and r.snapshot_epoch:  # diverged in epoch 1: nothing to show
             note = preprocessing_note(r.data.preprocessing)
-            choices.append(ModelChoice(
-                f"run-{old.ticket}", f"{run_name(old)}: {r.snapshot_epoch} epochs, lr "
-                f"{c.learning_rate:g}, lambda {c.l2:g}{note}", r.snapshot))
+            choices.append(ModelChoice(f"run-{old.ticket}", Msg(
+                "{run}: {epochs} epochs, lr {lr:g}, lambda {l2:g}{note}", run=run_name(old),
+                epochs=r.snapshot_epoch, lr=c.learning_rate, l2=c.l2, note=note), r.snapshot))
     for key, label, model in reversed(session().uploaded):
-        choices.append(ModelChoice(key, label + preprocessing_note(model.preprocessing), model))
+        choices.append(ModelChoice(key, Msg("{label}{note}", label=label,
+                                            note=preprocessing_note(model.preprocessing)), model))
     choices += _bundled_choices(data.name)
     return [c for c in choices
             if c.model.n_classes == data.n_classes and c.model.n_features == data.n_features]
@@ -49,8 +54,8 @@ def model_choices() -> list[ModelChoice]:
 
 def _bundled_choices(dataset_name: str) -> list[ModelChoice]:
     """The pre-trained models shipped with the project that were trained on this dataset."""
-    bundled = [("default", "Pre-trained: the tutorial's 200 epochs", default_model()),
-               ("deskewed", "Pre-trained: the same on deskewed digits (draws better)",
+    bundled = [("default", Msg("Pre-trained: the tutorial's 200 epochs"), default_model()),
+               ("deskewed", Msg("Pre-trained: the same on deskewed digits (draws better)"),
                 deskewed_model())]
     return [ModelChoice(key, label, model) for key, label, model in bundled
             if model is not None and model.config.get("dataset") == dataset_name]
@@ -70,7 +75,8 @@ def require_model(then: str = "") -> ModelChoice:
     says so and stops here. ``then`` is added to the message (what to do after training)."""
     choice = chosen_model()
     if choice is None:
-        st.info(f"There is no model for this dataset yet. Train one on the Train page{then}.")
+        st.info(tr("There is no model for this dataset yet. Train one on the Train page{then}.",
+                   then=tr(then)))
         st.stop()
     return choice
 
@@ -87,7 +93,7 @@ def add_upload(data: bytes, name: str) -> None:
         return
     state.upload_error = None
     key = f"upload-{len(state.uploaded) + 1}"
-    state.uploaded.append((key, f"Uploaded: {name}", model))
+    state.uploaded.append((key, Msg("Uploaded: {name}", name=name), model))
     del state.uploaded[:-MAX_KEPT_RUNS]
     state.model_choice = key
 

@@ -3,6 +3,7 @@ and the background jobs that train them."""
 
 from __future__ import annotations
 
+from core.i18n import Msg
 from core.jobs import TrainingJob
 from core.preprocess import PREPROCESSINGS
 from core.train import TrainingRun
@@ -71,7 +72,7 @@ def new_job(run: TrainingRun) -> TrainingJob:
 
 
 def run_name(job: TrainingJob) -> str:
-    return f"run {job.ticket}"
+    return Msg("run {ticket}", ticket=job.ticket)
 
 
 def run_record(job: TrainingJob) -> dict:

@@ -20,6 +20,7 @@ from core.presets import (
 from core.train import TrainingRun
 from ui import classroom
 from ui.caches import current_data
+from ui.i18n import current, tr, url_params
 from ui.runs import current_job, job_active
 from ui.state import session
 
@@ -62,12 +63,18 @@ def lesson_picker(active: bool) -> None:
     state = session()
     lesson_col, watch_col = st.columns([1, 3])
     st.session_state[LESSON_WIDGET] = state.preset or "custom"
-    lesson_col.selectbox("Lesson", ["custom", *PRESETS], key=LESSON_WIDGET, disabled=active,
+    lesson_col.selectbox(tr("Lesson"), ["custom", *PRESETS], key=LESSON_WIDGET, disabled=active,
                          on_change=_apply_preset,
-                         format_func=lambda k: "Your own settings" if k == "custom"
-                         else PRESETS[k].title)
+                         format_func=_lesson_names().get)
     if state.preset:
-        watch_col.info(f"**What to watch for:** {PRESETS[state.preset].watch}")
+        watch_col.info(tr("**What to watch for:** {watch}", watch=PRESETS[state.preset].watch))
+
+
+def _lesson_names() -> dict[str, str]:
+    """The lessons' titles in this session's language (a format_func is also called
+    outside the script's run, where the session's language is unknown)."""
+    t = current()
+    return {"custom": t("Your own settings"), **{k: t(p.title) for k, p in PRESETS.items()}}
 
 
 def setting_widgets(active: bool, n_train: int) -> None:
@@ -79,29 +86,30 @@ def setting_widgets(active: bool, n_train: int) -> None:
             _widget(s, active, n_train)
     state = session()
     st.query_params.from_dict({**query_from_settings(config(), state.preset, state.preprocessing),
-                               **classroom.url_params()})  # a reload stays in the class
+                               **classroom.url_params(),  # a reload stays in the class
+                               **url_params()})  # ... and in its language
 
 
 def deskew_switch(active: bool) -> None:
     """"Deskew the digits": train (and test) on the digits with their slant sheared away.
     Shown for digit datasets only; a run keeps the choice it started with."""
     if current_data().is_digits:
-        st.toggle("Deskew the digits", key=DESKEW_WIDGET, on_change=_remember_deskew,
+        st.toggle(tr("Deskew the digits"), key=DESKEW_WIDGET, on_change=_remember_deskew,
                   disabled=active,
-                  help="Shear every digit upright before training, and the test digits too "
-                       "(a model trained so always reads its inputs deskewed). LeCun et al. "
-                       "(1998): a linear classifier, 88.0 % -> 91.6 %.")
+                  help=tr("Shear every digit upright before training, and the test digits too "
+                          "(a model trained so always reads its inputs deskewed). LeCun et al. "
+                          "(1998): a linear classifier, 88.0 % -> 91.6 %."))
 
 
 def _widget(s: Setting, active: bool, n_train: int) -> None:
     common = dict(key=s.query, on_change=_remember, args=(s,), disabled=active and not s.live,
-                  help="Can be changed while training: the next batch uses it." if s.live
+                  help=tr("Can be changed while training: the next batch uses it.") if s.live
                   else None)
     if s.choices:
-        st.select_slider(s.label, s.choices, format_func=lambda v: f"{v:g}", **common)
+        st.select_slider(tr(s.label), s.choices, format_func=lambda v: f"{v:g}", **common)
     else:
         high = n_train if s.high is None else int(s.high)
-        st.number_input(s.label, int(s.low), high, **common)
+        st.number_input(tr(s.label), int(s.low), high, **common)
 
 
 def _remember(s: Setting) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from core.data import DataError
+from core.train import STATUS_WORDS
 from ui.caches import available_sources, current_data, dataset
+from ui.i18n import language_picker, tr
 from ui.models import add_upload, chosen_model, model_choices
 from ui.refresh import STATUS_SECONDS
 from ui.runs import current_job, job_active, retire_current_job
@@ -20,6 +22,7 @@ def sidebar(run_status: bool = True) -> None:
     page shows the run in full, refreshed by its own live view; see ui.refresh)."""
     active = job_active()
     with st.sidebar:
+        language_picker()
         _dataset_picker(active)
         _model_picker()  # not in the timed fragment: at 40 users that froze the live charts
         if run_status:
@@ -61,18 +64,20 @@ def _on_upload() -> None:
 
 def _dataset_picker(active: bool) -> None:
     state = session()
-    sources = {**available_sources(), FOLDER: "Another folder of IDX files..."}
+    sources = {k: tr(name) for k, name in available_sources().items()}
+    sources[FOLDER] = tr("Another folder of IDX files...")
     shown = state.source if state.source in sources else FOLDER
-    st.selectbox("Dataset", list(sources), format_func=sources.get, key=SOURCE_WIDGET,
-                 index=list(sources).index(shown), on_change=_on_source_change, disabled=active,
-                 help="Stop the current run to switch dataset." if active else None)
+    st.selectbox(tr("Dataset"), list(sources), format_func=sources.get,
+                 key=SOURCE_WIDGET, index=list(sources).index(shown),
+                 on_change=_on_source_change, disabled=active,
+                 help=tr("Stop the current run to switch dataset.") if active else None)
     if st.session_state.get(SOURCE_WIDGET) == FOLDER:
-        st.text_input("Folder holding the four MNIST-format IDX files", key=FOLDER_WIDGET,
+        st.text_input(tr("Folder holding the four MNIST-format IDX files"), key=FOLDER_WIDGET,
                       value=state.source if shown == FOLDER else "", on_change=_on_folder_entered,
                       disabled=active, placeholder="/path/to/idx/files")
     if state.source_error:
-        st.error(f"That dataset could not be loaded, so {current_data().name} stays: "
-                 f"{state.source_error}")
+        st.error(tr("That dataset could not be loaded, so {name} stays: {error}",
+                    name=tr(current_data().name), error=tr(state.source_error)))
 
 
 def _model_picker() -> None:
@@ -85,22 +90,22 @@ def _model_picker() -> None:
         # with the browser sending back the value it still shows. A person's pick is what
         # the widget returns; the fallback shown while a new run has no epoch is not a pick.
         widget = f"_model_select:{'|'.join(keys)}"
-        picked = st.selectbox("Model shown on Results and Draw", keys, key=widget,
+        picked = st.selectbox(tr("Model shown on Results and Draw"), keys, key=widget,
                               index=keys.index(chosen.key),
-                              format_func={c.key: c.label for c in choices}.get)
+                              format_func={c.key: tr(c.label) for c in choices}.get)
         if picked != chosen.key:  # only a person changes it; the fallback is no choice
             session().model_choice = picked
             chosen = next(c for c in choices if c.key == picked)
-        st.download_button("Download this model (.npz)", chosen.model.to_bytes(),
+        st.download_button(tr("Download this model (.npz)"), chosen.model.to_bytes(),
                            file_name=f"softmax-{chosen.key}.npz", mime="application/octet-stream",
                            icon=":material/download:", width="stretch")
     else:
-        st.info("No model for this dataset yet: train one on the Train page.")
-    st.file_uploader("Upload a model (.npz)", type=["npz"], key=UPLOAD_WIDGET,
+        st.info(tr("No model for this dataset yet: train one on the Train page."))
+    st.file_uploader(tr("Upload a model (.npz)"), type=["npz"], key=UPLOAD_WIDGET,
                      on_change=_on_upload,
-                     help="A model saved by this app or by `python -m core.train --out`.")
+                     help=tr("A model saved by this app or by `python -m core.train --out`."))
     if session().upload_error:
-        st.error(f"Upload refused, nothing changed: {session().upload_error}")
+        st.error(tr("Upload refused, nothing changed: {error}", error=tr(session().upload_error)))
 
 
 def _training_status() -> None:
@@ -110,6 +115,7 @@ def _training_status() -> None:
         return
     r = job.run
     if job.queued:
-        st.caption(f"Training: queued, {job.ahead() or 0} ahead of you")
+        st.caption(tr("Training: queued, {ahead} ahead of you", ahead=job.ahead() or 0))
     else:
-        st.caption(f"Training: {r.status.value}, epoch {r.epochs_done}/{r.target_epochs}")
+        st.caption(tr("Training: {status}, epoch {done}/{total}", status=tr(STATUS_WORDS[r.status]),
+                      done=r.epochs_done, total=r.target_epochs))

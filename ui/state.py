@@ -46,6 +46,7 @@ class SessionState:
     followers: dict = field(default_factory=dict)  # slider key -> ui.epoch_follower
     classroom: Any = None  # the class this session is in: ui.classroom.Membership or None
     classroom_retry_at: float = 0.0  # a failed rejoin from the address: try again after this
+    language: str | None = None  # "en" or "ja" (ui.i18n), settled on the session's first run
 
 
 def session() -> SessionState:

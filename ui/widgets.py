@@ -12,6 +12,7 @@ from core.figures import why_figure
 from core.live_figure import LiveFigure
 from core.model import SoftmaxRegression
 from core.style import VERDICTS
+from ui.i18n import current, tr
 from ui.state import session
 
 
@@ -25,7 +26,8 @@ def verdict(correct: bool) -> str:
     """"✓ right" or "✗ wrong" in the dashboard's colour-blind-safe pair (core.figures.VERDICTS),
     as HTML for ``st.markdown(..., unsafe_allow_html=True)``."""
     v = VERDICTS[bool(correct)]
-    return f'<span style="color:{v.colour}; font-weight:700; font-size:1.25rem">{v.label}</span>'
+    label = tr(v.label)
+    return f'<span style="color:{v.colour}; font-weight:700; font-size:1.25rem">{label}</span>'
 
 
 def image_key(x) -> str:
@@ -45,18 +47,19 @@ def show_why(model: SoftmaxRegression, x, proba, names, key: str) -> None:
     """
     pred = int(proba.argmax())
     others = [k for k in range(len(names)) if k != pred]
-    q = st.selectbox(f"Why {names[pred]} and not...", others, index=others.index(runner_up(proba)),
+    q = st.selectbox(tr("Why {p} and not...", p=names[pred]), others,
+                     index=others.index(runner_up(proba)),
                      format_func=lambda k: f"{names[k]} ({proba[k]:.1%})",
                      key=f"{key}:{image_key(x)}:{pred}")
     why = explain(model, x, pred, q)
-    st.plotly_chart(why_figure(why.contributions, names[pred], names[q], height=320),
-                    key=f"{key}-map")
+    st.plotly_chart(why_figure(why.contributions, names[pred], names[q], height=320,
+                               tr=current()), key=f"{key}-map")
     p_, q_ = names[pred], names[q]
-    st.markdown(
-        f"| score gap, exactly | |\n|---|---:|\n"
-        f"| pixels for {p_} (red) | {why.for_p:+.3f} |\n"
-        f"| pixels for {q_} (blue) | {why.for_q:+.3f} |\n"
-        f"| bias b{p_} - b{q_} | {why.bias_difference:+.3f} |\n"
-        f"| **= z{p_} - z{q_}** | **{why.logit_gap:+.3f}** |")
-    st.caption("A score is a sum of pixel x weight, so these parts add up exactly. "
-               "Pixels without ink vote nothing.")
+    rows = [(tr("score gap, exactly"), ""), ("---", "---:"),
+            (tr("pixels for {p} (red)", p=p_), f"{why.for_p:+.3f}"),
+            (tr("pixels for {q} (blue)", q=q_), f"{why.for_q:+.3f}"),
+            (tr("bias b{p} - b{q}", p=p_, q=q_), f"{why.bias_difference:+.3f}"),
+            (f"**= z{p_} - z{q_}**", f"**{why.logit_gap:+.3f}**")]
+    st.markdown("\n".join(f"| {label} | {value} |" for label, value in rows))
+    st.caption(tr("A score is a sum of pixel x weight, so these parts add up exactly. "
+                  "Pixels without ink vote nothing."))

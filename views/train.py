@@ -8,7 +8,8 @@ from core.figures import curves_figure
 from core.presets import DEFAULTS, nearest_choice
 from core.style import references_caption
 from core.train import RunStatus, TrainingRun
-from ui import classroom, run_view, settings_form
+from ui import classroom, i18n, run_view, settings_form
+from ui.i18n import tr
 
 MORE_WIDGET = "more_epochs"
 
@@ -19,11 +20,12 @@ waiting = ui.waiting(job)  # in the queue behind others: the live view refreshes
 session = ui.session()
 settings_form.load(st.query_params.to_dict(), len(data.y_train))
 
-st.title("Train a softmax regression")
-st.caption(f"{data.name}: {len(data.y_train):,} training images, {len(data.y_valid):,} held "
-           f"out for validation, {len(data.y_test):,} for the final test.")
+st.title(tr("Train a softmax regression"))
+st.caption(tr("{name}: {n_train:,} training images, {n_valid:,} held out for validation, "
+              "{n_test:,} for the final test.", name=tr(data.name), n_train=len(data.y_train),
+              n_valid=len(data.y_valid), n_test=len(data.y_test)))
 for note in session.url_notes:
-    st.warning(f"From the link: {note}.")
+    st.warning(tr("From the link: {note}.", note=note))
 classroom.train_banner()  # in a class: its challenge, and which runs are shared
 
 
@@ -75,19 +77,20 @@ can_continue = (has_run and not active and bool(job.run.history)
                 and job.run.status is not RunStatus.DIVERGED)
 paused = has_run and job.run.status is RunStatus.PAUSED
 b = st.columns(6)
-b[0].button("Start", type="primary", on_click=_start, disabled=active, width="stretch")
-b[1].button("Resume" if paused else "Pause", on_click=_pause_or_resume, disabled=not active,
+b[0].button(tr("Start"), type="primary", on_click=_start, disabled=active, width="stretch")
+b[1].button(tr("Resume") if paused else tr("Pause"), on_click=_pause_or_resume,
+            disabled=not active, width="stretch")
+b[2].button(tr("Stop"), on_click=job.stop if has_run else None, disabled=not active,
             width="stretch")
-b[2].button("Stop", on_click=job.stop if has_run else None, disabled=not active, width="stretch")
-b[3].number_input("More epochs", 1, 10_000, 10, key=MORE_WIDGET, label_visibility="collapsed",
-                  disabled=not can_continue)
-b[4].button("Continue", on_click=_continue, disabled=not can_continue, width="stretch",
-            help="Train the current model for that many more epochs.")
-b[5].button("Reset", on_click=_reset, disabled=active or not has_run, width="stretch",
-            help="Put this run aside (it stays on the Results page) and start from scratch.")
+b[3].number_input(tr("More epochs"), 1, 10_000, 10, key=MORE_WIDGET,
+                  label_visibility="collapsed", disabled=not can_continue)
+b[4].button(tr("Continue"), on_click=_continue, disabled=not can_continue, width="stretch",
+            help=tr("Train the current model for that many more epochs."))
+b[5].button(tr("Reset"), on_click=_reset, disabled=active or not has_run, width="stretch",
+            help=tr("Put this run aside (it stays on the Results page) and start from scratch."))
 
 if session.train_error:
-    st.error(session.train_error)
+    st.error(tr(session.train_error))
 
 
 # ------------------------------------------------------------------ live view
@@ -97,10 +100,10 @@ def _live() -> None:
     job = ui.current_job()
     references = data.is_digits  # the published figures are for MNIST digits
     if job is None:
-        st.info("Choose the settings (or a lesson) and press **Start**. The defaults are the "
-                f"tutorial's: {DEFAULTS.describe()}.")
-        st.plotly_chart(ui.live_figure("curves", curves_figure([], references=references)),
-                        key="curves")
+        st.info(tr("Choose the settings (or a lesson) and press **Start**. The defaults are the "
+                   "tutorial's: {settings}.", settings=DEFAULTS.describe()))
+        st.plotly_chart(ui.live_figure("curves", curves_figure(
+            [], references=references, tr=i18n.current())), key="curves")
         return
     alive = job.alive
     run_view.status_line(job, _retry)
@@ -108,10 +111,11 @@ def _live() -> None:
         run_view.progress(job)
     run_view.numbers(job)
     spec = curves_figure(job.run.history, references=references,
-                         pinned=run_view.pinned_histories(), changes=job.run.changes)
+                         pinned=run_view.pinned_histories(), changes=job.run.changes,
+                         tr=i18n.current())
     st.plotly_chart(ui.live_figure("curves", spec), key="curves")
     if references:
-        st.caption(references_caption())
+        st.caption(references_caption(i18n.current()))
     if active and (not alive or ui.waiting(job) != waiting):  # as at the page's last full run
         st.rerun()  # ended (the controls come back) or next in line (refresh faster)
 

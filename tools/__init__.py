@@ -1,0 +1,1 @@
+"""Maintenance commands for the project's files (not imported by the app)."""
