@@ -452,7 +452,7 @@ def model_inputs_per_step(steps: dict[str, np.ndarray],
     }
 
 
-def drawing_warnings(grey: np.ndarray, threshold: float = 0.05) -> list[str]:
+def drawing_warnings(grey: np.ndarray, threshold: float = 0.05) -> list[Msg]:
     """Plain-language warnings about a drawing that MNIST-style preprocessing handles badly:
     very small (it gets blown up, with its strokes), very thin (its strokes fade when
     shrunk), or touching the edge (part of it may be cut off)."""
@@ -464,13 +464,14 @@ def drawing_warnings(grey: np.ndarray, threshold: float = 0.05) -> list[str]:
     box_h, box_w = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
     warnings = []
     if max(box_h, box_w) < 0.25 * max(H, W):
-        warnings.append("The drawing is very small: it is scaled up a lot, strokes and all. "
-                        "Draw the digit larger, filling most of the square.")
+        warnings.append(Msg("The drawing is very small: it is scaled up a lot, strokes and "
+                            "all. Draw the digit larger, filling most of the square."))
     # stroke width ~ ink area / ink length; the longer side of the box approximates length
     stroke = ink.sum() / max(box_h, box_w)
     if stroke < 0.03 * max(H, W) and max(box_h, box_w) >= 0.25 * max(H, W):
-        warnings.append("The strokes are very thin compared with MNIST's: thin lines fade "
-                        "when the digit is shrunk to 20 pixels.")
+        warnings.append(Msg("The strokes are very thin compared with MNIST's: thin lines fade "
+                            "when the digit is shrunk to 20 pixels."))
     if rows[0] == 0 or cols[0] == 0 or rows[-1] == H - 1 or cols[-1] == W - 1:
-        warnings.append("The drawing touches the edge of the square: part of it may be cut off.")
+        warnings.append(Msg("The drawing touches the edge of the square: part of it may be cut "
+                            "off."))
     return warnings

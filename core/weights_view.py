@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from core.i18n import ENGLISH, Translator
 from core.snapshots import WeightHistory, nearest_epoch
 from core.style import DIVERGING_SCALE, FONT
 
@@ -147,8 +148,9 @@ def _finite_z(image: np.ndarray):
 
 
 def weights_figure(W: np.ndarray, class_names: Sequence[str], limit: float | None = None,
-                   title: str = "") -> dict:
+                   title: str = "", tr: Translator = ENGLISH) -> dict:
     """The K templates in a grid of 5 per row (2 x 5 for ten classes), on one colour bar.
+    ``tr`` translates the texts (core.i18n).
 
     ``limit`` fixes the colour scale at [-limit, +limit]; by default it is
     :func:`symmetric_limit` of ``W``. Pass one limit for several W to compare them on the
@@ -169,14 +171,14 @@ def weights_figure(W: np.ndarray, class_names: Sequence[str], limit: float | Non
     traces, layout, annotations = [], {}, []
     for k, (image, domain) in enumerate(zip(images, _grid_domains(len(images), columns),
                                             strict=True)):
-        trace, axes, heading = _panel(k, names[k], image, domain)
+        trace, axes, heading = _panel(k, names[k], image, domain, tr)
         traces.append(trace)
         layout.update(axes)
         annotations.append(heading)
     rows = -(-len(images) // columns)
     layout.update(
         coloraxis=dict(colorscale=DIVERGING_SCALE, cmin=-limit, cmax=limit,
-                       colorbar=dict(title=dict(text="weight", side="top"), thickness=20,
+                       colorbar=dict(title=dict(text=tr("weight"), side="top"), thickness=20,
                                      len=0.9, y=0, yanchor="bottom", x=0.945, xanchor="left",
                                      tickformat=".2~g", outlinewidth=0)),
         annotations=annotations, height=(66 if title else 16) + 240 * rows, font=FONT,
@@ -198,14 +200,15 @@ def _checked(W: np.ndarray, names: list, limit: float | None) -> float:
     return limit
 
 
-def _panel(k: int, name: str, image: np.ndarray, domain) -> tuple[dict, dict, dict]:
+def _panel(k: int, name: str, image: np.ndarray, domain,
+           tr: Translator) -> tuple[dict, dict, dict]:
     """Class ``k``'s template: its heatmap, its pair of axes and its title above it."""
     n, side, (dx, dy) = ("" if k == 0 else str(k + 1)), image.shape[0], domain
     trace = dict(
         type="heatmap", z=_finite_z(image), coloraxis="coloraxis", xaxis=f"x{n}",
         yaxis=f"y{n}", name=name,
-        hovertemplate=f"class {name}<br>row %{{y}}, column %{{x}}<br>"
-                      "weight %{z:.3f}<extra></extra>",
+        hovertemplate=tr("class {name}<br>row {row}, column {col}<br>weight {w}", name=name,
+                         row="%{y}", col="%{x}", w="%{z:.3f}") + "<extra></extra>",
     )
     hidden = dict(showticklabels=False, ticks="", showgrid=False, zeroline=False,
                   showline=True, linecolor="#bbbbbb", mirror=True)
@@ -221,23 +224,26 @@ def _panel(k: int, name: str, image: np.ndarray, domain) -> tuple[dict, dict, di
     return trace, axes, heading
 
 
-def norms_figure(norms: Sequence[tuple[int, float]], selected_epoch: int | None = None) -> dict:
+def norms_figure(norms: Sequence[tuple[int, float]], selected_epoch: int | None = None,
+                 tr: Translator = ENGLISH) -> dict:
     """``||W||`` per kept epoch (from :func:`weight_norms`) as a small line chart, with the
     epoch on show marked. A plotly figure dict, cheap enough to redraw live."""
     epochs = [e for e, _ in norms]
     values = [v if math.isfinite(v) else None for _, v in norms]
     traces = [dict(type="scatter", x=epochs, y=values, mode="lines+markers", name="||W||",
                    line=dict(color="#555555", width=3), marker=dict(size=6),
-                   hovertemplate="epoch %{x}<br>||W|| %{y:.2f}<extra></extra>")]
+                   hovertemplate=tr("epoch {x}<br>||W|| {y}", x="%{x}", y="%{y:.2f}")
+                   + "<extra></extra>")]
     if selected_epoch is not None and selected_epoch in epochs:
         v = values[epochs.index(selected_epoch)]
         traces.append(dict(type="scatter", x=[selected_epoch], y=[v], mode="markers",
                            name="on show", marker=dict(size=16, color="#b2182b"),
-                           hovertemplate="epoch %{x} (on show)<br>||W|| %{y:.2f}<extra></extra>"))
+                           hovertemplate=tr("epoch {x} (on show)<br>||W|| {y}", x="%{x}",
+                                            y="%{y:.2f}") + "<extra></extra>"))
     layout = dict(
         height=260, font=FONT, showlegend=False, margin=dict(l=10, r=10, t=40, b=10),
-        title=dict(text="Size of the weights, ||W||, per epoch"), uirevision="norms",
-        xaxis=dict(title=dict(text="epoch"), rangemode="tozero"),
+        title=dict(text=tr("Size of the weights, ||W||, per epoch")), uirevision="norms",
+        xaxis=dict(title=dict(text=tr("epoch")), rangemode="tozero"),
         yaxis=dict(rangemode="tozero"),
     )
     return dict(data=traces, layout=layout)

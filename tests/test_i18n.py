@@ -41,7 +41,7 @@ def test_translations_keep_every_placeholder(code_messages, language):
 def test_messages_are_literals_not_f_strings():
     """The extraction reads string literals: tr(f"...") would never be translated, nor a
     tr("...") inside an f-string's braces (one token for Python 3.11's tokenizer)."""
-    pattern = re.compile(r"\b(tr|Msg|N_)\(\s*f[\"']|\{(tr|Msg|N_)\(")
+    pattern = re.compile(r"\b(tr|t|Msg|N_)\(\s*f[\"']|\{(tr|t|Msg|N_)\(")
     offenders = [f"{p}:{n}" for p in source_files()
                  for n, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
     assert not offenders, offenders

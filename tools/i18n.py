@@ -1,7 +1,7 @@
 """The translations' maintenance: ``python -m tools.i18n extract``.
 
 It collects every message the code sends through the translator (``tr("...")``,
-``Msg("...")``, ``N_("...")`` in app.py, views/, ui/ and core/) into
+``t("...")``, ``Msg("...")`` in app.py, views/, ui/ and core/) into
 ``locale/messages.pot`` and merges them into each language's ``messages.po``: new messages
 come in untranslated, translations of messages the code no longer has are dropped (kept as
 obsolete entries at the end of the file). Then translate the empty ``msgstr`` entries;
@@ -22,7 +22,8 @@ from core.i18n import LANGUAGES, LOCALE_DIR, SOURCE_LANGUAGE, catalog_path
 
 ROOT = LOCALE_DIR.parent
 SOURCES = ("app.py", "views/**/*.py", "ui/**/*.py", "core/**/*.py")
-KEYWORDS = {"tr": None, "Msg": None, "N_": None}  # each takes its message id first
+# each takes its message id first; ``t`` is a translator a page holds for its format_funcs
+KEYWORDS = {"tr": None, "t": None, "Msg": None, "N_": None}
 TEMPLATE = LOCALE_DIR / "messages.pot"
 
 

@@ -6,6 +6,7 @@ from streamlit_drawable_canvas import st_canvas  # imported here only: it needs 
 
 import ui
 from core.figures import probability_figure, upscale
+from core.i18n import Msg
 from core.preprocess import (
     NO_PREPROCESSING,
     NothingDrawn,
@@ -14,24 +15,26 @@ from core.preprocess import (
     prepare_images,
     preprocess_steps,
 )
-from ui import classroom
+from ui import classroom, i18n
+from ui.i18n import tr
 
 CANVAS = 280  # 10x the 28 px MNIST frame
 # MNIST strokes are about 2-3 px wide in the 20 px box that holds a digit; a digit drawn to
 # fill most of this canvas is scaled by ~20/220, so a 20 px brush lands at ~2 px.
 BRUSH = 20
-STEP_TITLES = {"grey": "1. the whole canvas, shrunk", "cropped": "2. cropped to the ink",
-               "fitted": "3. longer side 20 px", "centred": "4. centred by mass (MNIST)",
-               "deskewed": "5. deskewed, as this model's training digits"}
+STEP_TITLES = {"grey": Msg("1. the whole canvas, shrunk"), "cropped": Msg("2. cropped to the ink"),
+               "fitted": Msg("3. longer side 20 px"), "centred": Msg("4. centred by mass (MNIST)"),
+               "deskewed": Msg("5. deskewed, as this model's training digits")}
 
-st.title("Draw a digit")
-st.caption("Draw one digit with the mouse. It is cropped, scaled and centred the way MNIST "
-           "digits were, then classified after every stroke.")
+st.title(tr("Draw a digit"))
+st.caption(tr("Draw one digit with the mouse. It is cropped, scaled and centred the way MNIST "
+              "digits were, then classified after every stroke."))
 data = ui.current_data()
 names = data.class_names
 if not data.is_digits:
-    st.warning(f"The model here classifies {data.name} ({', '.join(names[:3])}, ...). Drawing "
-               "is meant for digits: pick MNIST in the sidebar for that.")
+    st.warning(tr("The model here classifies {data} ({examples}, ...). Drawing is meant for "
+                  "digits: pick MNIST in the sidebar for that.", data=tr(data.name),
+                  examples=", ".join(names[:3])))
 choice = ui.require_model()
 model = choice.model
 
@@ -49,8 +52,8 @@ with left:
         drawing_mode="freedraw", return_image_data=True,
         key=f"canvas-{ui.session().canvas_generation}",
     )
-    st.button("Clear", on_click=_clear, icon=":material/delete:")
-    st.caption(f"Model: {choice.label}")
+    st.button(tr("Clear"), on_click=_clear, icon=":material/delete:")
+    st.caption(tr("Model: {model}", model=choice.label))
 
 image = None if result is None else result.image_data
 steps = None
@@ -59,10 +62,10 @@ try:
 except NothingDrawn:
     pass
 except ValueError as exc:
-    st.error(f"This drawing could not be read: {exc}")
+    st.error(tr("This drawing could not be read: {error}", error=str(exc)))
 
 if steps is None:
-    middle.info("Draw a digit on the black square.")
+    middle.info(tr("Draw a digit on the black square."))
     st.stop()
 
 deskews = model.preprocessing != NO_PREPROCESSING
@@ -71,32 +74,34 @@ x = seen.reshape(1, -1)
 proba = model.predict_proba(x)[0]
 pred = int(proba.argmax())
 with middle:
-    st.image(upscale(seen, 6), caption="What the model sees: 28x28, centred like MNIST"
-             + (", then deskewed (this model learnt from deskewed digits)" if deskews else ""))
-    st.metric("Prediction", names[pred], f"{proba[pred]:.0%} sure", delta_color="off",
-              delta_arrow="off")
-right.plotly_chart(probability_figure(proba, names), key="draw-proba")
+    st.image(upscale(seen, 6), caption=tr(
+        "What the model sees: 28x28, centred like MNIST{deskewed}",
+        deskewed=Msg(", then deskewed (this model learnt from deskewed digits)") if deskews
+        else ""))
+    st.metric(tr("Prediction"), names[pred], tr("{p:.0%} sure", p=proba[pred]),
+              delta_color="off", delta_arrow="off")
+right.plotly_chart(probability_figure(proba, names, tr=i18n.current()), key="draw-proba")
 if not deskews and any(c.key == "deskewed" for c in ui.model_choices()):
-    right.caption("Digits that lean are read better by the pre-trained model of deskewed "
-                  "digits (pick it in the sidebar): 96 % of our own drawn test digits against "
-                  "83 % for this one (README, 'Deskewing').")
+    right.caption(tr("Digits that lean are read better by the pre-trained model of deskewed "
+                     "digits (pick it in the sidebar): 96 % of our own drawn test digits against "
+                     "83 % for this one (README, 'Deskewing')."))
 for warning in drawing_warnings(steps["grey"]):
-    st.warning(warning)
+    st.warning(tr(warning))
 classroom.draw_share(steps["grey"], steps["centred"], pred)  # in a class: add to its set
 
-st.subheader(f"Why {names[pred]}?")
+st.subheader(tr("Why {p}?", p=names[pred]))
 map_col, _ = st.columns([1.3, 1])
 with map_col:
     ui.show_why(model, x[0], proba, names, key="draw-why")
 
-st.subheader("Preprocessing, step by step")
-st.caption("The model's answer if preprocessing stopped after each step: the last step is what "
-           "the training digits looked like." + (" This model learnt from deskewed digits, so "
-                                                 "the last step shears the slant away." if deskews
-                                                 else ""))
+st.subheader(tr("Preprocessing, step by step"))
+st.caption(tr("The model's answer if preprocessing stopped after each step: the last step is what "
+              "the training digits looked like.{deskewed}",
+              deskewed=Msg(" This model learnt from deskewed digits, so the last step shears the "
+                           "slant away.") if deskews else ""))
 inputs = model_inputs_per_step(steps, model.preprocessing)
 for col, (step, img) in zip(st.columns(len(inputs)), inputs.items(), strict=True):
     p = model.predict_proba(img.reshape(1, -1))[0]
     k = int(p.argmax())
-    col.image(upscale(img, 5), caption=STEP_TITLES[step])
-    col.markdown(f"model says **{names[k]}** ({p[k]:.0%})")
+    col.image(upscale(img, 5), caption=tr(STEP_TITLES[step]))
+    col.markdown(tr("model says **{name}** ({p:.0%})", name=names[k], p=p[k]))
