@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.i18n import Msg
 from core.idx import IMAGE_SIDE, DataError, read_idx_folder  # noqa: F401 (IMAGE_SIDE: lessons)
 from core.preprocess import (
     DESKEW,
@@ -139,7 +140,7 @@ class Dataset:
         """Its name, and how its images were prepared if they were: "MNIST, deskewed"."""
         if self.preprocessing == NO_PREPROCESSING:
             return self.name
-        return f"{self.name}, {PREPROCESSINGS[self.preprocessing]}"
+        return Msg("{name}, {how}", name=self.name, how=PREPROCESSINGS[self.preprocessing])
 
     def prepared(self, preprocessing: str) -> Dataset:
         """The same dataset with its images prepared as ``preprocessing`` says.

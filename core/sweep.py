@@ -40,12 +40,13 @@ import numpy as np
 
 from core.config import TrainConfig
 from core.data import Dataset
+from core.i18n import Msg
 from core.metrics import split_accuracy
 from core.model import SoftmaxRegression
 from core.tasks import BackgroundTask, RunSlots
 from core.train import RunStatus, TrainingRun
 
-PARAMETERS = {"l2": "lambda", "learning_rate": "learning rate"}  # TrainConfig field -> name
+PARAMETERS = {"l2": Msg("lambda"), "learning_rate": Msg("learning rate")}  # field -> name
 DEFAULT_VALUES = {
     "l2": [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0],
     "learning_rate": [0.001, 0.01, 0.1, 1.0, 5.0],
@@ -184,11 +185,12 @@ class Sweep(BackgroundTask):
         return len(self.results) == len(self.values)
 
     @property
-    def message(self) -> str:
+    def message(self) -> Msg | str:
         """Why it was cancelled ("Cancelled: the browser tab ... was closed."), if it was."""
         if not self.cancelled:
             return ""
-        return f"Cancelled{': ' + self.stop_reason if self.stop_reason else ''}."
+        return Msg("Cancelled{reason}.",
+                   reason=Msg(": {why}", why=self.stop_reason) if self.stop_reason else "")
 
     @property
     def progress(self) -> float:
@@ -201,20 +203,23 @@ class Sweep(BackgroundTask):
             done += min(1.0, epochs / max(1, run.target_epochs))
         return min(1.0, done / len(self.values))
 
-    def describe(self) -> str:
+    def describe(self) -> Msg:
         """One line on where the sweep is: "point 3 of 7: lambda = 0.001, epoch 2/5"."""
         value, run, done = self.current_value, self.current_run, len(self.results)
         if not self.alive or value is None or self._current_index != done:
-            return f"{done} of {len(self.values)} points done"
-        where = f"point {done + 1} of {len(self.values)}: {self.name} = {format_value(value)}"
+            return Msg("{done} of {n} points done", done=done, n=len(self.values))
+        where = Msg("point {i} of {n}: {name} = {value}", i=done + 1, n=len(self.values),
+                    name=self.name, value=format_value(value))
         if self.queued:
-            return f"{where}, waiting for a training slot"
+            return Msg("{where}, waiting for a training slot", where=where)
         if run is None or run.status is RunStatus.READY:
-            return f"{where}, epoch 1/{self.base.epochs}"
+            return Msg("{where}, epoch {epoch}/{total}", where=where, epoch=1,
+                       total=self.base.epochs)
         if not run.is_active:  # trained; now measuring the accuracies
-            return f"{where}, scoring"
+            return Msg("{where}, scoring", where=where)
         epoch = min(run.epochs_done + 1, run.target_epochs)
-        return f"{where}, epoch {epoch}/{run.target_epochs}"
+        return Msg("{where}, epoch {epoch}/{total}", where=where, epoch=epoch,
+                   total=run.target_epochs)
 
     # ------------------------------------------------------------------ controls
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 import streamlit as st
 
 import ui
+from core.i18n import Msg
 from core.preprocess import DESKEW, NO_PREPROCESSING
 from core.presets import DEFAULTS, LAMBDAS, LEARNING_RATES
 from core.sweep import (
@@ -17,18 +18,20 @@ from core.sweep import (
     format_value,
     recorded_pace,
 )
-from core.sweep_report import interpret, plan, sweep_figure, table_rows
+from core.sweep_report import interpret, plan, sweep_figure, table_columns, table_rows
+from ui import i18n
+from ui.i18n import tr
 
 OPTIONS = {"l2": LAMBDAS, "learning_rate": LEARNING_RATES}
 READING = {
-    "l2": "**Left: too little regularisation** - the weights are free to fit the training "
-          "images; if train accuracy climbs above validation accuracy, that is overfitting. "
-          "**Right: too much** - the penalty squeezes the weights (the dashed line falls) until "
-          "train and validation accuracy drop together: underfitting.",
-    "learning_rate": "**Left: steps too small** - after a few epochs the model has not got far "
-                     "yet: underfitting. **Right: steps too large** - each step overshoots the "
-                     "minimum, accuracy suffers, the weights grow (dashed line) and the largest "
-                     "steps diverge.",
+    "l2": Msg("**Left: too little regularisation** - the weights are free to fit the training "
+              "images; if train accuracy climbs above validation accuracy, that is overfitting. "
+              "**Right: too much** - the penalty squeezes the weights (the dashed line falls) "
+              "until train and validation accuracy drop together: underfitting."),
+    "learning_rate": Msg("**Left: steps too small** - after a few epochs the model has not got "
+                         "far yet: underfitting. **Right: steps too large** - each step "
+                         "overshoots the minimum, accuracy suffers, the weights grow (dashed "
+                         "line) and the largest steps diverge."),
 }
 
 DESKEW_WIDGET = "sweep_deskew"
@@ -38,11 +41,13 @@ session = ui.session()
 sweep: Sweep | None = session.sweep
 active = sweep is not None and sweep.alive
 
-st.title("Sweep: one setting, several values")
-st.caption(f"{data.name}. Every value starts from the same weights and sees the same batches; "
-           "everything but the swept setting is the Train page's default (learning rate "
-           f"{DEFAULTS.learning_rate:g}, lambda {DEFAULTS.l2:g}, batch {DEFAULTS.batch_size}, "
-           f"seed {DEFAULTS.seed}), so the swept setting alone explains the differences.")
+st.title(tr("Sweep: one setting, several values"))
+st.caption(tr("{data}. Every value starts from the same weights and sees the same batches; "
+              "everything but the swept setting is the Train page's default (learning rate "
+              "{lr:g}, lambda {l2:g}, batch {batch}, seed {seed}), so the swept setting alone "
+              "explains the differences.", data=tr(data.name), lr=DEFAULTS.learning_rate,
+              l2=DEFAULTS.l2, batch=DEFAULTS.batch_size, seed=DEFAULTS.seed))
+t = i18n.current()  # for format_funcs, also called outside the script's run
 
 
 def _start() -> None:
@@ -68,28 +73,31 @@ def _start() -> None:
 cols = st.columns([1.2, 3, 1])
 with cols[0]:
     parameter = st.segmented_control(
-        "Sweep", list(PARAMETERS), format_func=PARAMETERS.get, default="l2", required=True,
+        tr("Sweep"), list(PARAMETERS), format_func=lambda k: t(PARAMETERS[k]), default="l2",
+        required=True,
         key="sweep_param", disabled=active, persist_state="session")
 with cols[1]:
     values = st.multiselect(
-        f"Values of {PARAMETERS[parameter]}", OPTIONS[parameter], default=default_values(parameter),
+        tr("Values of {name}", name=PARAMETERS[parameter]), OPTIONS[parameter],
+        default=default_values(parameter),
         format_func=format_value, key=f"sweep_values_{parameter}", disabled=active,
         persist_state="session")
 with cols[2]:
-    epochs = st.number_input("Epochs per value", 1, MAX_EPOCHS_PER_POINT, DEFAULT_EPOCHS,
+    epochs = st.number_input(tr("Epochs per value"), 1, MAX_EPOCHS_PER_POINT, DEFAULT_EPOCHS,
                              key="sweep_epochs", disabled=active, persist_state="session")
 
 if data.is_digits:
-    st.toggle("Deskew the digits", key=DESKEW_WIDGET, disabled=active, persist_state="session",
-              help="Train and score every value on deskewed digits (each one's slant sheared "
-                   "away), as the Train page's switch does.")
+    st.toggle(tr("Deskew the digits"), key=DESKEW_WIDGET, disabled=active,
+              persist_state="session",
+              help=tr("Train and score every value on deskewed digits (each one's slant sheared "
+                      "away), as the Train page's switch does."))
 b = st.columns([1, 1, 4])
-b[0].button("Start", type="primary", on_click=_start, disabled=active or not values,
+b[0].button(tr("Start"), type="primary", on_click=_start, disabled=active or not values,
             width="stretch", icon=":material/play_arrow:")
-b[1].button("Cancel", on_click=sweep.cancel if sweep is not None else None,
+b[1].button(tr("Cancel"), on_click=sweep.cancel if sweep is not None else None,
             disabled=not active, width="stretch", icon=":material/stop:")
 if session.sweep_error:
-    st.error(session.sweep_error)
+    st.error(tr(session.sweep_error))
 
 
 # ------------------------------------------------------------------ live view
@@ -100,45 +108,46 @@ def _status(sweep: Sweep, results: list) -> None:
     if sweep.alive:
         ahead = sweep.ahead()
         if ahead is not None:
-            st.info(f"Waiting for a training slot: {ahead} ahead of you. The sweep goes on by "
-                    "itself when one frees up.")
-        st.progress(sweep.progress, text=sweep.describe())
+            st.info(tr("Waiting for a training slot: {ahead} ahead of you. The sweep goes on by "
+                       "itself when one frees up.", ahead=ahead))
+        st.progress(sweep.progress, text=tr(sweep.describe()))
     elif sweep.error:
-        st.error(f"The sweep failed: {sweep.error}")
+        st.error(tr("The sweep failed: {error}", error=str(sweep.error)))
     elif sweep.cancelled and not sweep.finished:
-        st.warning(f"{sweep.message} Trained {len(results)} of {sweep.total} values before "
-                   "that.")
+        st.warning(tr("{message} Trained {done} of {total} values before that.",
+                      message=sweep.message, done=len(results), total=sweep.total))
     else:
-        st.success(f"Done: {sweep.total} values of {PARAMETERS[sweep.parameter]}, "
-                   f"{sweep.base.epochs} epochs each, on {sweep.data.label}, in "
-                   f"{sweep.seconds:.0f} s.")
+        st.success(tr("Done: {total} values of {name}, {epochs} epochs each, on {data}, in "
+                      "{seconds:.0f} s.", total=sweep.total, name=PARAMETERS[sweep.parameter],
+                      epochs=sweep.base.epochs, data=sweep.data.label, seconds=sweep.seconds))
 
 
 def _reading(sweep: Sweep, results: list) -> None:
     """Once the sweep is over: what it shows, in words, and the numbers in a table."""
-    st.info(interpret(results, sweep.parameter, epochs=sweep.base.epochs, data=sweep.data),
+    st.info(interpret(results, sweep.parameter, epochs=sweep.base.epochs, data=sweep.data, tr=t),
             icon=":material/lightbulb:")
-    two = st.column_config.NumberColumn(format="%.2f")
-    st.dataframe(table_rows(results, sweep.parameter), hide_index=True, column_config={
-        "train accuracy %": two, "validation accuracy %": two, "test accuracy %": two,
-        "weight norm ||W||": two, "seconds": st.column_config.NumberColumn(format="%.1f")})
-    st.caption(f"Trained and scored on {sweep.data.label}. "
-               f"Train accuracy is measured on all {len(sweep.data.y_train):,} training "
-               "images with the final weights. Choose a value by its validation accuracy; "
-               "the test accuracy is for the final report, not for choosing.")
+    two, columns = st.column_config.NumberColumn(format="%.2f"), table_columns(t)
+    st.dataframe(table_rows(results, sweep.parameter, t), hide_index=True, column_config={
+        **{columns[c]: two for c in ("train", "valid", "test", "norm")},
+        columns["seconds"]: st.column_config.NumberColumn(format="%.1f")})
+    st.caption(tr("Trained and scored on {data}. Train accuracy is measured on all {n:,} training "
+                  "images with the final weights. Choose a value by its validation accuracy; "
+                  "the test accuracy is for the final report, not for choosing.",
+                  data=sweep.data.label, n=len(sweep.data.y_train)))
 
 
 def _live() -> None:
     sweep = ui.session().sweep
     if sweep is None:
         pace = recorded_pace(data, DEFAULTS.batch_size)
-        st.info("Choose what to sweep and press **Start**. "
-                + plan(parameter, len(values), int(epochs), data, pace))
+        st.info(tr("Choose what to sweep and press **Start**. {plan}",
+                   plan=plan(parameter, len(values), int(epochs), data, pace, t)))
         return
     results = list(sweep.results)  # the worker appends; read one consistent copy
     _status(sweep, results)
-    st.plotly_chart(sweep_figure(results, sweep.parameter, sweep.values), key="sweep-figure")
-    st.caption(READING[sweep.parameter])
+    st.plotly_chart(sweep_figure(results, sweep.parameter, sweep.values, tr=t),
+                    key="sweep-figure")
+    st.caption(tr(READING[sweep.parameter]))
     if results and not sweep.alive:
         _reading(sweep, results)
     if active and not sweep.alive:  # active: as at the page's last full run
