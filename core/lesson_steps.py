@@ -23,6 +23,7 @@ import numpy as np
 from core.config import TrainConfig
 from core.data import IMAGE_SIDE, SPLIT_SEED
 from core.figures import PROBABILITY_KEY, probability_figure
+from core.i18n import ENGLISH, Msg, Translator
 from core.lesson import FLOAT32_EXP_LIMIT, Walkthrough, overflow_demo
 from core.model import LOG_CLIP
 
@@ -46,8 +47,9 @@ def fmt(v: float) -> str:
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-          "ten", "eleven", "twelve")
+_WORDS = (Msg("zero"), Msg("one"), Msg("two"), Msg("three"), Msg("four"), Msg("five"),
+          Msg("six"), Msg("seven"), Msg("eight"), Msg("nine"), Msg("ten"), Msg("eleven"),
+          Msg("twelve"))
 
 
 def power_of_ten(v: float, latex: bool = False) -> str:
@@ -58,8 +60,9 @@ def power_of_ten(v: float, latex: bool = False) -> str:
     return f"10^{{{exponent}}}" if latex else "10" + str(exponent).translate(_SUPERSCRIPT)
 
 
-def in_words(n: int) -> str:
-    """Small counts as words, the way the lesson reads them ("ten numbers")."""
+def in_words(n: int) -> Msg | str:
+    """Small counts as words, the way the lesson reads them ("ten numbers"; a Msg: "10" in
+    Japanese)."""
     return _WORDS[n] if 0 <= n < len(_WORDS) else f"{n:,}"
 
 
@@ -135,234 +138,252 @@ class Step:
     live: tuple[Block, ...]
 
 
-def per_class(w: Walkthrough, columns: Mapping[str, np.ndarray]) -> Table:
+def per_class(w: Walkthrough, columns: Mapping[str, np.ndarray],
+              tr: Translator = ENGLISH) -> Table:
     """One row per class, one column per quantity: read down to compare classes, across
     to follow one class through the step. The true class's row is highlighted."""
     return Table(columns={label: tuple(fmt(v) for v in values)
                           for label, values in columns.items()},
-                 index=w.class_names, index_name="class", highlight=w.class_names[w.label])
+                 index=w.class_names, index_name=tr("class"), highlight=w.class_names[w.label])
 
 
 # --------------------------------------------------------------------------- the steps
 
 
-def _scale(w: Walkthrough) -> Step:
+def _scale(w: Walkthrough, tr: Translator) -> Step:
     return Step(
-        "1", "Load the pixels and scale them to 0-1",
-        "MNIST stores each pixel as one byte: **0 is black, 255 is full ink**. The model reads "
-        "numbers from 0 to 1, so every pixel is divided by 255. Small inputs keep the scores, "
-        "and the training steps, a sensible size.",
+        "1", tr("Load the pixels and scale them to 0-1"),
+        tr("MNIST stores each pixel as one byte: **0 is black, 255 is full ink**. The model "
+           "reads numbers from 0 to 1, so every pixel is divided by 255. Small inputs keep the "
+           "scores, and the training steps, a sensible size."),
         r"x_i = \frac{\text{byte}_i}{255}, \qquad 0 \le x_i \le 1",
-        "scale", ("Once per dataset, cached:",),
-        (Markdown(f"Row {w.row} of this image (the row with the most ink), "
-                  f"columns {w.row_cols[0]} to {w.row_cols[-1]}:"),
+        "scale", (tr("Once per dataset, cached:"),),
+        (Markdown(tr("Row {row} of this image (the row with the most ink), columns {first} to "
+                     "{last}:", row=w.row, first=w.row_cols[0], last=w.row_cols[-1])),
          Table({str(c): (str(byte), f"{x:.2f}")
                 for c, byte, x in zip(w.row_cols, w.row_raw, w.row_scaled, strict=True)},
-               index=("byte", "÷ 255")),
-         Markdown(f"Bytes **{w.raw.min()} to {w.raw.max()}** become x **{w.x.min():.1f} to "
-                  f"{w.x.max():.1f}**; **{w.n_ink}** of the {w.raw.size} pixels have ink.")))
+               index=(tr("byte"), "÷ 255")),
+         Markdown(tr("Bytes **{lo} to {hi}** become x **{x_lo:.1f} to {x_hi:.1f}**; **{ink}** of "
+                     "the {n} pixels have ink.", lo=w.raw.min(), hi=w.raw.max(),
+                     x_lo=w.x.min(), x_hi=w.x.max(), ink=w.n_ink, n=w.raw.size))))
 
 
-def _flatten(w: Walkthrough) -> Step:
+def _flatten(w: Walkthrough, tr: Translator) -> Step:
     side, n = IMAGE_SIDE, w.x.size
     (r, col), i = w.pixel, w.pixel_index
+    position = tr("position")
     return Step(
-        "2", f"Flatten the {side} x {side} grid into {n} numbers",
-        "The model has no idea of rows and columns. The grid is read **row by row** into one "
-        f"list of {n} numbers: pixel (row r, column c) lands at position {side}r + c.",
-        rf"\text{{position}} = {side}\,r + c, \qquad x \in \mathbb{{R}}^{{{n}}}",
-        "flatten", ("When the data is loaded, for all images at once:",),
-        (MetricRow((Metric("Shape", f"{side} x {side} → {n}"),
-                    Metric(f"Pixel (row {r}, column {col})", f"position {i}"))),
-         Markdown(f"{side} · {r} + {col} = **{i}**, and x[{i}] = **{w.x[i]:.4f}**: the same "
-                  "pixel, now in a flat list. Moving the digit by one pixel would change which "
-                  "positions have ink.")))
+        "2", tr("Flatten the {side} x {side} grid into {n} numbers", side=side, n=n),
+        tr("The model has no idea of rows and columns. The grid is read **row by row** into "
+           "one list of {n} numbers: pixel (row r, column c) lands at position {side}r + c.",
+           n=n, side=side),
+        rf"\text{{{position}}} = {side}\,r + c, \qquad x \in \mathbb{{R}}^{{{n}}}",
+        "flatten", (tr("When the data is loaded, for all images at once:"),),
+        (MetricRow((Metric(tr("Shape"), f"{side} x {side} → {n}"),
+                    Metric(tr("Pixel (row {r}, column {c})", r=r, c=col),
+                           tr("position {i}", i=i)))),
+         Markdown(tr("{side} · {r} + {c} = **{i}**, and x[{i}] = **{x:.4f}**: the same pixel, now "
+                     "in a flat list. Moving the digit by one pixel would change which positions "
+                     "have ink.", side=side, r=r, c=col, i=i, x=w.x[i]))))
 
 
-def _onehot(w: Walkthrough) -> Step:
+def _onehot(w: Walkthrough, tr: Translator) -> Step:
     return Step(
-        "3", "One-hot: the label as a vector",
-        f"The label is a class number, here **{w.class_names[w.label]}**. For the maths it "
-        f"becomes {in_words(len(w.onehot))} numbers: **1 for the true class, 0 for the "
-        "others**. Multiplying by a one-hot vector just picks one entry, so this project's "
-        "trainer never builds it: it picks (or subtracts 1 at) the true class directly.",
+        "3", tr("One-hot: the label as a vector"),
+        tr("The label is a class number, here **{label}**. For the maths it becomes {count} "
+           "numbers: **1 for the true class, 0 for the others**. Multiplying by a one-hot "
+           "vector just picks one entry, so this project's trainer never builds it: it picks "
+           "(or subtracts 1 at) the true class directly.", label=w.class_names[w.label],
+           count=in_words(len(w.onehot))),
         r"t_k = \begin{cases} 1 & k = y \\ 0 & k \ne y \end{cases}",
-        "onehot", ("The tutorial's way:", "This project's way, in the gradient:"),
+        "onehot", (tr("The tutorial's way:"), tr("This project's way, in the gradient:")),
         (Table({name: (int(t),) for name, t in zip(w.class_names, w.onehot, strict=True)},
                index=("t",)),))
 
 
-def _split(w: Walkthrough) -> Step:
+def _split(w: Walkthrough, tr: Translator) -> Step:
+    train, valid, test = tr("train"), tr("validation"), tr("test")
     return Step(
-        "4", "Split off a validation set",
-        f"Of the {w.n_train + w.n_valid:,} training images, {w.n_valid:,} are **held out at "
-        f"random** (fixed seed {SPLIT_SEED}) to check the model while it trains. The "
-        f"{w.n_test:,} test images are used only at the end. A model is never scored on "
-        "images it learnt from.",
-        (rf"{w.n_train + w.n_valid:,} = \underbrace{{{w.n_train:,}}}_{{\text{{train}}}}"
-         rf" + \underbrace{{{w.n_valid:,}}}_{{\text{{validation}}}}"
-         rf"\qquad \underbrace{{{w.n_test:,}}}_{{\text{{test}}}}").replace(",", "{,}"),
-        "split", ("The tutorial's way:", "This project's way, the same numbers:"),
-        (MetricRow((Metric("Train", f"{w.n_train:,}"), Metric("Validation", f"{w.n_valid:,}"),
-                    Metric("Test", f"{w.n_test:,}"))),))
+        "4", tr("Split off a validation set"),
+        tr("Of the {all:,} training images, {valid:,} are **held out at random** (fixed seed "
+           "{seed}) to check the model while it trains. The {test:,} test images are used only "
+           "at the end. A model is never scored on images it learnt from.",
+           all=w.n_train + w.n_valid, valid=w.n_valid, seed=SPLIT_SEED, test=w.n_test),
+        (rf"{w.n_train + w.n_valid:,} = \underbrace{{{w.n_train:,}}}_{{\text{{{train}}}}}"
+         rf" + \underbrace{{{w.n_valid:,}}}_{{\text{{{valid}}}}}"
+         rf"\qquad \underbrace{{{w.n_test:,}}}_{{\text{{{test}}}}}").replace(",", "{,}"),
+        "split", (tr("The tutorial's way:"), tr("This project's way, the same numbers:")),
+        (MetricRow((Metric(tr("Train"), f"{w.n_train:,}"),
+                    Metric(tr("Validation"), f"{w.n_valid:,}"),
+                    Metric(tr("Test"), f"{w.n_test:,}"))),))
 
 
-def _linear(w: Walkthrough) -> Step:
+def _linear(w: Walkthrough, tr: Translator) -> Step:
     n, k = w.x.size, len(w.class_names)
     top = int(np.argmax(w.logits))
     return Step(
-        "5", "The linear model: one score per class",
-        f"One weight per pixel and class, plus one bias per class: {n} x {k} + {k} = "
-        f"**{w.n_parameters:,} numbers**. The score (*logit*) of a class adds up the pixels, "
-        "each times its weight for that class. Ink where a class's weights are positive "
-        "raises its score.",
+        "5", tr("The linear model: one score per class"),
+        tr("One weight per pixel and class, plus one bias per class: {n} x {k} + {k} = "
+           "**{total:,} numbers**. The score (*logit*) of a class adds up the pixels, each times "
+           "its weight for that class. Ink where a class's weights are positive raises its "
+           "score.", n=n, k=k, total=w.n_parameters),
         rf"z = xW + b, \qquad z_k = \sum_{{i=1}}^{{{n}}} x_i\,W_{{ik}} + b_k",
         "linear", (),
-        (per_class(w, {"z (logits)": w.logits}),
-         Markdown(f"The highest score is **{fmt(w.logits[top])}**, for class "
-                  f"**{w.class_names[top]}**. Scores can be any number, negative too. They are "
-                  "not probabilities yet.")))
+        (per_class(w, {tr("z (logits)"): w.logits}, tr),
+         Markdown(tr("The highest score is **{z}**, for class **{name}**. Scores can be any "
+                     "number, negative too. They are not probabilities yet.",
+                     z=fmt(w.logits[top]), name=w.class_names[top]))))
 
 
-def _softmax(w: Walkthrough) -> Step:
+def _softmax(w: Walkthrough, tr: Translator) -> Step:
     return Step(
-        "6", "Softmax: scores become probabilities",
-        "Softmax turns the scores into probabilities: all positive, summing to 1, the highest "
-        "score gets the highest probability. **First the largest score m is subtracted from "
-        "every score.** On paper that changes nothing ($e^{-m}$ cancels above and below the "
-        "line), but it keeps exp() from overflowing.",
+        "6", tr("Softmax: scores become probabilities"),
+        tr("Softmax turns the scores into probabilities: all positive, summing to 1, the "
+           "highest score gets the highest probability. **First the largest score m is "
+           "subtracted from every score.** On paper that changes nothing ($e^{{-m}}$ cancels "
+           "above and below the line), but it keeps exp() from overflowing.",
+           m="m"),  # a field given, so that {{-m}} is formatted to {-m}
         r"p_k = \frac{e^{z_k}}{\sum_j e^{z_j}} = \frac{e^{z_k - m}}{\sum_j e^{z_j - m}},"
         r"\qquad m = \max_j z_j",
         "softmax", (),
         (per_class(w, {"z": w.logits, "z − max": w.shifted, "exp(z − max)": w.exp_shifted,
-                       "p": w.proba}),
-         Markdown(f"The exponentials add up to **{fmt(w.exp_shifted.sum())}**; dividing by "
-                  f"that sum gives p, which adds up to **{w.proba.sum():.4f}**."),
-         Chart(probability_figure(w.proba, w.class_names, w.label), "lesson-proba",
-               PROBABILITY_KEY)))
+                       "p": w.proba}, tr),
+         Markdown(tr("The exponentials add up to **{total}**; dividing by that sum gives p, "
+                     "which adds up to **{p_sum:.4f}**.", total=fmt(w.exp_shifted.sum()),
+                     p_sum=w.proba.sum())),
+         Chart(probability_figure(w.proba, w.class_names, w.label, tr=tr), "lesson-proba",
+               tr(PROBABILITY_KEY))))
 
 
-def _overflow(w: Walkthrough) -> Step:
+def _overflow(w: Walkthrough, tr: Translator) -> Step:
     demo, s = overflow_demo(w.logits, shift=SHIFT), f"{SHIFT:g}"
+    but = tr("but")
     return Step(
-        "6b", "Why subtract the maximum?",
-        f"Add {s} to every score. The probabilities must not change. But the model computes "
-        f"in float32, where exp() overflows above **{FLOAT32_EXP_LIMIT:.1f}**: exp(z + {s}) is "
-        "infinity, and infinity / infinity is NaN, *not a number*. Subtracting the maximum "
-        "first makes the largest exponent e⁰ = 1, so nothing overflows.",
+        "6b", tr("Why subtract the maximum?"),
+        tr("Add {s} to every score. The probabilities must not change. But the model computes "
+           "in float32, where exp() overflows above **{limit:.1f}**: exp(z + {s}) is infinity, "
+           "and infinity / infinity is NaN, *not a number*. Subtracting the maximum first "
+           "makes the largest exponent e⁰ = 1, so nothing overflows.", s=s,
+           limit=FLOAT32_EXP_LIMIT),
         rf"\frac{{e^{{z_k + {s}}}}}{{\sum_j e^{{z_j + {s}}}}} = \frac{{\infty}}{{\infty}}"
-        rf" = \text{{NaN}} \qquad\text{{but}}\qquad e^{{(z_k + {s}) - (m + {s})}} \le 1",
+        rf" = \text{{NaN}} \qquad\text{{{but}}}\qquad e^{{(z_k + {s}) - (m + {s})}} \le 1",
         None, (),
         (per_class(w, {f"z + {s}": demo.big, f"exp(z + {s})": demo.naive_exp,
-                       "naive p": demo.naive, "stable p": demo.stable}),
-         *([Markdown("The naive formula gives **NaN**; the stable one gives the same "
-                     "probabilities as above.")] if demo.naive_failed else [])))
+                       tr("naive p"): demo.naive, tr("stable p"): demo.stable}, tr),
+         *([Markdown(tr("The naive formula gives **NaN**; the stable one gives the same "
+                        "probabilities as above."))] if demo.naive_failed else [])))
 
 
-def _cross_entropy(w: Walkthrough) -> Step:
+def _cross_entropy(w: Walkthrough, tr: Translator) -> Step:
     clip = power_of_ten(LOG_CLIP)
     return Step(
-        "7", "Cross-entropy, with a clipped log",
-        "The loss measures how surprised the model is by the true answer: **minus the log of "
-        "the probability it gave the true class**. p = 1 costs 0, p = 0.5 costs "
-        f"{-math.log(0.5):.2f}, p near 0 costs a lot. log(0) is minus infinity, so p is "
-        f"**clipped at {clip}** first: one image never costs more than "
-        f"{-math.log(LOG_CLIP):.2f}.",
+        "7", tr("Cross-entropy, with a clipped log"),
+        tr("The loss measures how surprised the model is by the true answer: **minus the log "
+           "of the probability it gave the true class**. p = 1 costs 0, p = 0.5 costs "
+           "{half:.2f}, p near 0 costs a lot. log(0) is minus infinity, so p is **clipped at "
+           "{clip}** first: one image never costs more than {most:.2f}.", half=-math.log(0.5),
+           clip=clip, most=-math.log(LOG_CLIP)),
         r"L_{\text{CE}} = -\sum_k t_k \log p_k = -\log \max\left(p_y,\ "
         + power_of_ten(LOG_CLIP, latex=True) + r"\right)",
         "cross_entropy", (),
-        (MetricRow((Metric(f"p of the true class {w.class_names[w.label]}", fmt(w.p_true)),
-                    Metric("Cross-entropy", fmt(w.cross_entropy)))),
+        (MetricRow((Metric(tr("p of the true class {name}", name=w.class_names[w.label]),
+                           fmt(w.p_true)),
+                    Metric(tr("Cross-entropy"), fmt(w.cross_entropy)))),
          Markdown(f"−log({fmt(w.p_true)}) = **{fmt(w.cross_entropy)}**. " + (
-             f"The clip decided this loss: p was below {clip}." if w.clipped else
-             f"The clip did not matter here: p is above {clip}."))))
+             tr("The clip decided this loss: p was below {clip}.", clip=clip) if w.clipped else
+             tr("The clip did not matter here: p is above {clip}.", clip=clip)))))
 
 
-def _l2(w: Walkthrough) -> Step:
+def _l2(w: Walkthrough, tr: Translator) -> Step:
     return Step(
-        "8", "The L2 term: a penalty on big weights",
-        "A small extra cost: **λ/2 times the sum of all squared weights**. It pulls weights "
-        "towards 0, so the model does not lean too hard on single pixels. The biases are not "
-        "penalised.",
+        "8", tr("The L2 term: a penalty on big weights"),
+        tr("A small extra cost: **λ/2 times the sum of all squared weights**. It pulls weights "
+           "towards 0, so the model does not lean too hard on single pixels. The biases are "
+           "not penalised."),
         r"L = L_{\text{CE}} + \frac{\lambda}{2}\,\lVert W \rVert^2"
         r" = L_{\text{CE}} + \frac{\lambda}{2}\sum_{i,k} W_{ik}^2",
         "l2", (),
-        (MetricRow((Metric("λ (this model's)", f"{w.l2:g}"), Metric("‖W‖²", fmt(w.w_squared)))),
+        (MetricRow((Metric(tr("λ (this model's)"), f"{w.l2:g}"),
+                    Metric("‖W‖²", fmt(w.w_squared)))),
          MetricRow((Metric("λ/2 · ‖W‖²", fmt(w.l2_term)),
-                    Metric("L for this image", fmt(w.objective)))),
+                    Metric(tr("L for this image"), fmt(w.objective)))),
          Markdown(f"{fmt(w.cross_entropy)} + {fmt(w.l2_term)} = **{fmt(w.objective)}**.")))
 
 
-def _gradient(w: Walkthrough) -> Step:
+def _gradient(w: Walkthrough, tr: Translator) -> Step:
     i = w.pixel_index
     return Step(
-        "9", "The gradient: which way to move each weight",
-        "The derivative of the loss is surprisingly simple. At the scores it is **δ = p − t**, "
-        "probability minus one-hot. The true class gets a negative δ (push its score up), the "
-        "others a positive one (push down). Each weight's gradient is its pixel times δ, plus "
-        "λW.",
+        "9", tr("The gradient: which way to move each weight"),
+        tr("The derivative of the loss is surprisingly simple. At the scores it is **δ = p − "
+           "t**, probability minus one-hot. The true class gets a negative δ (push its score "
+           "up), the others a positive one (push down). Each weight's gradient is its pixel "
+           "times δ, plus λW."),
         r"\delta = \frac{\partial L}{\partial z} = p - t, \qquad"
         r"\frac{\partial L}{\partial W} = x^{\top}\delta + \lambda W, \qquad"
         r"\frac{\partial L}{\partial b} = \delta",
         "gradient", (),
         (per_class(w, {"p": w.proba, "t": w.onehot, "δ = p − t": w.delta,
-                       f"∂L/∂W[{i}]": w.dW[i]}),
-         Markdown(f"The last column is one row of ∂L/∂W: pixel {i} from step 2 "
-                  f"(x = {w.x[i]:.4f}) times δ, plus λW."),
-         Caption(f"∂L/∂W has {w.dW.size:,} numbers, one per weight; a blank pixel (x = 0) "
-                 "gets only the small λW part.")))
+                       f"∂L/∂W[{i}]": w.dW[i]}, tr),
+         Markdown(tr("The last column is one row of ∂L/∂W: pixel {i} from step 2 (x = {x:.4f}) "
+                     "times δ, plus λW.", i=i, x=w.x[i])),
+         Caption(tr("∂L/∂W has {n:,} numbers, one per weight; a blank pixel (x = 0) gets only "
+                    "the small λW part.", n=w.dW.size))))
 
 
-def _sgd(w: Walkthrough) -> Step:
+def _sgd(w: Walkthrough, tr: Translator) -> Step:
     ce, after = w.cross_entropy, w.cross_entropy_after
     return Step(
-        "10", "The SGD update: a small step downhill",
-        "Move every weight a little **against its gradient**. The learning rate η sets the "
-        f"step size. Training does this for batches of images ({TrainConfig().batch_size} with "
-        "the tutorial's settings), averaging their gradients, hundreds of times per epoch. "
-        "Here: one step on this one image alone, on a copy of the model.",
+        "10", tr("The SGD update: a small step downhill"),
+        tr("Move every weight a little **against its gradient**. The learning rate η sets the "
+           "step size. Training does this for batches of images ({batch} with the tutorial's "
+           "settings), averaging their gradients, hundreds of times per epoch. Here: one step "
+           "on this one image alone, on a copy of the model.", batch=TrainConfig().batch_size),
         rf"W \leftarrow W - \eta\,\frac{{\partial L}}{{\partial W}}, \qquad "
         rf"b \leftarrow b - \eta\,\frac{{\partial L}}{{\partial b}}, \qquad "
         rf"\eta = {w.learning_rate:g}",
-        "sgd", ("The tutorial's loop:",
-                "This project's trainer (the same step, arranged for speed):"),
-        (MetricRow((Metric("Cross-entropy after one step", fmt(after),
-                           f"{fmt(after - ce)} (was {fmt(ce)})", delta_color="inverse"),
-                    Metric(f"p of the true class {w.class_names[w.label]}",
-                           fmt(w.proba_after[w.label]), f"was {fmt(w.p_true)}",
+        "sgd", (tr("The tutorial's loop:"),
+                tr("This project's trainer (the same step, arranged for speed):")),
+        (MetricRow((Metric(tr("Cross-entropy after one step"), fmt(after),
+                           tr("{change} (was {before})", change=fmt(after - ce), before=fmt(ce)),
+                           delta_color="inverse"),
+                    Metric(tr("p of the true class {name}", name=w.class_names[w.label]),
+                           fmt(w.proba_after[w.label]), tr("was {before}", before=fmt(w.p_true)),
                            delta_color="off", delta_arrow="off"))),
-         per_class(w, {"p before": w.proba, "p after": w.proba_after}),
-         Markdown("One step on one image moves a lot: it would also undo part of what other "
-                  "images taught. Averaging over a batch keeps each step balanced."
+         per_class(w, {tr("p before"): w.proba, tr("p after"): w.proba_after}, tr),
+         Markdown(tr("One step on one image moves a lot: it would also undo part of what other "
+                     "images taught. Averaging over a batch keeps each step balanced.")
                   if after < 0.5 * ce else
-                  "The model was already sure of this image, so δ is tiny and the step hardly "
-                  "changes anything: right, confident answers teach little. Try **Next "
-                  "mistake** at the top.")))
+                  tr("The model was already sure of this image, so δ is tiny and the step hardly "
+                     "changes anything: right, confident answers teach little. Try **Next "
+                     "mistake** at the top."))))
 
 
-def _evaluate(w: Walkthrough) -> Step:
+def _evaluate(w: Walkthrough, tr: Translator) -> Step:
+    accuracy = tr("accuracy")
     return Step(
-        "11", "Evaluation: count the right answers",
-        "The prediction is the class with the highest probability. Run the model once over the "
-        f"**{w.n_test:,} test images** it never trained on, and count how many predictions "
-        "are right.",
+        "11", tr("Evaluation: count the right answers"),
+        tr("The prediction is the class with the highest probability. Run the model once over "
+           "the **{n:,} test images** it never trained on, and count how many predictions are "
+           "right.", n=w.n_test),
         r"\hat{y} = \arg\max_k\, p_k, \qquad"
-        r"\text{accuracy} = \frac{1}{N}\sum_{n=1}^{N} [\hat{y}_n = y_n]",
+        rf"\text{{{accuracy}}} = \frac{{1}}{{N}}\sum_{{n=1}}^{{N}} [\hat{{y}}_n = y_n]",
         "evaluate", (),
-        (MetricRow((Metric(f"This image: {w.class_names[w.label]}",
-                           f"predicted {w.class_names[w.prediction]}", verdict=w.correct),
-                    Metric("Test accuracy", f"{w.test_accuracy:.2%}",
-                           f"{w.n_test_wrong:,} of {w.n_test:,} wrong", delta_color="off",
-                           delta_arrow="off"))),
-         Markdown(f"Mean test cross-entropy: **{fmt(w.test_loss)}**. The Results page shows "
-                  "which test images are wrong.")))
+        (MetricRow((Metric(tr("This image: {name}", name=w.class_names[w.label]),
+                           tr("predicted {name}", name=w.class_names[w.prediction]),
+                           verdict=w.correct),
+                    Metric(tr("Test accuracy"), f"{w.test_accuracy:.2%}",
+                           tr("{wrong:,} of {n:,} wrong", wrong=w.n_test_wrong, n=w.n_test),
+                           delta_color="off", delta_arrow="off"))),
+         Markdown(tr("Mean test cross-entropy: **{loss}**. The Results page shows which test "
+                     "images are wrong.", loss=fmt(w.test_loss)))))
 
 
-STEPS: tuple[Callable[[Walkthrough], Step], ...] = (
+STEPS: tuple[Callable[[Walkthrough, Translator], Step], ...] = (
     _scale, _flatten, _onehot, _split, _linear, _softmax, _overflow, _cross_entropy, _l2,
     _gradient, _sgd, _evaluate)
 
 
-def lesson_steps(w: Walkthrough) -> tuple[Step, ...]:
-    """Every step of the lesson, in order, for the image and model of ``w``."""
-    return tuple(make(w) for make in STEPS)
+def lesson_steps(w: Walkthrough, tr: Translator = ENGLISH) -> tuple[Step, ...]:
+    """Every step of the lesson, in order, for the image and model of ``w``, in the
+    language of ``tr`` (core.i18n)."""
+    return tuple(make(w, tr) for make in STEPS)

@@ -72,10 +72,11 @@ def chosen_model() -> ModelChoice | None:
 
 def require_model(then: str = "") -> ModelChoice:
     """The model the pages show; without one (a dataset nothing was trained on yet) the page
-    says so and stops here. ``then`` is added to the message (what to do after training)."""
+    says so and stops here. ``then`` is added to the message (what to do after training: a
+    sentence that starts with a space)."""
     choice = chosen_model()
     if choice is None:
-        st.info(tr("There is no model for this dataset yet. Train one on the Train page{then}.",
+        st.info(tr("There is no model for this dataset yet. Train one on the Train page.{then}",
                    then=tr(then)))
         st.stop()
     return choice

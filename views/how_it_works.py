@@ -8,16 +8,20 @@ import streamlit as st
 
 import ui
 from core.figures import upscale
+from core.i18n import Msg
 from core.lesson import Snippet, code_snippets, walkthrough
 from core.lesson_steps import Block, Caption, Chart, Markdown, MetricRow, Step, Table, lesson_steps
 from core.preprocess import NO_PREPROCESSING
+from ui import i18n
+from ui.i18n import tr
 
-st.title("How it works")
-st.markdown("Softmax regression, step by step, as the tutorial article builds it, with **the "
-            "same numbers as the article's code**: with the same seed, this project draws the "
-            "same random numbers in the same order (the validation split, the initial weights, "
-            "the order of the batches) and prints the article's `EPOCH` lines digit for digit.")
-choice = ui.require_model(", then come back: every step below is shown with its numbers")
+st.title(tr("How it works"))
+st.markdown(tr("Softmax regression, step by step, as the tutorial article builds it, with **the "
+               "same numbers as the article's code**: with the same seed, this project draws the "
+               "same random numbers in the same order (the validation split, the initial "
+               "weights, the order of the batches) and prints the article's `EPOCH` lines digit "
+               "for digit."))
+choice = ui.require_model(Msg(" Then come back: every step below is shown with its numbers."))
 
 data = ui.data_for(choice.model)  # the test digits as this model reads them (deskewed or not)
 names = data.class_names
@@ -84,7 +88,8 @@ def show_block(block: Block) -> None:
 def show_code(snippets: tuple[Snippet, ...], captions: tuple[str, ...] = ()) -> None:
     for k, s in enumerate(snippets):
         lead = f"{captions[k]} " if k < len(captions) else ""
-        st.caption(f"{lead}`{s.name}` ({s.path}, line {s.line})")
+        st.caption(lead + tr("`{name}` ({path}, line {line})", name=s.name, path=s.path,
+                             line=s.line))
         st.code(s.code, language="python", wrap_lines=True)
 
 
@@ -105,28 +110,30 @@ def show_step(step: Step, snippets: dict[str, tuple[Snippet, ...]]) -> None:
 
 # ------------------------------------------------------------------ the digit
 
-st.caption(f"Model: {choice.label}. Pick a test image: every number below is computed for it, "
-           "with this model. In the tables, the true class's row is highlighted."
-           + (f" This model was trained on {data.label}, so the test image is deskewed first "
-              "(its slant sheared away), as its training images were." if
-              data.preprocessing != NO_PREPROCESSING else ""))
+deskewed = (Msg(" This model was trained on {data}, so the test image is deskewed first (its "
+                "slant sheared away), as its training images were.", data=data.label)
+            if data.preprocessing != NO_PREPROCESSING else "")
+st.caption(tr("Model: {model}. Pick a test image: every number below is computed for it, with "
+              "this model. In the tables, the true class's row is highlighted.{deskewed}",
+              model=choice.label, deskewed=deskewed))
 pick, picture, verdict = st.columns([1, 1, 2])
 with pick:
-    index = st.number_input(f"Test image (0 to {n_test - 1:,})", 0, n_test - 1, key="lesson_index")
-    st.button("Next mistake", on_click=_next_mistake, icon=":material/skip_next:",
-              help="Jump to the next test image this model gets wrong.")
+    index = st.number_input(tr("Test image (0 to {last:,})", last=n_test - 1), 0, n_test - 1,
+                            key="lesson_index")
+    st.button(tr("Next mistake"), on_click=_next_mistake, icon=":material/skip_next:",
+              help=tr("Jump to the next test image this model gets wrong."))
 w = walkthrough(choice.model, data, int(index), evaluation=ev)
 true_name, pred_name = names[w.label], names[w.prediction]
-picture.image(upscale(w.raw, 8), caption=f"test image #{w.index}")
+picture.image(upscale(w.raw, 8), caption=tr("test image #{i}", i=w.index))
 with verdict:
     a, b = st.columns(2)
-    a.metric("True class", true_name)
-    b.metric("Prediction", pred_name)
+    a.metric(tr("True class"), true_name)
+    b.metric(tr("Prediction"), pred_name)
     b.markdown(ui.verdict(w.correct), unsafe_allow_html=True)
-    st.metric(f"Probability of the true class {true_name}", f"{w.p_true:.1%}")
+    st.metric(tr("Probability of the true class {name}", name=true_name), f"{w.p_true:.1%}")
 
 # ------------------------------------------------------------------ the steps, 1 to 11
 
 snippets = code_snippets()
-for step in lesson_steps(w):
+for step in lesson_steps(w, i18n.current()):
     show_step(step, snippets)
