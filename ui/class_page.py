@@ -51,6 +51,7 @@ CONSTRAINTS = {"no constraint": None, "lambda ≥": ("l2", ">="), "lambda ≤": 
                "learning rate ≤": ("learning_rate", "<="),
                "learning rate ≥": ("learning_rate", ">="), "epochs ≤": ("epochs_done", "<=")}
 PERCENT = st.column_config.NumberColumn(format="percent")
+TABLE_KEY = "board_table"  # the board's table (its selection picks the run whose curves show)
 BIG_CODE = ('<div style="font-size:3.6rem;font-weight:700;letter-spacing:0.25em;'
             'line-height:1.1">{code}</div>')
 
@@ -155,9 +156,11 @@ def _board() -> None:
         summary = classes.board(member.code)
         info = classes.class_info(member.code)
         entries = classes.runs(member.code)
+        rows = board_rows(entries, info.challenge)
+        selected = _selected_row(rows)
         _summary(summary, info)
-        _scatter(entries, info.challenge)
-        _table(member.code, entries, info.challenge)
+        _scatter(entries, info.challenge, selected and selected["run_id"])
+        _table(member.code, rows, selected)
 
 
 def _summary(summary, info) -> None:
@@ -185,38 +188,41 @@ def _summary(summary, info) -> None:
                 icon=":material/flag:")
 
 
-def _scatter(entries, challenge) -> None:
+def _scatter(entries, challenge, selected: str | None) -> None:
     axis = st.segmented_control("Across", list(X_AXES), format_func=X_AXES.get,
                                 default="learning_rate", key="board_axis") or "learning_rate"
-    selected = st.session_state.get("board_selected")
     st.plotly_chart(board_figure(entries, axis, challenge, selected), key="board_scatter",
                     config={"displayModeBar": False})
     st.caption(references_caption())
 
 
-def _table(code: str, entries, challenge) -> None:
+def _selected_row(rows: list[dict]) -> dict | None:
+    """The row picked in the table (its selection as this run starts, so the scatter drawn
+    above the table rings the same run), or None."""
+    picked = st.session_state.get(TABLE_KEY)
+    chosen = picked["selection"]["rows"] if picked else []
+    return rows[chosen[0]] if chosen and chosen[0] < len(rows) else None
+
+
+def _table(code: str, rows: list[dict], selected: dict | None) -> None:
     """The runs as a sortable table; a selected row shows that run's curves."""
-    if not entries:
+    if not rows:
         st.info("No runs shared yet. Runs that students finish or stop appear here.")
         return
-    rows = pd.DataFrame(board_rows(entries, challenge))
-    columns = [c for c in rows.columns if c not in ("run_id", "shared_at")]
-    picked = st.dataframe(
-        rows, hide_index=True, column_order=columns, on_select="rerun",
-        selection_mode="single-row", key="board_table", row_height=40, placeholder="-",
+    frame = pd.DataFrame(rows)
+    st.dataframe(
+        frame, hide_index=True, on_select="rerun", selection_mode="single-row",
+        column_order=[c for c in frame.columns if c not in ("run_id", "shared_at")],
+        key=TABLE_KEY, row_height=40, placeholder="-",
         column_config={"test acc": PERCENT, "valid acc": PERCENT, "train acc": PERCENT,
                        "learning rate": st.column_config.NumberColumn(format="%g"),
                        "lambda": st.column_config.NumberColumn(format="%g")})
-    chosen = picked.selection.rows if picked else []
-    if not chosen:
-        st.session_state["board_selected"] = None
+    if selected is None:
         st.caption("Click a row's left edge to see that run's curves (click a column's "
                    "header to sort).")
         return
-    row = rows.iloc[chosen[0]]
-    st.session_state["board_selected"] = row["run_id"]
-    curves = store().run_curves(code, row["run_id"])
-    st.markdown(f"Curves of the run by {nickname_markdown(row['student'])}")
+    curves = store().run_curves(code, selected["run_id"])
+    st.markdown(f"Curves of the run by {nickname_markdown(selected['student'])}")
     st.plotly_chart(curves_figure(history_from_curves(curves), references=True),
                     key="board_curves")
 
