@@ -66,6 +66,8 @@ debian_test_packages() {
   command -v git >/dev/null || need+=(git)
   # the classroom store's tests start a PostgreSQL server of their own (tests/postgres_support.py)
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+  # Japanese glyphs in the browser tests' screenshots (tests/test_browser_ja.py)
+  [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
   if [ ${#need[@]} -gt 0 ]; then apt_install "${need[@]}"; fi
 }
 

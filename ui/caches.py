@@ -10,6 +10,7 @@ import threading
 import streamlit as st
 
 from core.data import BUNDLED_MNIST, FASHION_MNIST_DEBIAN, Dataset, load_source
+from core.i18n import Msg
 from core.jobs import RunSlots
 from core.model import ModelFileError, SoftmaxRegression
 from core.preprocess import NO_PREPROCESSING
@@ -17,7 +18,7 @@ from ui.state import session
 
 DEFAULT_MODEL = BUNDLED_MNIST.parent / "default_model.npz"  # the article's: plain digits
 DESKEWED_MODEL = BUNDLED_MNIST.parent / "deskewed_model.npz"  # the same, on deskewed digits
-SOURCES = {"mnist": "MNIST (bundled)", "fashion": "Fashion-MNIST (Debian)"}
+SOURCES = {"mnist": Msg("MNIST (bundled)"), "fashion": Msg("Fashion-MNIST (Debian)")}
 # Set when a page has been drawn for the first time in this process: the server's warm-up
 # (serve.py) loads the compiled training step after that, not while the first visitor waits.
 PAGE_DRAWN = threading.Event()

@@ -8,13 +8,13 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.config import LEARNING_RATES
-from core.i18n import Msg
+from core.i18n import Msg, Translator
 from core.jobs import TrainingJob
 from core.preprocess import preprocessing_note
 from core.presets import nearest_choice
 from core.runs import comparison_rows, metrics_csv
 from core.train import RunStatus
-from ui.i18n import tr
+from ui.i18n import current, tr
 from ui.runs import MAX_KEPT_RUNS, kept_runs, run_name, run_record, session_runs
 
 PINNED_WIDGET = "pinned"  # the earlier runs drawn faded under the live curves (tickets)
@@ -87,10 +87,11 @@ def runs_table() -> None:
     if not runs:
         return
     st.subheader(tr("Runs in this session"))
-    earlier = {j.ticket: j for j in kept_runs()}
+    earlier, t = {j.ticket: j for j in kept_runs()}, current()  # t: also outside the run
     if earlier:
         st.multiselect(tr("Pin earlier runs on the chart (drawn faded)"), list(earlier),
-                       key=PINNED_WIDGET, format_func=lambda t: _pin_label(earlier[t]))
+                       key=PINNED_WIDGET, format_func=lambda k: _pin_label(earlier[k], t),
+                       placeholder=tr("Choose runs"))
     records = [run_record(j) for j in runs]
     percent = st.column_config.NumberColumn(format="percent")
     st.dataframe(comparison_rows(records), hide_index=True, width="stretch",
@@ -102,7 +103,7 @@ def runs_table() -> None:
                        file_name="runs.csv", mime="text/csv", icon=":material/download:")
 
 
-def _pin_label(job: TrainingJob) -> str:
+def _pin_label(job: TrainingJob, t: Translator) -> str:
     c = job.run.config
-    return tr("{run}: lr {lr:g}, lambda {l2:g}{note}", run=run_name(job), lr=c.learning_rate,
+    return t("{run}: lr {lr:g}, lambda {l2:g}{note}", run=run_name(job), lr=c.learning_rate,
               l2=c.l2, note=preprocessing_note(job.run.data.preprocessing))

@@ -81,6 +81,7 @@ with cols[1]:
         tr("Values of {name}", name=PARAMETERS[parameter]), OPTIONS[parameter],
         default=default_values(parameter),
         format_func=format_value, key=f"sweep_values_{parameter}", disabled=active,
+        placeholder=tr("Choose values"),
         persist_state="session")
 with cols[2]:
     epochs = st.number_input(tr("Epochs per value"), 1, MAX_EPOCHS_PER_POINT, DEFAULT_EPOCHS,
