@@ -183,7 +183,11 @@ def _train(at: AppTest, epochs: int = 2) -> object:
 
 
 def test_a_finished_run_is_shared_and_shown_on_the_board(classroom_db, sessions):
+    from core.classroom import Challenge, Condition
+
     new = classroom_db.create_class()
+    classroom_db.set_challenge(new.code, new.teacher_key,
+                               Challenge("", "", Condition("test_acc", ">=", 0.5)))
     student = _join(sessions(), new.code, "ana")
     go(student, "views/train.py")
     job = _train(student)
@@ -197,7 +201,8 @@ def test_a_finished_run_is_shared_and_shown_on_the_board(classroom_db, sessions)
     assert run.preprocessing == "none" and run.dataset == job.run.data.name
     assert classroom_db.run_curves(new.code, run.run_id)["epoch"] == [1, 2]
     student.run()
-    assert any("Shared with the class: run" in c for c in student.caption.values)
+    shared = [c for c in student.caption.values if c.startswith("Shared with the class: run")]
+    assert len(shared) == 1 and "meets the challenge" in shared[0]
 
     teacher = sessions()
     teacher.text_input(key="teacher_code").input(new.code)
@@ -207,7 +212,8 @@ def test_a_finished_run_is_shared_and_shown_on_the_board(classroom_db, sessions)
     assert metrics["Runs shared"] == "1" and metrics["Best test accuracy"] == \
         f"{run.test_acc:.2%}"
     points = _chart(teacher, "board_scatter")["data"]
-    assert [p["customdata"] for p in points] == [[run.run_id]]
+    assert [(p["name"], p["customdata"]) for p in points] == [("meets the challenge",
+                                                               [run.run_id])]
     assert points[0]["x"] == [pytest.approx(0.1)]
 
 
@@ -238,6 +244,10 @@ def test_the_challenge_shows_on_every_students_train_page(classroom_db, sessions
     assert any("Challenge set" in s for s in teacher.success.values)
 
     go(student, "views/train.py")
+    _train(student)  # lambda 1e-4: it does not meet the challenge
+    member = _member(student)
+    wait_for(lambda: member.shared, "the run to be shared")
+    assert "meets the challenge" not in list(member.shared.values())[0]
     banner = [m for m in student.markdown.values if "Class challenge" in m]
     assert len(banner) == 1
     assert "test accuracy ≥ 0.92 with lambda ≥ 0.001" in banner[0].replace("\\", "")
