@@ -19,21 +19,28 @@ import numpy as np
 
 from core.classroom import Challenge, RunEntry
 from core.config import LAMBDAS, LEARNING_RATES
+from core.i18n import ENGLISH, Msg, Translator
 from core.metrics import Evaluation, evaluate
 from core.model import SoftmaxRegression
 from core.preprocess import PREPROCESSINGS, prepare_images
 from core.style import FONT, REFERENCE_ACCURACIES, VERDICTS
 
 # What the board's x axis can show: the run's field and its name on the axis.
-X_AXES = {"learning_rate": "learning rate", "l2": "lambda (L2 penalty)"}
+X_AXES = {"learning_rate": Msg("learning rate"), "l2": Msg("lambda (L2 penalty)")}
 OFFERED = {"learning_rate": LEARNING_RATES, "l2": LAMBDAS}  # the Train page's choices
 ZERO_LAMBDA_AT = 1e-7  # lambda 0 has no place on a log axis: drawn here, its tick "0"
 JITTER = 0.06  # runs with the same setting spread over +-6 % of a decade, so all show
 MARKERS = {  # how a run is drawn: (legend name, plotly symbol, colour, size)
-    "run": ("run", "circle", VERDICTS[True].colour, 16),
-    "met": ("meets the challenge", "star", "#E69F00", 24),
-    "diverged": ("diverged", "x-thin-open", VERDICTS[False].colour, 18),
+    "run": (Msg("run"), "circle", VERDICTS[True].colour, 16),
+    "met": (Msg("meets the challenge"), "star", "#E69F00", 24),
+    "diverged": (Msg("diverged"), "x-thin-open", VERDICTS[False].colour, 18),
 }
+# The board table's columns (board_rows' keys) as people read them.
+BOARD_COLUMNS = {"student": Msg("student"), "test acc": Msg("test acc"),
+                 "learning rate": Msg("learning rate"), "lambda": Msg("lambda"),
+                 "epochs": Msg("epochs"), "meets challenge": Msg("meets challenge"),
+                 "diverged": Msg("diverged"), "valid acc": Msg("valid acc"),
+                 "train acc": Msg("train acc"), "batch": Msg("batch"), "digits": Msg("digits")}
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:=^\"'])")
 
 
@@ -69,24 +76,26 @@ def _jittered(values: Sequence[float]) -> list[float]:
     return out
 
 
-def _hover(entry: RunEntry) -> str:
+def _hover(entry: RunEntry, tr: Translator = ENGLISH) -> str:
     """The hover text of a run: nickname (HTML-escaped: plotly reads tags), settings, result."""
     r = entry.run
-    acc = "no test accuracy" if r.test_acc is None else f"test {r.test_acc:.2%}"
-    digits = "" if r.preprocessing == "none" else f", {PREPROCESSINGS[r.preprocessing]}"
-    return (f"{html.escape(entry.nickname)}<br>lr {r.learning_rate:g}, λ {r.l2:g}, batch "
-            f"{r.batch_size}, {r.epochs_done} epochs{digits}<br>{acc}"
-            + (" (diverged)" if r.diverged else ""))
+    acc = (Msg("no test accuracy") if r.test_acc is None
+           else Msg("test {acc:.2%}", acc=r.test_acc))
+    digits = "" if r.preprocessing == "none" else ", " + tr(PREPROCESSINGS[r.preprocessing])
+    return tr("{who}<br>lr {lr:g}, λ {l2:g}, batch {batch}, {epochs} epochs{digits}<br>"
+              "{acc}{diverged}", who=html.escape(entry.nickname), lr=r.learning_rate, l2=r.l2,
+              batch=r.batch_size, epochs=r.epochs_done, digits=digits, acc=acc,
+              diverged=Msg(" (diverged)") if r.diverged else "")
 
 
 def _trace(kind: str, entries: list[RunEntry], x: list[float], bottom: float,
-           selected: str | None) -> dict:
+           selected: str | None, tr: Translator) -> dict:
     """One scatter trace of the runs of one kind."""
     name, symbol, colour, size = MARKERS[kind]
     return dict(
-        type="scatter", mode="markers", name=name, x=x, y=_y_values(entries, bottom),
+        type="scatter", mode="markers", name=tr(name), x=x, y=_y_values(entries, bottom),
         cliponaxis=False,
-        text=[_hover(e) for e in entries], customdata=[e.run.run_id for e in entries],
+        text=[_hover(e, tr) for e in entries], customdata=[e.run.run_id for e in entries],
         hovertemplate="%{text}<extra></extra>",
         marker=dict(symbol=symbol, color=colour, size=size, opacity=0.85,
                     line=dict(width=[4 if e.run.run_id == selected else 1 for e in entries],
@@ -94,7 +103,7 @@ def _trace(kind: str, entries: list[RunEntry], x: list[float], bottom: float,
                                      for e in entries])))
 
 
-def _reference_lines() -> tuple[list[dict], list[dict]]:
+def _reference_lines(tr: Translator) -> tuple[list[dict], list[dict]]:
     """The published accuracies as dotted lines with their labels at the right edge."""
     shapes, notes = [], []
     for ref in REFERENCE_ACCURACIES:
@@ -102,7 +111,7 @@ def _reference_lines() -> tuple[list[dict], list[dict]]:
                            y1=ref.accuracy, line=dict(color="#555", width=1, dash="dot")))
         notes.append(dict(text=f"{ref.accuracy:.1%}", xref="x domain", yref="y", x=1.0,
                           y=ref.accuracy, xanchor="left", yanchor="middle", showarrow=False,
-                          hovertext=ref.label, font=dict(size=14, color="#555")))
+                          hovertext=tr(ref.label), font=dict(size=14, color="#555")))
     return shapes, notes
 
 
@@ -129,9 +138,9 @@ def _x_range(axis: str, xs: Sequence[float]) -> list[float]:
     return [math.log10(min(values)) - 0.2, math.log10(max(values)) + 0.2]
 
 
-def _x_axis(axis: str, xs: Sequence[float]) -> dict:
+def _x_axis(axis: str, xs: Sequence[float], tr: Translator) -> dict:
     """A log axis; lambda's also has a tick "0" where lambda-0 runs are drawn."""
-    spec = dict(type="log", title=dict(text=X_AXES[axis]), showgrid=True, dtick=1,
+    spec = dict(type="log", title=dict(text=tr(X_AXES[axis])), showgrid=True, dtick=1,
                 tickfont=dict(size=18), tickformat="~g", range=_x_range(axis, xs))
     if axis == "l2":
         ticks = [ZERO_LAMBDA_AT, *(10.0 ** p for p in range(-6, 1))]
@@ -141,12 +150,12 @@ def _x_axis(axis: str, xs: Sequence[float]) -> dict:
 
 def board_figure(entries: Sequence[RunEntry], axis: str = "learning_rate",
                  challenge: Challenge | None = None, selected: str | None = None,
-                 height: int = 520) -> dict:
+                 height: int = 520, tr: Translator = ENGLISH) -> dict:
     """Every shared run as a point: ``axis`` ("learning_rate" or "l2", log scale) against
     test accuracy. Runs meeting the challenge are gold stars, diverged runs crosses (at
     their test accuracy after the roll-back, or at 0 without one); the run ``selected``
     (its run id) is ringed. Dotted lines: the published accuracies. A plotly figure dict,
-    large type for a projector."""
+    large type for a projector; ``tr`` translates its texts (core.i18n)."""
     if axis not in X_AXES:
         raise ValueError(f"axis must be one of {', '.join(X_AXES)}, got {axis!r}")
     entries = list(entries)
@@ -157,15 +166,15 @@ def board_figure(entries: Sequence[RunEntry], axis: str = "learning_rate",
         picked = [i for i, e in enumerate(entries) if _kind(e.run, challenge) == kind]
         if picked:
             traces.append(_trace(kind, [entries[i] for i in picked],
-                                 [x_all[i] for i in picked], y_range[0], selected))
-    shapes, notes = _reference_lines()
+                                 [x_all[i] for i in picked], y_range[0], selected, tr))
+    shapes, notes = _reference_lines(tr)
     if not entries:
         traces.append(dict(type="scatter", x=[], y=[], mode="markers", showlegend=False))
-        notes.append(dict(text="shared runs appear here", showarrow=False, xref="paper",
+        notes.append(dict(text=tr("shared runs appear here"), showarrow=False, xref="paper",
                           yref="paper", x=0.5, y=0.5, font=dict(size=22, color="#777")))
     layout = dict(height=height, font=dict(FONT, size=18), shapes=shapes, annotations=notes,
-                  xaxis=_x_axis(axis, x_all),
-                  yaxis=dict(title=dict(text="test accuracy"), tickformat=".0%",
+                  xaxis=_x_axis(axis, x_all, tr),
+                  yaxis=dict(title=dict(text=tr("test accuracy")), tickformat=".0%",
                              range=y_range, tickfont=dict(size=18)),
                   margin=dict(l=10, r=70, t=20, b=10), legend=dict(orientation="h", y=-0.18),
                   uirevision=axis, clickmode="event+select")
@@ -190,12 +199,13 @@ def board_rows(entries: Sequence[RunEntry], challenge: Challenge | None = None) 
     return rows
 
 
-def run_label(entry: RunEntry) -> str:
+def run_label(entry: RunEntry, tr: Translator = ENGLISH) -> str:
     """A run in a picker: who, settings, result (plain text)."""
     r = entry.run
     acc = "-" if r.test_acc is None else f"{r.test_acc:.2%}"
-    return (f"{entry.nickname}: lr {r.learning_rate:g}, λ {r.l2:g}, {r.epochs_done} epochs, "
-            f"test {acc}" + (" (diverged)" if r.diverged else ""))
+    return tr("{who}: lr {lr:g}, λ {l2:g}, {epochs} epochs, test {acc}{diverged}",
+              who=entry.nickname, lr=r.learning_rate, l2=r.l2, epochs=r.epochs_done, acc=acc,
+              diverged=Msg(" (diverged)") if r.diverged else "")
 
 
 @dataclass(frozen=True)

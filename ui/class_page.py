@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core.class_board import (
+    BOARD_COLUMNS,
     X_AXES,
     board_figure,
     board_rows,
@@ -22,6 +23,7 @@ from core.class_board import (
 )
 from core.classroom import Challenge, Condition
 from core.figures import confusion_figure, curves_figure, upscale
+from core.i18n import Msg
 from core.metrics import select_examples
 from core.preprocess import prepare_images
 from core.presets import PRESETS
@@ -40,6 +42,7 @@ from ui.classroom import (
     store,
     teacher_login,
 )
+from ui.i18n import current, tr
 from ui.models import chosen_model, test_evaluation
 
 BOARD_SECONDS = 3.0  # the board asks the database again this often
@@ -50,7 +53,12 @@ GALLERY_SHOWN, GALLERY_COLUMNS = 80, 8  # the class's drawings on the Results pa
 CONSTRAINTS = {"no constraint": None, "lambda ≥": ("l2", ">="), "lambda ≤": ("l2", "<="),
                "learning rate ≤": ("learning_rate", "<="),
                "learning rate ≥": ("learning_rate", ">="), "epochs ≤": ("epochs_done", "<=")}
-PERCENT = st.column_config.NumberColumn(format="percent")
+CONSTRAINT_WORDS = {"no constraint": Msg("no constraint"), "lambda ≥": Msg("lambda ≥"),
+                    "lambda ≤": Msg("lambda ≤"), "learning rate ≤": Msg("learning rate ≤"),
+                    "learning rate ≥": Msg("learning rate ≥"), "epochs ≤": Msg("epochs ≤")}
+KINDS = {"Incorrect": Msg("Incorrect"), "Correct": Msg("Correct")}
+BOARD_FORMATS = {"test acc": "percent", "valid acc": "percent", "train acc": "percent",
+                 "learning rate": "%g", "lambda": "%g"}
 TABLE_KEY = "board_table"  # the board's table (its selection picks the run whose curves show)
 BIG_CODE = ('<div style="font-size:3.6rem;font-weight:700;letter-spacing:0.25em;'
             'line-height:1.1">{code}</div>')
@@ -63,29 +71,29 @@ def welcome() -> None:
     """Join a class (code from the link) or, for a teacher, open one or log in."""
     join_col, teacher_col = st.columns(2, gap="large")
     with join_col:
-        st.subheader("Join your class")
+        st.subheader(tr("Join your class"))
         with st.form("class_join"):
-            code = st.text_input("Class code", value=st.query_params.get(CLASS_QUERY, ""),
-                                 max_chars=12, placeholder="e.g. K7QMXD")
-            nick = st.text_input("Your nickname", max_chars=24,
-                                 help="1-24 characters, any script. No account: the same "
-                                      "nickname later puts you back in the class.")
-            if st.form_submit_button("Join", type="primary"):
+            code = st.text_input(tr("Class code"), value=st.query_params.get(CLASS_QUERY, ""),
+                                 max_chars=12, placeholder=tr("e.g. {code}", code="K7QMXD"))
+            nick = st.text_input(tr("Your nickname"), max_chars=24,
+                                 help=tr("1-24 characters, any script. No account: the same "
+                                         "nickname later puts you back in the class."))
+            if st.form_submit_button(tr("Join"), type="primary"):
                 with reporting():
                     join(code, nick)
                     st.rerun()
     with teacher_col:
-        st.subheader("Teachers")
-        if st.button("Open a class", icon=":material/add_circle:", type="primary"):
+        st.subheader(tr("Teachers"))
+        if st.button(tr("Open a class"), icon=":material/add_circle:", type="primary"):
             with reporting():
                 open_class()
                 st.rerun()
         with st.form("class_teacher"):
-            st.caption("Or log in to a class you opened, with its teacher key.")
-            code = st.text_input("Class code", value=st.query_params.get(CLASS_QUERY, ""),
+            st.caption(tr("Or log in to a class you opened, with its teacher key."))
+            code = st.text_input(tr("Class code"), value=st.query_params.get(CLASS_QUERY, ""),
                                  max_chars=12, key="teacher_code")
-            key = st.text_input("Teacher key", type="password")
-            if st.form_submit_button("Log in as the teacher"):
+            key = st.text_input(tr("Teacher key"), type="password")
+            if st.form_submit_button(tr("Log in as the teacher")):
                 with reporting():
                     teacher_login(code, key)
                     st.rerun()
@@ -107,13 +115,13 @@ def header(member: Membership) -> None:
     """The join code, large, the link, who you are, and a way out."""
     code_col, who_col = st.columns([2, 1])
     with code_col:
-        st.caption("Join code")
+        st.caption(tr("Join code"))
         st.markdown(BIG_CODE.format(code=member.code), unsafe_allow_html=True)  # [A-Z0-9]
         st.code(join_link(member.code), language=None)
     with who_col:
-        who = nickname_markdown(member.student.nickname) if member.student else "the teacher"
-        st.markdown(f"You are {who}.")
-        st.button("Leave the class", on_click=leave, icon=":material/logout:")
+        who = nickname_markdown(member.student.nickname) if member.student else tr("the teacher")
+        st.markdown(tr("You are {who}.", who=who))
+        st.button(tr("Leave the class"), on_click=leave, icon=":material/logout:")
     with st.container():  # always there: the parts below keep their places when it empties
         if member.new_key:
             new_key(member)
@@ -126,12 +134,12 @@ def _dismiss_key(member: Membership) -> None:
 def new_key(member: Membership) -> None:
     """The teacher key of a class just opened, once, with a clear warning."""
     with st.container(border=True):
-        st.warning("**Write down your teacher key now.** It is shown only this once and "
-                   "cannot be recovered. You need it to log in again as the teacher, set a "
-                   "challenge, clear the board, export or close the class.",
+        st.warning(tr("**Write down your teacher key now.** It is shown only this once and "
+                      "cannot be recovered. You need it to log in again as the teacher, set a "
+                      "challenge, clear the board, export or close the class."),
                    icon=":material/key:")
         st.code(member.new_key, language=None)
-        st.button("I have written it down", on_click=_dismiss_key, args=(member,))
+        st.button(tr("I have written it down"), on_click=_dismiss_key, args=(member,))
 
 
 def student_panel() -> None:
@@ -166,34 +174,47 @@ def _board() -> None:
 def _summary(summary, info) -> None:
     """Counts, best and median test accuracy, the challenge: large, for a projector."""
     if summary.closed:
-        st.warning("This class is closed: the board is read-only.")
+        st.warning(tr("This class is closed: the board is read-only."))
     c = st.columns(5)
-    c[0].metric("Runs shared", summary.runs)
-    c[1].metric("Students", summary.students)
-    c[2].metric("Training now", summary.training_now)
+    c[0].metric(tr("Runs shared"), summary.runs)
+    c[1].metric(tr("Students"), summary.students)
+    c[2].metric(tr("Training now"), summary.training_now)
     best = summary.best
-    c[3].metric("Best test accuracy", "-" if best is None else f"{best.run.test_acc:.2%}")
-    c[4].metric("Median test accuracy", "-" if summary.median_test_acc is None
+    c[3].metric(tr("Best test accuracy"), "-" if best is None else f"{best.run.test_acc:.2%}")
+    c[4].metric(tr("Median test accuracy"), "-" if summary.median_test_acc is None
                 else f"{summary.median_test_acc:.2%}")
     if best is not None:
-        c[3].markdown(f"by {nickname_markdown(best.nickname)}")
+        c[3].markdown(tr("by {who}", who=nickname_markdown(best.nickname)))
     if info.challenge is not None:
         ch = info.challenge
-        lesson = PRESETS[ch.preset].title if ch.preset in PRESETS else ""
-        text = (f"**Challenge{f' ({markdown_literal(lesson)})' if lesson else ''}: "
-                f"{markdown_literal(ch.describe())}**")
+        lesson = tr(PRESETS[ch.preset].title) if ch.preset in PRESETS else ""
+        text = tr("**Challenge{lesson}: {target}**", target=markdown_literal(tr(ch.describe())),
+                  lesson=tr(" ({lesson})", lesson=markdown_literal(lesson)) if lesson else "")
         if ch.text.strip():
             text += f"  \n{markdown_literal(ch.text)}"
-        st.info(f"{text}  \n{summary.meeting_challenge} run(s) meet it: the gold stars.",
-                icon=":material/flag:")
+        meeting = tr("{n} run(s) meet it: the gold stars.", n=summary.meeting_challenge)
+        st.info(f"{text}  \n{meeting}", icon=":material/flag:")
 
 
 def _scatter(entries, challenge, selected: str | None) -> None:
-    axis = st.segmented_control("Across", list(X_AXES), format_func=X_AXES.get,
+    t = current()  # also outside the script's run, in format_func
+    axis = st.segmented_control(tr("Across"), list(X_AXES), format_func=lambda k: t(X_AXES[k]),
                                 default="learning_rate", key="board_axis") or "learning_rate"
-    st.plotly_chart(board_figure(entries, axis, challenge, selected), key="board_scatter",
+    st.plotly_chart(board_figure(entries, axis, challenge, selected, tr=t), key="board_scatter",
                     config={"displayModeBar": False})
-    st.caption(references_caption())
+    st.caption(references_caption(t))
+
+
+def _board_columns(frame: pd.DataFrame) -> dict:
+    """The board table's headers in this session's language, numbers formatted."""
+    config = {}
+    for column in frame.columns:
+        if column in BOARD_COLUMNS:
+            label = tr(BOARD_COLUMNS[column])
+            number = BOARD_FORMATS.get(column)
+            config[column] = st.column_config.NumberColumn(label, format=number) if number \
+                else label
+    return config
 
 
 def _selected_row(rows: list[dict]) -> dict | None:
@@ -207,23 +228,22 @@ def _selected_row(rows: list[dict]) -> dict | None:
 def _table(code: str, rows: list[dict], selected: dict | None) -> None:
     """The runs as a sortable table; a selected row shows that run's curves."""
     if not rows:
-        st.info("No runs shared yet. Runs that students finish or stop appear here.")
+        st.info(tr("No runs shared yet. Runs that students finish or stop appear here."))
         return
     frame = pd.DataFrame(rows)
+    if "digits" in frame:
+        frame["digits"] = [tr(v) for v in frame["digits"]]  # plain, or deskewed
     st.dataframe(
         frame, hide_index=True, on_select="rerun", selection_mode="single-row",
         column_order=[c for c in frame.columns if c not in ("run_id", "shared_at")],
-        key=TABLE_KEY, row_height=40, placeholder="-",
-        column_config={"test acc": PERCENT, "valid acc": PERCENT, "train acc": PERCENT,
-                       "learning rate": st.column_config.NumberColumn(format="%g"),
-                       "lambda": st.column_config.NumberColumn(format="%g")})
+        key=TABLE_KEY, row_height=40, placeholder="-", column_config=_board_columns(frame))
     if selected is None:
-        st.caption("Click a row's left edge to see that run's curves (click a column's "
-                   "header to sort).")
+        st.caption(tr("Click a row's left edge to see that run's curves (click a column's "
+                      "header to sort)."))
         return
     curves = store().run_curves(code, selected["run_id"])
-    st.markdown(f"Curves of the run by {nickname_markdown(selected['student'])}")
-    st.plotly_chart(curves_figure(history_from_curves(curves), references=True),
+    st.markdown(tr("Curves of the run by {who}", who=nickname_markdown(selected["student"])))
+    st.plotly_chart(curves_figure(history_from_curves(curves), references=True, tr=current()),
                     key="board_curves")
 
 
@@ -232,7 +252,7 @@ def _table(code: str, rows: list[dict], selected: dict | None) -> None:
 
 def class_set() -> None:
     """The model the pages show, on the class's own drawings (a fragment)."""
-    st.subheader("Our class's handwriting")
+    st.subheader(tr("Our class's handwriting"))
     st.fragment(_class_set, run_every=CLASS_SET_SECONDS)()
 
 
@@ -242,25 +262,25 @@ def _class_set() -> None:
     if member is None:
         return
     if choice is None or not current_data().is_digits:
-        st.info("Pick MNIST in the sidebar to score a model on the class's drawings.")
+        st.info(tr("Pick MNIST in the sidebar to score a model on the class's drawings."))
         return
     with reporting():
         drawings = store().drawings(member.code)
         ev = class_set_evaluation(choice.model, drawings.images, drawings.labels)
         if ev is None:
-            st.info("No drawings yet: on the Draw page, draw a digit, check its label and "
-                    "press **Add to our class set**.")
+            st.info(tr("No drawings yet: on the Draw page, draw a digit, check its label and "
+                       "press **Add to our class set**."))
             return
         mnist = test_evaluation(choice.model).accuracy
         c = st.columns(3)
-        c[0].metric("Our handwriting", f"{ev.accuracy:.1%}",
-                    f"{len(ev.y_true) - ev.n_wrong} of {len(ev.y_true)} right",
-                    delta_color="off", delta_arrow="off")
-        c[1].metric("MNIST test digits", f"{mnist:.1%}")
-        c[2].caption(f"Model: {choice.label} (pick another in the sidebar).")
+        c[0].metric(tr("Our handwriting"), f"{ev.accuracy:.1%}",
+                    tr("{right} of {n} right", right=len(ev.y_true) - ev.n_wrong,
+                       n=len(ev.y_true)), delta_color="off", delta_arrow="off")
+        c[1].metric(tr("MNIST test digits"), f"{mnist:.1%}")
+        c[2].caption(tr("Model: {model} (pick another in the sidebar).", model=choice.label))
         names = [str(k) for k in range(10)]
         matrix, wrong = st.columns([1.3, 1])
-        matrix.plotly_chart(confusion_figure(ev.confusion(), names, height=400),
+        matrix.plotly_chart(confusion_figure(ev.confusion(), names, height=400, tr=current()),
                             key="class_confusion")
         with wrong:
             _wrong_digits(drawings, ev)
@@ -270,9 +290,9 @@ def _wrong_digits(drawings, ev) -> None:
     """The drawings the model misreads, titled "T:true P:predicted"."""
     missed = [i for i in range(len(ev.y_true)) if ev.y_pred[i] != ev.y_true[i]][:WRONG_SHOWN]
     if not missed:
-        st.success("The model reads every drawing right.")
+        st.success(tr("The model reads every drawing right."))
         return
-    st.markdown(f"**Misread: {ev.n_wrong}**")
+    st.markdown(tr("**Misread: {n}**", n=ev.n_wrong))
     cols = st.columns(6)
     for n, i in enumerate(missed):
         cols[n % 6].image(upscale(drawings.images[i], 3),
@@ -285,18 +305,22 @@ def class_set_gallery(model) -> None:
     member = membership()
     if member is None:
         return
-    st.header("Our class's drawings")
+    st.header(tr("Our class's drawings"))
     with reporting():
         drawings = store().drawings(member.code)
         ev = class_set_evaluation(model, drawings.images, drawings.labels)
         if ev is None:
-            st.info("The class has no drawings yet (Draw page: Add to our class set).")
+            st.info(tr("The class has no drawings yet (Draw page: Add to our class set)."))
             return
-        kind = st.segmented_control("Show drawings", ["Incorrect", "Correct"],
-                                    default="Incorrect", key="class_kind") or "Incorrect"
+        t = current()  # also outside the script's run, in format_func
+        kind = st.segmented_control(tr("Show drawings"), list(KINDS), default="Incorrect",
+                                    format_func=lambda k: t(KINDS[k]),
+                                    key="class_kind") or "Incorrect"
         shown = select_examples(ev, kind == "Correct")[:GALLERY_SHOWN]
-        st.markdown(f"**{len(ev.y_true) - ev.n_wrong} of {len(ev.y_true)} right "
-                    f"({ev.accuracy:.1%})**; {kind.lower()} ones, most confident first.")
+        st.markdown(tr("**{right} of {n} right ({accuracy:.1%})**; {kind} ones, most confident "
+                       "first.", right=len(ev.y_true) - ev.n_wrong, n=len(ev.y_true),
+                       accuracy=ev.accuracy,
+                       kind=Msg("correct") if kind == "Correct" else Msg("incorrect")))
         seen = prepare_images(drawings.images, model.preprocessing)
         cols = st.columns(GALLERY_COLUMNS)
         for n, i in enumerate(shown):
@@ -310,11 +334,12 @@ def class_set_gallery(model) -> None:
 
 def teacher_tools(member: Membership) -> None:
     """Challenge, students, clear, remove, close, delete, export: all with the key."""
-    st.header("Teacher's tools")
+    st.header(tr("Teacher's tools"))
     if member.notice:
-        st.success(member.notice)
+        st.success(tr(member.notice))
         member.notice = None
-    challenge_tab, students_tab, data_tab = st.tabs(["Challenge", "Students", "Class data"])
+    challenge_tab, students_tab, data_tab = st.tabs([tr("Challenge"), tr("Students"),
+                                                     tr("Class data")])
     with challenge_tab:
         _challenge_form(member)
     with students_tab:
@@ -323,7 +348,7 @@ def teacher_tools(member: Membership) -> None:
         _class_data(member)
 
 
-def _done(member: Membership, message: str) -> None:
+def _done(member: Membership, message: Msg) -> None:
     """After a teacher's action: run the page again (the board above shows the change at
     once) and say what was done at the top of the tools."""
     member.notice = message
@@ -332,22 +357,24 @@ def _done(member: Membership, message: str) -> None:
 
 def _challenge_form(member: Membership) -> None:
     with st.form("class_challenge"):
-        preset = st.selectbox("Lesson", ["", *PRESETS],
-                              format_func=lambda k: PRESETS[k].title if k else "(none)")
-        target = st.number_input("Beat this test accuracy (%)", 50.0, 100.0, 92.0, 0.1)
+        t = current()  # also outside the script's run, in format_func
+        preset = st.selectbox(tr("Lesson"), ["", *PRESETS],
+                              format_func=lambda k: t(PRESETS[k].title) if k else t("(none)"))
+        target = st.number_input(tr("Beat this test accuracy (%)"), 50.0, 100.0, 92.0, 0.1)
         left, right = st.columns(2)
-        constraint = left.selectbox("With", list(CONSTRAINTS))
-        value = right.number_input("Value", 0.0, 1e4, 1e-3, format="%g")
-        text = st.text_area("Words for the class (optional)", max_chars=1000)
-        if st.form_submit_button("Set the challenge", type="primary"):
+        constraint = left.selectbox(tr("With"), list(CONSTRAINTS),
+                                    format_func=lambda k: t(CONSTRAINT_WORDS[k]))
+        value = right.number_input(tr("Value"), 0.0, 1e4, 1e-3, format="%g")
+        text = st.text_area(tr("Words for the class (optional)"), max_chars=1000)
+        if st.form_submit_button(tr("Set the challenge"), type="primary"):
             with reporting():
                 store().set_challenge(member.code, member.teacher_key,
                                       _challenge(preset, target, constraint, value, text))
-                _done(member, "Challenge set: every student's Train page shows it.")
-    if st.button("Remove the challenge"):
+                _done(member, Msg("Challenge set: every student's Train page shows it."))
+    if st.button(tr("Remove the challenge")):
         with reporting():
             store().set_challenge(member.code, member.teacher_key, None)
-            _done(member, "Challenge removed.")
+            _done(member, Msg("Challenge removed."))
 
 
 def _challenge(preset: str, target: float, constraint: str, value: float,
@@ -363,18 +390,19 @@ def _students(member: Membership) -> None:
     with reporting():
         students = store().students(member.code)
         if not students:
-            st.info("No students yet: show them the join code.")
+            st.info(tr("No students yet: show them the join code."))
             return
-        st.dataframe(pd.DataFrame([{"student": s.nickname, "runs": s.runs,
-                                    "drawings": s.drawings, "training now": s.training_now}
+        st.dataframe(pd.DataFrame([{tr("student"): s.nickname, tr("runs"): s.runs,
+                                    tr("drawings"): s.drawings,
+                                    tr("training now"): s.training_now}
                                    for s in students]), hide_index=True)
         with st.form("class_remove"):
-            nick = st.selectbox("Remove a student and everything they shared",
+            nick = st.selectbox(tr("Remove a student and everything they shared"),
                                 [s.nickname for s in students])
-            sure = st.checkbox("Yes, remove them")
-            if st.form_submit_button("Remove") and sure:
+            sure = st.checkbox(tr("Yes, remove them"))
+            if st.form_submit_button(tr("Remove")) and sure:
                 store().remove_student(member.code, member.teacher_key, nick)
-                _done(member, "Removed, with everything they shared.")
+                _done(member, Msg("Removed, with everything they shared."))
 
 
 def _confirmed_action(label: str, confirm: str, key: str) -> bool:
@@ -387,22 +415,23 @@ def _class_data(member: Membership) -> None:
     with reporting():
         export = store().export_csv(member.code, member.teacher_key)
         left, right = st.columns(2)
-        left.download_button("Download the runs (CSV)", export.runs_csv,
+        left.download_button(tr("Download the runs (CSV)"), export.runs_csv,
                              file_name=f"class-{member.code}-runs.csv", mime="text/csv",
                              icon=":material/download:")
-        right.download_button("Download the drawings' list (CSV)", export.drawings_csv,
+        right.download_button(tr("Download the drawings' list (CSV)"), export.drawings_csv,
                               file_name=f"class-{member.code}-drawings.csv", mime="text/csv",
                               icon=":material/download:")
         st.divider()
-        if _confirmed_action("Clear the board", "Yes, delete every shared run", "class_clear"):
+        if _confirmed_action(tr("Clear the board"), tr("Yes, delete every shared run"),
+                             "class_clear"):
             gone = store().clear_board(member.code, member.teacher_key)
-            _done(member, f"{gone} run(s) deleted; drawings stay.")
-        if _confirmed_action("Close the class", "Yes, close it (read-only from now on)",
+            _done(member, Msg("{n} run(s) deleted; drawings stay.", n=gone))
+        if _confirmed_action(tr("Close the class"), tr("Yes, close it (read-only from now on)"),
                              "class_close"):
             store().close_class(member.code, member.teacher_key)
-            _done(member, "Closed: no new students, runs or drawings.")
-        if _confirmed_action("Delete the class now", "Yes, delete it and everything in it",
-                             "class_delete"):
+            _done(member, Msg("Closed: no new students, runs or drawings."))
+        if _confirmed_action(tr("Delete the class now"),
+                             tr("Yes, delete it and everything in it"), "class_delete"):
             store().delete_class(member.code, member.teacher_key)
             leave()
             st.rerun()

@@ -41,9 +41,11 @@ from core.classroom import (
     shrink_drawing,
 )
 from core.classroom.schema import default_url
+from core.i18n import Msg
 from core.jobs import TrainingJob
 from core.metrics import evaluate
 from core.train import RunStatus
+from ui.i18n import tr
 from ui.runs import current_job, run_name, session_runs
 from ui.state import session
 from ui.widgets import image_key
@@ -52,8 +54,8 @@ CLASS_QUERY, NICK_QUERY = "class", "nick"  # ?class=K7QMXD&nick=...
 HEARTBEAT_SECONDS = 20.0  # "training now" again this often (the store counts 60 s)
 POLL_SECONDS = 2.0  # how often a run's follower looks at it
 RETRY_SECONDS = 30.0  # a rejoin from the address that failed is tried again after this
-UNAVAILABLE = ("The class database is not available right now, so the class features are "
-               "paused; everything else on the dashboard works. ({reason})")
+UNAVAILABLE = Msg("The class database is not available right now, so the class features are "
+                  "paused; everything else on the dashboard works. ({reason})")
 
 
 # database URL -> (monotonic time until which it is taken as down, why): a PostgreSQL
@@ -74,7 +76,8 @@ def store() -> ClassroomStore:
     until, reason = _outages.get(url, (0.0, ""))
     wait = until - time.monotonic()
     if wait > 0:
-        raise ClassroomUnavailable(f"{reason}; trying again in {wait:.0f} s")
+        raise ClassroomUnavailable(Msg("{reason}; trying again in {wait:.0f} s", reason=reason,
+                                       wait=wait))
     return _store(url)
 
 
@@ -82,7 +85,7 @@ def _record_outage(exc: ClassroomUnavailable) -> None:
     """Take the database as down for RETRY_SECONDS (unless it already is)."""
     url = default_url()
     if _outages.get(url, (0.0, ""))[0] <= time.monotonic():
-        _outages[url] = (time.monotonic() + RETRY_SECONDS, str(exc))
+        _outages[url] = (time.monotonic() + RETRY_SECONDS, error_message(exc))
 
 
 @dataclass
@@ -123,13 +126,19 @@ def say(exc: ClassroomError, where=st) -> None:
     """Show a class error: unavailable database and refusals as errors, a closed or full
     class as a warning. The messages are written for the reader (core.classroom.errors), in
     plain text that may quote a nickname: shown literally, never as markdown."""
+    message = markdown_literal(tr(error_message(exc)))
     if isinstance(exc, ClassroomUnavailable):
         _record_outage(exc)
-        where.error(UNAVAILABLE.format(reason=markdown_literal(exc)), icon=":material/cloud_off:")
+        where.error(tr(UNAVAILABLE, reason=message), icon=":material/cloud_off:")
     elif isinstance(exc, (ClassClosed, LimitReached)):
-        where.warning(markdown_literal(exc))
+        where.warning(message)
     else:
-        where.error(markdown_literal(exc))
+        where.error(message)
+
+
+def error_message(exc: Exception) -> str:
+    """A class error's message, still translatable (core.i18n.Msg) when it was raised so."""
+    return exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
 
 
 @contextmanager
@@ -238,11 +247,12 @@ def _shared_run(member: Membership, job: TrainingJob) -> SharedRun:
 def _share_label(job: TrainingJob, run: SharedRun, challenge: Challenge | None) -> str:
     """A shared run in the student's list, e.g. "run 3 (20 epochs, test 92.4%, meets the
     challenge)"."""
-    acc = "" if run.test_acc is None else f", test {run.test_acc:.1%}"
+    acc = "" if run.test_acc is None else Msg(", test {acc:.1%}", acc=run.test_acc)
     met = challenge is not None and challenge.is_met(run)
-    return (f"{run_name(job)} ({run.epochs_done} epochs{acc}"
-            + (", diverged" if run.diverged else "") + (", meets the challenge" if met else "")
-            + ")")
+    return Msg("{run} ({epochs} epochs{acc}{diverged}{met})", run=run_name(job),
+               epochs=run.epochs_done, acc=acc,
+               diverged=Msg(", diverged") if run.diverged else "",
+               met=Msg(", meets the challenge") if met else "")
 
 
 def _follow(member: Membership, job: TrainingJob, classes: ClassroomStore) -> None:
@@ -270,10 +280,10 @@ def _follow(member: Membership, job: TrainingJob, classes: ClassroomStore) -> No
         member.shared[key] = _share_label(job, run, classes.class_info(member.code).challenge)
         member.error = None
     except (ClassroomUnavailable, Conflict) as exc:  # passing: the next page run tries again
-        member.error = str(exc)
+        member.error = error_message(exc)
     except Exception as exc:  # closed, full, removed from the class, a bug: never again
         member.skipped.add((job.ticket, job.run.epochs_done))
-        member.error = str(exc) if isinstance(exc, ClassroomError) else \
+        member.error = error_message(exc) if isinstance(exc, ClassroomError) else \
             f"{type(exc).__name__}: {exc}"
 
 
@@ -320,8 +330,8 @@ def sync() -> None:
         follow_runs()
     with st.sidebar:
         who = (nickname_markdown(member.student.nickname) if member.student
-               else "the teacher")
-        st.caption(f"Class **{member.code}**, as {who}")
+               else tr("the teacher"))
+        st.caption(tr("Class **{code}**, as {who}", code=member.code, who=who))
 
 
 # ------------------------------------------------------------------ Train and Draw pages
@@ -334,7 +344,7 @@ def _challenge_text() -> str | None:
     ch = info.challenge
     if ch is None:
         return None
-    text = f"**Class challenge: {markdown_literal(ch.describe())}**"
+    text = tr("**Class challenge: {target}**", target=markdown_literal(tr(ch.describe())))
     if ch.text.strip():
         text += f"  \n{markdown_literal(ch.text)}"
     return text
@@ -343,19 +353,20 @@ def _challenge_text() -> str | None:
 def share_toggle() -> None:
     """The student's "share my runs" switch, and which runs were shared."""
     member = membership()
-    member.share = st.toggle("Share my finished runs with the class", value=member.share,
+    member.share = st.toggle(tr("Share my finished runs with the class"), value=member.share,
                              key="class_share",
-                             help="Every run that finishes or is stopped goes on the class "
-                                  "board: settings, final accuracies and curves.")
+                             help=tr("Every run that finishes or is stopped goes on the class "
+                                     "board: settings, final accuracies and curves."))
     if member.shared:
         shared = list(member.shared.values())  # a follower thread may add one meanwhile
-        st.caption("Shared with the class: " + ", ".join(shared) + ".")
+        st.caption(tr("Shared with the class: {runs}.", runs=", ".join(tr(s) for s in shared)))
     elif member.share:
-        st.caption("Runs you finish or stop from now on are shared with the class.")
+        st.caption(tr("Runs you finish or stop from now on are shared with the class."))
     else:
-        st.caption("Sharing is off: your runs stay yours.")
+        st.caption(tr("Sharing is off: your runs stay yours."))
     if member.error:
-        st.warning(f"The last run could not be shared: {markdown_literal(member.error)}")
+        st.warning(tr("The last run could not be shared: {error}",
+                      error=markdown_literal(tr(member.error))))
 
 
 def train_banner() -> None:
@@ -372,7 +383,7 @@ def train_banner() -> None:
 
 def _draw_label(pred: int) -> int | None:
     """The true label the student confirms (their drawing's prediction is the default)."""
-    return st.segmented_control("The digit you meant", list(range(10)), default=pred,
+    return st.segmented_control(tr("The digit you meant"), list(range(10)), default=pred,
                                 key=f"class_label-{session().canvas_generation}-{pred}")
 
 
@@ -383,17 +394,18 @@ def draw_share(grey: np.ndarray, centred: np.ndarray, pred: int) -> None:
     member = membership()
     if member is None or member.student is None:
         return
-    st.subheader("Our class's handwriting")
+    st.subheader(tr("Our class's handwriting"))
     label = _draw_label(pred)
     image = np.clip(np.rint(np.asarray(centred) * 255), 0, 255).astype(np.uint8)
     disabled = label is None
-    if st.button("Add to our class set", icon=":material/group_add:", disabled=disabled,
-                 help="Pick the digit you meant first." if disabled else None):
+    if st.button(tr("Add to our class set"), icon=":material/group_add:", disabled=disabled,
+                 help=tr("Pick the digit you meant first.") if disabled else None):
         with reporting():
             raw = shrink_drawing(grey)
             added = store().add_drawing(member.student, image, raw, int(label),
                                         drawing_id=image_key(raw))
-            st.success(f"Added as a {label} to class {member.code}'s set." if added
-                       else "This drawing is already in the class set.")
-    st.caption("The label is the digit you meant, not the model's guess: check it before "
-               "adding. The class board scores the models on these drawings.")
+            st.success(tr("Added as a {label} to class {code}'s set.", label=label,
+                          code=member.code) if added
+                       else tr("This drawing is already in the class set."))
+    st.caption(tr("The label is the digit you meant, not the model's guess: check it before "
+                  "adding. The class board scores the models on these drawings."))

@@ -5,12 +5,13 @@ import streamlit as st
 
 from ui import class_page
 from ui.classroom import membership
+from ui.i18n import tr
 
-st.title("Class")
+st.title(tr("Class"))
 member = membership()
 if member is None:
-    st.caption("Train together: every run you finish goes on the class's board, next to "
-               "everyone else's.")
+    st.caption(tr("Train together: every run you finish goes on the class's board, next to "
+                  "everyone else's."))
     class_page.welcome()
     st.stop()
 

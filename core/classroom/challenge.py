@@ -16,15 +16,17 @@ from dataclasses import dataclass
 
 from core.classroom.errors import InvalidInput
 from core.classroom.shared import SharedRun
+from core.i18n import Msg
 
 OPERATORS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
 SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
 # What a condition may test, and its name in words.
-FIELDS = {"test_acc": "test accuracy", "valid_acc": "validation accuracy",
-          "train_acc": "training accuracy", "test_loss": "test loss",
-          "valid_loss": "validation loss", "train_loss": "training loss",
-          "learning_rate": "learning rate", "l2": "lambda", "batch_size": "batch size",
-          "epochs": "epochs", "epochs_done": "epochs done"}
+FIELDS = {"test_acc": Msg("test accuracy"), "valid_acc": Msg("validation accuracy"),
+          "train_acc": Msg("training accuracy"), "test_loss": Msg("test loss"),
+          "valid_loss": Msg("validation loss"), "train_loss": Msg("training loss"),
+          "learning_rate": Msg("learning rate"), "l2": Msg("lambda"),
+          "batch_size": Msg("batch size"), "epochs": Msg("epochs"),
+          "epochs_done": Msg("epochs done")}
 MAX_TEXT = 1000
 MAX_PRESET = 60
 
@@ -42,9 +44,10 @@ class Condition:
         mine = getattr(run, self.field)
         return mine is not None and OPERATORS[self.op](mine, self.value)
 
-    def describe(self) -> str:
+    def describe(self) -> Msg:
         """In words, e.g. "test accuracy ≥ 0.92"."""
-        return f"{FIELDS[self.field]} {SYMBOLS[self.op]} {self.value:g}"
+        return Msg("{field} {op} {value:g}", field=FIELDS[self.field], op=SYMBOLS[self.op],
+                   value=self.value)
 
 
 @dataclass(frozen=True)
@@ -60,12 +63,14 @@ class Challenge:
         """True when the run did not diverge and the goal and every constraint hold."""
         return not run.diverged and all(c.holds(run) for c in (self.goal, *self.constraints))
 
-    def describe(self) -> str:
+    def describe(self) -> Msg:
         """The target in words, e.g. "test accuracy ≥ 0.92 with lambda ≥ 0.001"."""
-        target = self.goal.describe()
-        if self.constraints:
-            target += " with " + " and ".join(c.describe() for c in self.constraints)
-        return target
+        if not self.constraints:
+            return self.goal.describe()
+        both = self.constraints[0].describe()
+        for c in self.constraints[1:]:
+            both = Msg("{first} and {second}", first=both, second=c.describe())
+        return Msg("{goal} with {constraints}", goal=self.goal.describe(), constraints=both)
 
     def to_json(self) -> str:
         """The stored form (see :func:`challenge_from_json`)."""

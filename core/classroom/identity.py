@@ -20,6 +20,7 @@ import secrets
 import unicodedata
 
 from core.classroom.errors import InvalidInput
+from core.i18n import Msg
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0 O 1 I L
 CODE_LENGTH = 6
@@ -99,15 +100,15 @@ def check_nickname(raw: str, max_chars: int) -> str:
     the page's job.
     """
     if not isinstance(raw, str):
-        raise InvalidInput("A nickname must be text.")
+        raise InvalidInput(Msg("A nickname must be text."))
     nickname = raw.strip()
     if not nickname:
-        raise InvalidInput("Please type a nickname.")
+        raise InvalidInput(Msg("Please type a nickname."))
     if len(nickname) > max_chars:
-        raise InvalidInput(f"A nickname has at most {max_chars} characters "
-                           f"(this one has {len(nickname)}).")
+        raise InvalidInput(Msg("A nickname has at most {most} characters (this one has "
+                               "{n}).", most=max_chars, n=len(nickname)))
     if any(unicodedata.category(ch) in FORBIDDEN_CATEGORIES or ch in BIDI_CONTROLS
            for ch in nickname):
-        raise InvalidInput("A nickname cannot contain control characters "
-                           "(such as new lines or tabs).")
+        raise InvalidInput(Msg("A nickname cannot contain control characters (such as new "
+                               "lines or tabs)."))
     return nickname

@@ -63,10 +63,12 @@ from core.classroom.shared import (
     run_from_columns,
     unpack_curves,
 )
+from core.i18n import Msg
 
 DAY = 86_400.0
 NEW_CODE_TRIES = 20  # a fresh join code collides with a live one about once in 10^7 classes
 RUN_COLUMNS = [c for c in db.runs.c if c.name in SharedRun.__dataclass_fields__]
+QUOTA_WORDS = {"runs": Msg("runs"), "drawings": Msg("drawings")}  # in LimitReached
 
 
 @dataclass(frozen=True)
@@ -213,8 +215,8 @@ class ClassroomStore:
         except ClassroomError:
             raise
         except IntegrityError:
-            raise Conflict("Someone changed the class at the same moment: please try "
-                           "again.") from None
+            raise Conflict(Msg("Someone changed the class at the same moment: please try "
+                               "again.")) from None
         except (SQLAlchemyError, OSError) as exc:
             raise self._unavailable(exc, write) from exc
         except Exception as exc:
@@ -225,8 +227,10 @@ class ClassroomStore:
 
     @staticmethod
     def _unavailable(exc: BaseException, write: bool) -> ClassroomUnavailable:
-        verb = "written" if write else "read"
-        return ClassroomUnavailable(f"The class database cannot be {verb}: {_reason(exc)}")
+        message = (Msg("The class database cannot be written: {reason}", reason=_reason(exc))
+                   if write else
+                   Msg("The class database cannot be read: {reason}", reason=_reason(exc)))
+        return ClassroomUnavailable(message)
 
     @contextmanager
     def _tx(self, write: bool) -> Iterator[Connection]:
@@ -256,15 +260,16 @@ class ClassroomStore:
             if row is not None:
                 return row
         shown = found or str(code).strip()[:12]
-        raise ClassNotFound(f'There is no class with the code "{shown}". Check the code with '
-                            f"your teacher (classes end after {self.limits.class_days:g} days).")
+        raise ClassNotFound(Msg('There is no class with the code "{code}". Check the code with '
+                                "your teacher (classes end after {days:g} days).", code=shown,
+                                days=self.limits.class_days))
 
     def _open_class(self, conn: Connection, code: str, lock: str | None = None):
         """The class's row, or ClassClosed once the teacher has closed it."""
         row = self._class(conn, code, lock)
         if row.closed_at is not None:
-            raise ClassClosed(f"Class {row.code} is closed: it takes no new students, runs or "
-                              "drawings. You can still look at its board.")
+            raise ClassClosed(Msg("Class {code} is closed: it takes no new students, runs or "
+                                  "drawings. You can still look at its board.", code=row.code))
         return row
 
     def _student(self, conn: Connection, student: Student, lock: bool = False):
@@ -275,8 +280,8 @@ class ClassroomStore:
                                           db.students.c.class_id == student.class_id)
         row = conn.execute(query.with_for_update() if lock else query).first()
         if row is None:
-            raise NotInClass(f'"{student.nickname}" is no longer in class {student.code}: '
-                             "join again to take part.")
+            raise NotInClass(Msg('"{nickname}" is no longer in class {code}: join again to take '
+                                 "part.", nickname=student.nickname, code=student.code))
         return row
 
     def _count(self, conn: Connection, table, **where) -> int:
@@ -301,7 +306,7 @@ class ClassroomStore:
                     conn.execute(insert(db.classes).values(code=code, key_hash=key_hash,
                                                         created_at=now, expires_at=expires))
                     return NewClass(code, key, expires)
-        raise Conflict("No free join code was found: please try again.")
+        raise Conflict(Msg("No free join code was found: please try again."))
 
     def class_info(self, code: str) -> ClassInfo:
         """The class's code, times, open or closed, and challenge; ClassNotFound if none."""
@@ -321,8 +326,8 @@ class ClassroomStore:
             if row is None:
                 self._open_class(conn, code)
                 if self._count(conn, db.students, class_id=cls.id) >= self.limits.students:
-                    raise LimitReached(f"Class {cls.code} is full ({self.limits.students} "
-                                       "students). Ask your teacher.")
+                    raise LimitReached(Msg("Class {code} is full ({n} students). Ask your "
+                                           "teacher.", code=cls.code, n=self.limits.students))
                 conn.execute(insert(db.students).values(class_id=cls.id, nickname=nickname,
                                                      nickname_key=same, joined_at=self._now()))
                 row = conn.execute(select(db.students).where(
@@ -370,7 +375,7 @@ class ClassroomStore:
                 db.runs.c.class_id == student.class_id, db.runs.c.run_id == run.run_id)).scalar()
             if owner is not None:
                 if owner != student.student_id:
-                    raise Conflict("Another student already shared a run with this id.")
+                    raise Conflict(Msg("Another student already shared a run with this id."))
                 return False
             self._check_quota(conn, db.runs, student, self.limits.runs_per_student, "runs")
             conn.execute(insert(db.runs).values(
@@ -382,8 +387,9 @@ class ClassroomStore:
                      what: str) -> None:
         """LimitReached when the student already has ``limit`` rows in ``table``."""
         if self._count(conn, table, student_id=student.student_id) >= limit:
-            raise LimitReached(f"You have shared {limit} {what}, the most one student can "
-                               "have in a class. Ask your teacher to make room.")
+            raise LimitReached(Msg("You have shared {n} {what}, the most one student can have "
+                                   "in a class. Ask your teacher to make room.", n=limit,
+                                   what=QUOTA_WORDS.get(what, what)))
 
     def runs(self, code: str) -> list[RunEntry]:
         """Every run shared in the class, oldest first, with nicknames (no curves)."""
@@ -408,7 +414,7 @@ class ClassroomStore:
             text = conn.execute(select(db.runs.c.curves).where(
                 db.runs.c.class_id == cls.id, db.runs.c.run_id == str(run_id))).scalar()
         if text is None:
-            raise RunNotFound("This run is no longer on the board.")
+            raise RunNotFound(Msg("This run is no longer on the board."))
         return unpack_curves(text)
 
     def board(self, code: str) -> Board:
@@ -447,7 +453,8 @@ class ClassroomStore:
                 db.drawings.c.drawing_id == drawing_id)).scalar()
             if owner is not None:
                 if owner != student.student_id:
-                    raise Conflict("Another student already added a drawing with this id.")
+                    raise Conflict(Msg("Another student already added a drawing with this "
+                                       "id."))
                 return False
             self._check_quota(conn, db.drawings, student, self.limits.drawings_per_student,
                               "drawings")
@@ -489,13 +496,15 @@ class ClassroomStore:
                     db.key_failures.c.at > now - self.limits.key_window)).one()
         if failures >= self.limits.key_failures and last + self.limits.key_lockout > now:
             wait = math.ceil(last + self.limits.key_lockout - now)
-            raise TooManyAttempts(f"Too many wrong teacher keys for class {cls.code}: wait "
-                                  f"{wait} seconds and try again.", wait)
+            raise TooManyAttempts(Msg("Too many wrong teacher keys for class {code}: wait "
+                                      "{wait} seconds and try again.", code=cls.code,
+                                      wait=wait), wait)
         right = key_matches(str(key), cls.key_hash)
         if failures or not right:
             self._record_key_attempt(cls.id, right, now)
         if not right:
-            raise WrongTeacherKey(f"That is not the teacher key of class {cls.code}.")
+            raise WrongTeacherKey(Msg("That is not the teacher key of class {code}.",
+                                      code=cls.code))
         return _info(cls)
 
     def _record_key_attempt(self, class_id: int, right: bool, now: float) -> None:
@@ -536,7 +545,8 @@ class ClassroomStore:
                 db.students.c.class_id == cls.id,
                 db.students.c.nickname_key == nickname_key(str(nickname)))).rowcount
         if not gone:
-            raise InvalidInput(f'No student called "{nickname}" is in class {cls.code}.')
+            raise InvalidInput(Msg('No student called "{nickname}" is in class {code}.',
+                                   nickname=nickname, code=cls.code))
 
     def close_class(self, code: str, key: str) -> None:
         """Close the class: no new students, runs, drawings or heartbeats. It stays readable
