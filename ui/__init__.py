@@ -48,9 +48,10 @@ from ui.runs import (
 )
 from ui.sidebar import sidebar
 from ui.state import SessionState, session
-from ui.widgets import live_figure, show_why, verdict
+from ui.widgets import CHART_CONFIG, live_figure, show_why, verdict
 
 __all__ = [
+    "CHART_CONFIG",
     "MAX_KEPT_RUNS", "PAGE_DRAWN", "ModelChoice", "SessionState", "available_sources",
     "chosen_model",
     "current_data", "current_job", "data_for", "dataset", "default_model", "job_active",

@@ -15,6 +15,16 @@ from core.style import VERDICTS
 from ui.i18n import current, tr
 from ui.state import session
 
+# Every chart's toolbar: only "download as PNG" and "reset the axes" (plotly's own shows nine
+# buttons, which on a 768-px tablet, where there is no hover to hide it, sat over the chart
+# titles; Streamlit adds its full-screen button beside it).
+CHART_CONFIG = {
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d",
+                               "zoomOut2d", "autoScale2d", "toggleSpikelines",
+                               "hoverClosestCartesian", "hoverCompareCartesian"],
+}
+
 
 def live_figure(key: str, spec: dict):
     """A figure redrawn while training, validated once per session and structure (see
@@ -53,7 +63,7 @@ def show_why(model: SoftmaxRegression, x, proba, names, key: str) -> None:
                      key=f"{key}:{image_key(x)}:{pred}")
     why = explain(model, x, pred, q)
     st.plotly_chart(why_figure(why.contributions, names[pred], names[q], height=320,
-                               tr=current()), key=f"{key}-map")
+                               tr=current()), key=f"{key}-map", config=CHART_CONFIG)
     p_, q_ = names[pred], names[q]
     rows = [(tr("score gap, exactly"), ""), ("---", "---:"),
             (tr("pixels for {p} (red)", p=p_), f"{why.for_p:+.3f}"),

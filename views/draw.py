@@ -43,7 +43,8 @@ def _clear() -> None:
     ui.session().canvas_generation += 1  # a new key gives a fresh, empty canvas
 
 
-left, middle, right = st.columns([1.3, 0.8, 1.6])
+# The canvas column holds the 280-px canvas at 768 px wide (a tablet): 1.9 / 4.3 of the page.
+left, middle, right = st.columns([1.9, 0.8, 1.6])
 with left:
     st.markdown("&nbsp;")  # room for the canvas's own toolbar, which floats above it on hover
     result = st_canvas(
@@ -80,7 +81,8 @@ with middle:
         else ""))
     st.metric(tr("Prediction"), names[pred], tr("{p:.0%} sure", p=proba[pred]),
               delta_color="off", delta_arrow="off")
-right.plotly_chart(probability_figure(proba, names, tr=i18n.current()), key="draw-proba")
+right.plotly_chart(probability_figure(proba, names, tr=i18n.current()), key="draw-proba",
+                   config=ui.CHART_CONFIG)
 if not deskews and any(c.key == "deskewed" for c in ui.model_choices()):
     right.caption(tr("Digits that lean are read better by the pre-trained model of deskewed "
                      "digits (pick it in the sidebar): 96 % of our own drawn test digits against "

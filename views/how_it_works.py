@@ -80,7 +80,7 @@ def show_block(block: Block) -> None:
         case Table():
             show_table(block)
         case Chart(figure=figure, key=key, caption=caption):
-            st.plotly_chart(figure, key=key)
+            st.plotly_chart(figure, key=key, config=ui.CHART_CONFIG)
             if caption:
                 st.caption(caption)
 

@@ -94,7 +94,7 @@ with tab_digits:
                      caption=tr("test image #{i}: {title}", i=selected, title=f"T:{t_} P:{p_}"))
             st.plotly_chart(probability_figure(ev.proba[selected], names,
                                                int(ev.y_true[selected]), tr=t),
-                            key="selected-proba")
+                            key="selected-proba", config=ui.CHART_CONFIG)
             st.caption(tr(PROBABILITY_KEY))
             ui.show_why(choice.model, data.features("test")[selected], ev.proba[selected], names,
                         key="results-why")
@@ -118,11 +118,12 @@ with tab_confusion:
     st.session_state.setdefault("drill_pred", int(worst[1]))
     left, right = st.columns([3, 2])
     left.plotly_chart(confusion_figure(cm, names, tr=t), key="confusion",
-                      on_select=_cell_clicked, selection_mode="points")
+                      on_select=_cell_clicked, selection_mode="points", config=ui.CHART_CONFIG)
     left.caption(tr("Rows: true class; columns: prediction. Click a square to see those digits. "
                     "The most common mistake: {true} read as {pred} ({n} times).",
                     true=names[worst[0]], pred=names[worst[1]], n=cm[worst]))
-    right.plotly_chart(per_class_figure(per_class_accuracy(cm), names, tr=t), key="per-class")
+    right.plotly_chart(per_class_figure(per_class_accuracy(cm), names, tr=t), key="per-class",
+                       config=ui.CHART_CONFIG)
 
     classes = list(range(len(names)))
     c1, c2, _ = st.columns([1, 1, 2])

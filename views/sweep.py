@@ -147,7 +147,7 @@ def _live() -> None:
     results = list(sweep.results)  # the worker appends; read one consistent copy
     _status(sweep, results)
     st.plotly_chart(sweep_figure(results, sweep.parameter, sweep.values, tr=t),
-                    key="sweep-figure")
+                    key="sweep-figure", config=ui.CHART_CONFIG)
     st.caption(tr(READING[sweep.parameter]))
     if results and not sweep.alive:
         _reading(sweep, results)

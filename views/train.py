@@ -103,7 +103,7 @@ def _live() -> None:
         st.info(tr("Choose the settings (or a lesson) and press **Start**. The defaults are the "
                    "tutorial's: {settings}.", settings=DEFAULTS.describe()))
         st.plotly_chart(ui.live_figure("curves", curves_figure(
-            [], references=references, tr=i18n.current())), key="curves")
+            [], references=references, tr=i18n.current())), key="curves", config=ui.CHART_CONFIG)
         return
     alive = job.alive
     run_view.status_line(job, _retry)
@@ -113,7 +113,7 @@ def _live() -> None:
     spec = curves_figure(job.run.history, references=references,
                          pinned=run_view.pinned_histories(), changes=job.run.changes,
                          tr=i18n.current())
-    st.plotly_chart(ui.live_figure("curves", spec), key="curves")
+    st.plotly_chart(ui.live_figure("curves", spec), key="curves", config=ui.CHART_CONFIG)
     if references:
         st.caption(references_caption(i18n.current()))
     if active and (not alive or ui.waiting(job) != waiting):  # as at the page's last full run

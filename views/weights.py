@@ -52,7 +52,7 @@ if not runs:
     choice = ui.require_model()
     model, limit = choice.model, symmetric_limit(choice.model.W)
     st.plotly_chart(weights_figure(model.W, model.class_names, title=tr(choice.label), tr=t),
-                    key="weights")
+                    key="weights", config=ui.CHART_CONFIG)
     if model.preprocessing == DESKEW:
         st.caption(tr(DESKEWED))
     st.caption(tr("Colour scale: -{limit:.2g} to +{limit:.2g} ({which}); the few weights beyond "
@@ -113,13 +113,13 @@ def _view() -> None:
                initial=Msg(" (initial random weights)") if epoch == 0 else "",
                live=Msg(" - live, follows training") if following else "")
     st.plotly_chart(weights_figure(W, shown.run.model.class_names, limit=limit, title=title,
-                                   tr=t), key="weights")
+                                   tr=t), key="weights", config=ui.CHART_CONFIG)
     if shown.run.data.preprocessing == DESKEW:
         st.caption(tr(DESKEWED))
     norms = [(e, n) for e, n in weight_norms(history) if e <= latest]  # same epochs as the slider
     left, right = st.columns([2, 1], gap="large")
     if len(norms) > 1:
-        left.plotly_chart(norms_figure(norms, epoch, tr=t), key="norms")
+        left.plotly_chart(norms_figure(norms, epoch, tr=t), key="norms", config=ui.CHART_CONFIG)
     which = Msg("the largest over the kept epochs") if fixed else Msg("99th percentile of |W|")
     curve = (Msg(" The curve: the size of all the weights together, which the L2 penalty keeps "
                  "small.") if len(norms) > 1 else "")
