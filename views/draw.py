@@ -27,8 +27,8 @@ STEP_TITLES = {"grey": Msg("1. the whole canvas, shrunk"), "cropped": Msg("2. cr
                "deskewed": Msg("5. deskewed, as this model's training digits")}
 
 st.title(tr("Draw a digit"))
-st.caption(tr("Draw one digit with the mouse. It is cropped, scaled and centred the way MNIST "
-              "digits were, then classified after every stroke."))
+st.caption(tr("Draw one digit with the mouse or a finger. It is cropped, scaled and centred the "
+              "way MNIST digits were, then classified after every stroke."))
 data = ui.current_data()
 names = data.class_names
 if not data.is_digits:
