@@ -44,6 +44,7 @@ from ui.classroom import (
 )
 from ui.i18n import current, tr
 from ui.models import chosen_model, test_evaluation
+from ui.widgets import CHART_CONFIG
 
 BOARD_SECONDS = 3.0  # the board asks the database again this often
 CLASS_SET_SECONDS = 10.0  # and the class's handwriting this often
@@ -244,7 +245,7 @@ def _table(code: str, rows: list[dict], selected: dict | None) -> None:
     curves = store().run_curves(code, selected["run_id"])
     st.markdown(tr("Curves of the run by {who}", who=nickname_markdown(selected["student"])))
     st.plotly_chart(curves_figure(history_from_curves(curves), references=True, tr=current()),
-                    key="board_curves")
+                    key="board_curves", config=CHART_CONFIG)
 
 
 # ------------------------------------------------------------------ the class's handwriting
@@ -281,7 +282,7 @@ def _class_set() -> None:
         names = [str(k) for k in range(10)]
         matrix, wrong = st.columns([1.3, 1])
         matrix.plotly_chart(confusion_figure(ev.confusion(), names, height=400, tr=current()),
-                            key="class_confusion")
+                            key="class_confusion", config=CHART_CONFIG)
         with wrong:
             _wrong_digits(drawings, ev)
 
