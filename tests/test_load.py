@@ -2,10 +2,10 @@
 
 Each user speaks Streamlit's websocket protocol like a browser tab (support/load_client.py):
 it opens the Train page, sets Epochs, clicks Start, and watches the live chart, whose
-fragment it re-runs once a second, until the run has finished. The server is given
-TRAINING_SLOTS = 2, fewer than the users on any machine (its default is one slot per usable
-core, which on a 10-core machine would let all ten train at once), so some users queue
-("Queued: N ahead of you") and their runs start by themselves.
+fragment it re-runs as often as the page asks (ui.refresh), until the run has finished.
+The server is given TRAINING_SLOTS = 2, fewer than the users on any machine (its default is
+one slot per usable core, which on a 10-core machine would let all ten train at once), so
+some users queue ("Queued: N ahead of you") and their runs start by themselves.
 
 The benchmark version, with the figures printed: python bench/load_test.py --users 40.
 """
@@ -18,6 +18,7 @@ import pytest
 
 from support.e2e import ROOT, SERVER_ENV, streamlit_server
 from support.load_client import run_load, server_exceptions
+from ui.refresh import QUEUED_SECONDS
 
 USERS = 10
 EPOCHS = 5
@@ -51,12 +52,13 @@ def test_ten_users_train_at_once(report):
         # the chart ended with one point per epoch on both curves
         assert r.chart_epochs == {"train": epochs, "validation": epochs}, (r.user, r.chart_epochs)
         assert r.final_text.startswith(f"Finished {EPOCHS} epochs"), (r.user, r.final_text)
-    # the live view was refreshed by its fragment timer (a run that starts at once and ends
-    # within half a second may finish before its first refresh is served; queued users wait
-    # and are refreshed many times). Latency figures are printed, not asserted: timings on a
-    # shared machine are noise; bench/load_test.py reports them.
-    refreshed = [r.user for r in report.results if r.latencies]
-    assert len(refreshed) >= USERS // 2, report.summary()
+    # the live view was refreshed by its fragment timer: every page that stayed open for a
+    # few of the slowest refresh periods (ui.refresh: a run waiting behind others refreshes
+    # every QUEUED_SECONDS) asked for refreshes and had some served (a short run may end
+    # between two ticks). Latency figures are printed, not asserted: timings on a shared
+    # machine are noise; bench/load_test.py reports them.
+    long = [r for r in report.results if r.seconds > 3 * QUEUED_SECONDS]
+    assert all(r.refresh_requests and r.refresh_runs for r in long), report.summary()
     # with SLOTS < USERS some users had to wait for a training slot, and the page told them
     # so; never more than the USERS - SLOTS - 1 that can wait behind them (the server took
     # TRAINING_SLOTS: with one slot the last user would see USERS - 2 ahead)
