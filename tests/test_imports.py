@@ -34,3 +34,16 @@ def test_the_cli_and_the_dashboards_models_do_not_import_scikit_learn():
             "m.copy().W, m.b, m.class_names, m.config, repr(m), m.get_params(); "
             "print('sklearn' in sys.modules, sorted(m for m in sys.modules if 'sklearn' in m))")
     assert _fresh_python(code) == "False []"
+
+
+def test_the_servers_warm_up_fills_every_cache_a_first_visitor_would_wait_for():
+    """serve.warm_up, once the server listens and the first page is drawn: the pages'
+    modules, MNIST scaled, the compiled step and the deskewed digits (scaled too)."""
+    code = ("import sys, serve, ui; serve._server_started = lambda: True; ui.PAGE_DRAWN.set(); "
+            "serve.warm_up(); "
+            "from core.data import load_mnist; d = load_mnist(); "
+            "s = d.prepared('deskew'); "
+            "print(all(m in sys.modules for m in serve.WARM_MODULES), "
+            "sorted(d._float_cache), 'deskew' in d._prepared, sorted(s._float_cache), "
+            "'numba' in sys.modules)")
+    assert _fresh_python(code) == "True ['test', 'valid'] True ['test', 'valid'] True"
