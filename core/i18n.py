@@ -21,11 +21,12 @@ nothing here is process-wide, so one server speaks both languages at once.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 
-__all__ = ["ENGLISH", "LANGUAGES", "LOCALE_DIR", "Msg", "Translator", "language_from_locale",
-           "placeholders", "translator"]
+__all__ = ["ENGLISH", "LANGUAGES", "LOCALE_DIR", "Msg", "Translator", "display_width",
+           "language_from_locale", "placeholders", "translator"]
 
 LANGUAGES = {"en": "English", "ja": "日本語"}
 SOURCE_LANGUAGE = "en"  # the code's own language: its translator is the identity
@@ -107,3 +108,9 @@ def language_from_locale(locale: str | None) -> str:
 def placeholders(text: str) -> set[str]:
     """The named fields of a message: "Epoch {n} of {total:,}" -> {"n", "total"}."""
     return set(_FIELD.findall(text))
+
+
+def display_width(text: str) -> int:
+    """How wide ``text`` is on screen, in Latin characters: a Japanese character (wide or
+    full-width) takes two. Layout rules that count characters use it."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))

@@ -53,16 +53,18 @@ VISIBLE_TEXT = """() => {
     return texts;
 }"""
 
-# A label cut to "..." by its box: its text is wider than the box (buttons, metrics, tabs,
-# the pages' select boxes and the sidebar's navigation; the sidebar's model picker shows
-# long names cut in both languages, and in full when opened).
+# A text cut to "..." by its box: any element that ends its overflow with an ellipsis (labels
+# of buttons, metrics, tabs; Streamlit's ".stMarkdownEllipsis") whose text is wider than it,
+# and the pages' select boxes (the sidebar's model picker shows long names cut in both
+# languages, and in full when opened).
 CUT_TEXT = """() => {
-    const boxes = document.querySelectorAll(
-        '[data-testid="stButton"] button:not([disabled]) p, [data-testid="stMetricLabel"] p, '
-        + '[data-testid="stMetricValue"] div, button[role="tab"] p, '
-        + '[data-testid="stSidebarNav"] span, [data-testid="stMain"] input[role="combobox"]');
-    return [...boxes].filter(b => b.clientWidth > 0 && b.scrollWidth > b.clientWidth + 1)
-        .map(b => b.innerText.trim() + ' (' + b.scrollWidth + ' > ' + b.clientWidth + ')');
+    const cut = el => el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1;
+    const ellipsis = [...document.querySelectorAll('[data-testid="stMain"] *, [data-testid="stSidebar"] *')]
+        .filter(el => getComputedStyle(el).textOverflow === 'ellipsis' && cut(el));
+    const boxes = [...document.querySelectorAll('[data-testid="stMain"] input[role="combobox"]')]
+        .filter(cut);
+    return [...ellipsis, ...boxes].map(
+        el => (el.innerText || el.value).trim() + ' (' + el.scrollWidth + ' > ' + el.clientWidth + ')');
 }"""
 
 
@@ -131,9 +133,11 @@ def test_every_page_in_japanese(server, browser, width):
         context.close()
 
 
-def test_a_run_in_japanese(server, browser):
-    """A short run: the status, the numbers, the curves and the table of runs in Japanese."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+@pytest.mark.parametrize("width", (1120, 768))
+def test_a_run_in_japanese(server, browser, width):
+    """A short run: the status, the numbers, the curves and the table of runs in Japanese
+    (1120 px: the sidebar open on a small laptop leaves the metrics their narrowest)."""
+    context = browser.new_context(viewport={"width": width, "height": 1000})
     page = context.new_page()
     try:
         _open(page, server, "")
@@ -145,6 +149,6 @@ def test_a_run_in_japanese(server, browser):
         page.get_by_text("エポックを").first.wait_for(timeout=60_000)  # "2 エポックを ... 完了"
         settle(page)
         page.wait_for_timeout(500)
-        _check(page, "train-finished-1280")
+        _check(page, f"train-finished-{width}")
     finally:
         context.close()

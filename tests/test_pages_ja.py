@@ -36,7 +36,7 @@ def _picker(at: AppTest):
 
 def test_a_lang_link_opens_in_japanese_and_keeps_the_language_in_the_address(ja):
     assert session_of(ja).language == "ja"
-    assert ja.title[0].value == "ソフトマックス回帰を学習させる"
+    assert ja.title[0].value == "ソフトマックス回帰の学習"
     assert ja.sidebar.selectbox[0].label == "データセット"
     assert ja.query_params["lang"] in ("ja", ["ja"])
 
@@ -69,4 +69,4 @@ def test_english_is_the_default_and_one_session_does_not_switch_another(ja):
     assert en.title[0].value == "Train a softmax regression"
     assert "lang" not in en.query_params
     ja.run()
-    assert ja.title[0].value == "ソフトマックス回帰を学習させる"
+    assert ja.title[0].value == "ソフトマックス回帰の学習"

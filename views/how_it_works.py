@@ -8,7 +8,7 @@ import streamlit as st
 
 import ui
 from core.figures import upscale
-from core.i18n import Msg
+from core.i18n import Msg, display_width
 from core.lesson import Snippet, code_snippets, walkthrough
 from core.lesson_steps import Block, Caption, Chart, Markdown, MetricRow, Step, Table, lesson_steps
 from core.preprocess import NO_PREPROCESSING
@@ -52,15 +52,24 @@ def show_table(table: Table) -> None:
         lambda row: [TRUE_ROW if row.name == table.highlight else ""] * len(row), axis=1))
 
 
-# Metrics stand side by side only while their values fit their columns in full (a metric
-# cuts a long value to "28 x 28 → …"), at 1280 px and on a 768-px tablet alike; else one
-# under the other.
-SIDE_BY_SIDE_CHARS = 12
+# Metrics stand side by side only while their values, labels and deltas fit their columns in
+# full (a metric cuts a long text to "28 x 28 → …"), at 1280 px and on a 768-px tablet
+# alike; else one under the other. Widths in Latin characters (core.i18n.display_width: a
+# Japanese character counts two).
+SIDE_BY_SIDE_CHARS = 12  # values, in their large type, across the row
+SIDE_BY_SIDE_LABEL = 32  # labels and deltas, in small type, across the row
+
+
+def _fits_side_by_side(row: MetricRow) -> bool:
+    n = len(row.metrics)
+    values = max(display_width(m.value) for m in row.metrics) * n <= SIDE_BY_SIDE_CHARS
+    small = max(display_width(text) for m in row.metrics for text in (m.label, m.delta or ""))
+    return values and small * n <= SIDE_BY_SIDE_LABEL
 
 
 def show_metrics(row: MetricRow) -> None:
     n = len(row.metrics)
-    fits = max(len(m.value) for m in row.metrics) * n <= SIDE_BY_SIDE_CHARS
+    fits = _fits_side_by_side(row)
     columns = st.columns(n) if fits else [st.container() for _ in row.metrics]
     for column, m in zip(columns, row.metrics, strict=True):
         column.metric(m.label, m.value, m.delta, delta_color=m.delta_color,
