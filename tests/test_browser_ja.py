@@ -59,12 +59,13 @@ VISIBLE_TEXT = """() => {
 # languages, and in full when opened).
 CUT_TEXT = """() => {
     const cut = el => el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1;
-    const ellipsis = [...document.querySelectorAll('[data-testid="stMain"] *, [data-testid="stSidebar"] *')]
-        .filter(el => getComputedStyle(el).textOverflow === 'ellipsis' && cut(el));
+    const all = document.querySelectorAll('[data-testid="stMain"] *, [data-testid="stSidebar"] *');
+    const ellipsis = [...all].filter(
+        el => getComputedStyle(el).textOverflow === 'ellipsis' && cut(el));
     const boxes = [...document.querySelectorAll('[data-testid="stMain"] input[role="combobox"]')]
         .filter(cut);
-    return [...ellipsis, ...boxes].map(
-        el => (el.innerText || el.value).trim() + ' (' + el.scrollWidth + ' > ' + el.clientWidth + ')');
+    return [...ellipsis, ...boxes].map(el => (el.innerText || el.value).trim()
+        + ' (' + el.scrollWidth + ' > ' + el.clientWidth + ')');
 }"""
 
 

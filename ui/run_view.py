@@ -12,7 +12,7 @@ from core.i18n import Msg, Translator
 from core.jobs import TrainingJob
 from core.preprocess import preprocessing_note
 from core.presets import nearest_choice
-from core.runs import comparison_rows, metrics_csv
+from core.runs import COLUMNS, comparison_rows, metrics_csv
 from core.train import RunStatus
 from ui.i18n import current, tr
 from ui.runs import MAX_KEPT_RUNS, kept_runs, run_name, run_record, session_runs
@@ -94,8 +94,9 @@ def runs_table() -> None:
                        placeholder=tr("Choose runs"))
     records = [run_record(j) for j in runs]
     percent = st.column_config.NumberColumn(format="percent")
-    st.dataframe(comparison_rows(records), hide_index=True, width="stretch",
-                 column_config={"best valid acc": percent, "test acc": percent})
+    column = {key: t(name) for key, name in COLUMNS.items()}
+    st.dataframe(comparison_rows(records, t), hide_index=True, width="stretch",
+                 column_config={column["best"]: percent, column["test"]: percent})
     st.caption(tr("Only the settings that differ between runs are listed. The last {n} earlier "
                   "runs are kept, and the Results and Draw pages can use any of them (sidebar).",
                   n=MAX_KEPT_RUNS))

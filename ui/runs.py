@@ -6,7 +6,7 @@ from __future__ import annotations
 from core.i18n import Msg
 from core.jobs import TrainingJob
 from core.preprocess import PREPROCESSINGS
-from core.train import TrainingRun
+from core.train import STATUS_WORDS, TrainingRun
 from ui.caches import run_slots
 from ui.state import session
 
@@ -82,7 +82,8 @@ def run_record(job: TrainingJob) -> dict:
     settings = {**r.config.to_dict(), "dataset": r.data.name,
                 "preprocessing": PREPROCESSINGS[r.data.preprocessing]}
     return {"name": run_name(job), "settings": settings,
-            "status": "training" if job.alive else r.status.value, "history": list(r.history),
+            "status": Msg("training") if job.alive else STATUS_WORDS[r.status],
+            "history": list(r.history),
             "changes": list(r.changes), "test_accuracy": job.test_accuracy}
 
 
