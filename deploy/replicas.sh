@@ -15,11 +15,18 @@
 #   PROXY_LISTEN         where nginx listens (127.0.0.1:8501; 0.0.0.0:8501 for a classroom)
 #   REPLICA_BASE_PORT    replica K listens on 127.0.0.1:(REPLICA_BASE_PORT + K - 1) (8601)
 #   STREAMLIT_SERVER_COOKIE_SECRET  shared by all replicas (default: a random one per start)
+#   CLASSROOM_DB_URL     the class database every replica shares, e.g.
+#                        postgresql+psycopg://classroom:PASSWORD@DBHOST:5432/classroom
+#                        (default: the SQLite file classroom-data/classes.sqlite3, which the
+#                        replicas on this machine share; see deploy/README.md)
 #   TRAINING_SLOTS       concurrent training runs per replica (default: cores / N, >= 1)
 #   OPENBLAS_NUM_THREADS BLAS threads per training run (default 1)
 #   NGINX, PYTHON        the binaries (default: nginx or /usr/sbin/nginx, and the project's
 #                        .venv/bin/python that `bash run.sh app` sets up, else python3)
 #   KEEP_TMP=1           keep the temporary prefix (config, nginx and replica logs)
+#
+# The replicas inherit this script's environment (it is not cleaned), so CLASSROOM_DB_URL
+# and any other variable the app reads (CLASSROOM_DIR, CLASSROOM_DAYS, ...) reach every replica.
 #
 # Needs Debian's nginx (`apt-get install -y nginx`; bookworm's nginx-light is the same
 # binary plus the echo module). Works as root (nginx workers then run as nobody) or as
