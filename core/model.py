@@ -59,6 +59,7 @@ import numpy as np
 
 from core.config import TrainConfig
 from core.data import Dataset
+from core.i18n import Msg
 from core.preprocess import NO_PREPROCESSING, check_preprocessing
 
 LOG_CLIP = 1e-10  # log(p) is taken of max(p, 1e-10), so a confident mistake costs <= 23.03
@@ -538,13 +539,14 @@ class SoftmaxRegression:
         ``expect_features`` / ``expect_classes``), or holds NaN or infinite weights.
         """
         if len(data) > MAX_MODEL_BYTES:
-            raise ModelFileError(f"{name}: {len(data):,} bytes, too large for a model file "
-                                 f"(limit {MAX_MODEL_BYTES:,})")
+            raise ModelFileError(Msg("{name}: {size:,} bytes, too large for a model file (limit "
+                                     "{limit:,})", name=name, size=len(data),
+                                     limit=MAX_MODEL_BYTES))
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in npz.files}
         except Exception:
-            raise ModelFileError(f"{name}: not a valid .npz model file") from None
+            raise ModelFileError(Msg("{name}: not a valid .npz model file", name=name)) from None
         W, b, names, config = _model_arrays(arrays, name, expect_features, expect_classes)
         preprocessing = _preprocessing_of(arrays, name)
         return cls.from_weights(W.astype(np.float32), b.astype(np.float32), names, config,
@@ -569,20 +571,20 @@ def _model_arrays(arrays: dict[str, np.ndarray], name: str, expect_features: int
     ``(W, b, class_names, config)``, or raise :class:`ModelFileError` saying what is wrong."""
     missing = {"W", "b", "class_names", "config"} - arrays.keys()
     if missing:
-        raise ModelFileError(f"{name}: missing {', '.join(sorted(missing))}; "
-                             "expected a file saved by this app")
+        raise ModelFileError(Msg("{name}: missing {missing}; expected a file saved by this app",
+                                 name=name, missing=", ".join(sorted(missing))))
     W, b = arrays["W"], arrays["b"]
     if W.ndim != 2 or b.shape != (W.shape[1],) or W.dtype.kind != "f" or b.dtype.kind != "f":
         raise ModelFileError(f"{name}: W {W.shape} and b {b.shape} must be float arrays "
                              "of shapes (features, classes) and (classes,)")
     if expect_features is not None and W.shape[0] != expect_features:
-        raise ModelFileError(f"{name}: made for {W.shape[0]} pixels, "
-                             f"this data has {expect_features}")
+        raise ModelFileError(Msg("{name}: made for {model} pixels, this data has {data}",
+                                 name=name, model=W.shape[0], data=expect_features))
     if expect_classes is not None and W.shape[1] != expect_classes:
-        raise ModelFileError(f"{name}: has {W.shape[1]} classes, "
-                             f"this data has {expect_classes}")
+        raise ModelFileError(Msg("{name}: has {model} classes, this data has {data}",
+                                 name=name, model=W.shape[1], data=expect_classes))
     if not (np.isfinite(W).all() and np.isfinite(b).all()):
-        raise ModelFileError(f"{name}: weights contain NaN or infinity")
+        raise ModelFileError(Msg("{name}: weights contain NaN or infinity", name=name))
     names = tuple(str(s) for s in arrays["class_names"].reshape(-1))
     if len(names) != W.shape[1]:
         raise ModelFileError(f"{name}: {len(names)} class names for {W.shape[1]} classes")

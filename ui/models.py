@@ -90,7 +90,7 @@ def add_upload(data: bytes, name: str) -> None:
         model = SoftmaxRegression.from_bytes(data, name, expect_features=dataset.n_features,
                                              expect_classes=dataset.n_classes)
     except ModelFileError as exc:
-        state.upload_error = str(exc)
+        state.upload_error = exc.args[0]  # a core.i18n.Msg where the message is translated
         return
     state.upload_error = None
     key = f"upload-{len(state.uploaded) + 1}"
