@@ -18,6 +18,10 @@ from bench.drawn_digits import SHAPES, canvas_strokes
 from support.e2e import CHROMIUM, chromium, open_page, settle, streamlit_server
 
 SLANTS = (-20, 30)
+# True once the page shows a drawing canvas other than ``old`` (it lives in a shadow root)
+NEW_CANVAS = """old => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)
+    .map(e => e.shadowRoot.querySelector('canvas.upper-canvas'))
+    .some(c => c && c !== old && c.isConnected)"""
 MODELS = {"article": "Pre-trained: the tutorial's 200 epochs",
           "deskewed": "Pre-trained: the same on deskewed digits"}
 
@@ -57,8 +61,11 @@ def _draw(page, strokes) -> str:
     text = metric.inner_text()
     prediction = re.search(r"Prediction\s*\n\s*(\d)\s*\n", text)
     assert prediction, text
+    drawn_on = canvas.element_handle()
     page.get_by_role("button", name="Clear").click()
     page.get_by_text("Draw a digit on the black square").wait_for(timeout=30_000)
+    # Clear mounts a new canvas component: strokes sent before its canvas exists are lost
+    page.wait_for_function(NEW_CANVAS, arg=drawn_on, timeout=30_000)
     return prediction.group(1)
 
 
