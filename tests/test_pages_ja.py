@@ -74,3 +74,16 @@ def test_english_is_the_default_and_one_session_does_not_switch_another(ja):
     assert "lang" not in en.query_params
     ja.run()
     assert ja.title[0].value == "ソフトマックス回帰の学習"
+
+
+def test_a_japanese_teachers_join_link_opens_in_japanese(ja, tmp_path, monkeypatch):
+    """The link a teacher shows the class carries ?lang=ja, and the board speaks Japanese."""
+    monkeypatch.setenv("CLASSROOM_DIR", str(tmp_path))  # a class database of this test's own
+    monkeypatch.delenv("CLASSROOM_DB_URL", raising=False)
+    ja.switch_page("views/classroom.py").run()
+    [open_class] = [b for b in ja.button if b.label == "クラスを開く"]
+    open_class.click().run()
+    assert not ja.exception, ja.exception
+    code = session_of(ja).classroom.code
+    assert f"/classroom?class={code}&lang=ja" in [c.value for c in ja.code]
+    assert "共有された学習" in [m.label for m in ja.metric]

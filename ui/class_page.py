@@ -7,7 +7,7 @@ pickers, HTML-escaped chart hovers, or markdown escaped by core.class_board.mark
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 import streamlit as st
@@ -42,7 +42,7 @@ from ui.classroom import (
     store,
     teacher_login,
 )
-from ui.i18n import current, tr
+from ui.i18n import current, tr, url_params
 from ui.models import chosen_model, test_evaluation
 from ui.widgets import CHART_CONFIG
 
@@ -104,12 +104,14 @@ def welcome() -> None:
 
 
 def join_link(code: str) -> str:
-    """The address that opens this page with the code filled in."""
+    """The address that opens this page with the code filled in (and in the teacher's
+    language, when it is not English: ``&lang=ja``)."""
     url = st.context.url or ""
     parts = urlsplit(url)
+    query = urlencode({CLASS_QUERY: code, **url_params()})
     if not parts.netloc:
-        return f"/classroom?{CLASS_QUERY}={code}"
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, f"{CLASS_QUERY}={code}", ""))
+        return f"/classroom?{query}"
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
 def header(member: Membership) -> None:
