@@ -29,9 +29,10 @@ KEPT = {
 STREAMLIT = ("Upload", "10MB per file", "Drag and drop file here", "Browse files",
              "Skip to main content")
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]")
-# the article's titles ("T:7 P:9") and the code's names (`python -m core.train --out`)
+# the article's titles ("T:7 P:9"), the code's names (`python -m core.train --out`), a
+# class's join code ("K7QMXD": six capitals or digits)
 EXCEPT = re.compile(r"T:\S+ P:\S+|`[^`]*`|\S+\.(?:py|npz|png|csv)\b|(?<!\S)--?[a-z][a-z-]*"
-                    r"|https?://\S+")
+                    r"|https?://\S+|\b[A-Z0-9]{6}\b")
 
 VISIBLE_TEXT = """() => {
     const skip = 'pre, code, .katex, script, style, [data-testid="stIconMaterial"], '
@@ -88,8 +89,9 @@ def test_the_english_check_finds_english():
 
 
 @pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as (url, proc, log):
+def server(tmp_path_factory):
+    classes = tmp_path_factory.mktemp("classes")  # a class database of these tests' own
+    with streamlit_server({"CLASSROOM_DIR": str(classes)}) as (url, proc, log):
         yield url
         assert proc.poll() is None, "the server died during the tests"
         assert "Traceback" not in log.read_text(), log.read_text()
@@ -151,5 +153,38 @@ def test_a_run_in_japanese(server, browser, width):
         settle(page)
         page.wait_for_timeout(500)
         _check(page, f"train-finished-{width}")
+    finally:
+        context.close()
+
+
+def test_what_a_click_shows_in_japanese(server, browser):
+    """What only a click shows: the confusion matrix tab, a digit drawn on the Draw page (its
+    prediction, why, the preprocessing steps), and a class opened by its teacher (the key,
+    the board, the teacher's tools)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    try:
+        _open(page, server, "results")
+        page.get_by_role("tab", name="混同行列とクラスごとの正解率").click()
+        page.wait_for_timeout(500)
+        _check(page, "results-confusion-1280")
+        _open(page, server, "draw")
+        canvas = page.locator("canvas.upper-canvas")
+        canvas.wait_for(state="visible", timeout=30_000)
+        box = canvas.bounding_box()
+        x0, y0 = box["x"], box["y"]
+        page.mouse.move(x0 + 70, y0 + 60)  # a "7": the top bar, then the long diagonal
+        page.mouse.down()
+        page.mouse.move(x0 + 210, y0 + 60, steps=12)
+        page.mouse.move(x0 + 120, y0 + 240, steps=15)
+        page.mouse.up()
+        page.get_by_role("heading", name="なぜ 7 なのか？").wait_for(timeout=30_000)
+        settle(page)
+        _check(page, "draw-seven-1280")
+        _open(page, server, "classroom")
+        page.get_by_role("button", name="クラスを開く").click()
+        page.get_by_text("先生の道具").wait_for(timeout=30_000)
+        settle(page)
+        _check(page, "class-teacher-1280")
     finally:
         context.close()
