@@ -163,18 +163,15 @@ def _board() -> None:
     if member is None:
         return
     with reporting():
-        classes = store()
-        summary = classes.board(member.code)
-        info = classes.class_info(member.code)
-        entries = classes.runs(member.code)
-        rows = board_rows(entries, info.challenge)
+        summary = store().board(member.code)  # one transaction: counts, runs and challenge
+        rows = board_rows(summary.entries, summary.challenge)
         selected = _selected_row(rows)
-        _summary(summary, info)
-        _scatter(entries, info.challenge, selected and selected["run_id"])
+        _summary(summary)
+        _scatter(summary.entries, summary.challenge, selected and selected["run_id"])
         _table(member.code, rows, selected)
 
 
-def _summary(summary, info) -> None:
+def _summary(summary) -> None:
     """Counts, best and median test accuracy, the challenge: large, for a projector."""
     if summary.closed:
         st.warning(tr("This class is closed: the board is read-only."))
@@ -188,8 +185,8 @@ def _summary(summary, info) -> None:
                 else f"{summary.median_test_acc:.2%}")
     if best is not None:
         c[3].markdown(tr("by {who}", who=nickname_markdown(best.nickname)))
-    if info.challenge is not None:
-        ch = info.challenge
+    if summary.challenge is not None:
+        ch = summary.challenge
         lesson = tr(PRESETS[ch.preset].title) if ch.preset in PRESETS else ""
         text = tr("**Challenge{lesson}: {target}**", target=markdown_literal(tr(ch.describe())),
                   lesson=tr(" ({lesson})", lesson=markdown_literal(lesson)) if lesson else "")

@@ -38,7 +38,7 @@ The API (all on ``ClassroomStore``; ``code`` is a join code in any case, ``key``
     ``runs(code) -> list[RunEntry(nickname, shared_at, run)]`` (oldest first, no curves)
     ``run_curves(code, run_id) -> dict[str, list[float | None]]`` (with an "epoch" list)
     ``board(code) -> Board(runs, students, training_now, best, median_test_acc,
-    meeting_challenge, closed)``
+    meeting_challenge, closed, entries, challenge)`` (entries: as ``runs(code)``)
     ``add_drawing(student, image, raw, label, drawing_id=None) -> bool``
     ``drawings(code) -> ClassDrawings(images, raw, labels, nicknames, ids)``
     ``verify_teacher(code, key) -> ClassInfo`` (the teacher's log-in; every action below

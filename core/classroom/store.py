@@ -116,7 +116,9 @@ class StudentEntry:
 class Board:
     """The class's board at a glance. ``best`` is the run with the highest test accuracy
     (the earliest among equals); the median is over runs that have a test accuracy;
-    ``meeting_challenge`` counts runs that meet the challenge (0 without one)."""
+    ``meeting_challenge`` counts runs that meet the challenge (0 without one). ``entries``
+    are the runs themselves (as :meth:`ClassroomStore.runs` gives them) and ``challenge``
+    the class's, read in the same transaction: the board page needs nothing else."""
 
     runs: int
     students: int
@@ -125,6 +127,8 @@ class Board:
     median_test_acc: float | None
     meeting_challenge: int
     closed: bool
+    entries: list[RunEntry]
+    challenge: Challenge | None
 
 
 @dataclass(frozen=True)
@@ -420,7 +424,7 @@ class ClassroomStore:
     def board(self, code: str) -> Board:
         """The board's summary: counts, the best run, the median test accuracy, how many
         train now (a heartbeat within ``Limits.training_seconds``), how many meet the
-        challenge."""
+        challenge; with the runs and the challenge it was computed from."""
         since = self._now() - self.limits.training_seconds
         with self._tx(write=False) as conn:
             cls = self._class(conn, code)
@@ -434,7 +438,7 @@ class ClassroomStore:
         median = statistics.median(e.run.test_acc for e in scored) if scored else None
         met = sum(challenge.is_met(e.run) for e in entries) if challenge else 0
         return Board(len(entries), n_students, training, best, median, met,
-                     cls.closed_at is not None)
+                     cls.closed_at is not None, entries, challenge)
 
     # ----------------------------------------------------------------- drawings
 
