@@ -199,15 +199,6 @@ def board_rows(entries: Sequence[RunEntry], challenge: Challenge | None = None) 
     return rows
 
 
-def run_label(entry: RunEntry, tr: Translator = ENGLISH) -> str:
-    """A run in a picker: who, settings, result (plain text)."""
-    r = entry.run
-    acc = "-" if r.test_acc is None else f"{r.test_acc:.2%}"
-    return tr("{who}: lr {lr:g}, λ {l2:g}, {epochs} epochs, test {acc}{diverged}",
-              who=entry.nickname, lr=r.learning_rate, l2=r.l2, epochs=r.epochs_done, acc=acc,
-              diverged=Msg(" (diverged)") if r.diverged else "")
-
-
 @dataclass(frozen=True)
 class CurvePoint:
     """One epoch of a shared run's curves, with the attributes curves_figure reads."""

@@ -146,10 +146,6 @@ def default_url() -> str:
     return f"sqlite:///{folder.resolve() / DB_FILE}"
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def _sqlite_connect(dbapi_connection, _record) -> None:
     """Per new SQLite connection: the driver leaves transactions to us; WAL, busy timeout,
     foreign keys."""
