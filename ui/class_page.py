@@ -321,11 +321,11 @@ def class_set_gallery(model) -> None:
                        "first.", right=len(ev.y_true) - ev.n_wrong, n=len(ev.y_true),
                        accuracy=ev.accuracy,
                        kind=Msg("correct") if kind == "Correct" else Msg("incorrect")))
-        seen = prepare_images(drawings.images, model.preprocessing)
+        seen = prepare_images(drawings.images[shown], model.preprocessing)  # the shown only
         cols = st.columns(GALLERY_COLUMNS)
         for n, i in enumerate(shown):
             cols[n % GALLERY_COLUMNS].image(
-                upscale(seen[i], 4), caption=f"T:{ev.y_true[i]} P:{ev.y_pred[i]} "
+                upscale(seen[n], 4), caption=f"T:{ev.y_true[i]} P:{ev.y_pred[i]} "
                 f"({ev.proba[i, ev.y_pred[i]]:.0%})")
 
 
