@@ -54,11 +54,13 @@ def test_ten_users_train_at_once(report):
         assert r.final_text.startswith(f"Finished {EPOCHS} epochs"), (r.user, r.final_text)
     # the live view was refreshed by its fragment timer: every page that stayed open for a
     # few of the slowest refresh periods (ui.refresh: a run waiting behind others refreshes
-    # every QUEUED_SECONDS) asked for refreshes and had some served (a short run may end
-    # between two ticks). Latency figures are printed, not asserted: timings on a shared
-    # machine are noise; bench/load_test.py reports them.
+    # every QUEUED_SECONDS) asked for refreshes, and a fresh chart came after them (the run
+    # that answers may be a full rerun: a run that leaves the queue or ends reruns the page).
+    # Latency figures are printed, not asserted: timings on a shared machine are noise;
+    # bench/load_test.py reports them.
     long = [r for r in report.results if r.seconds > 3 * QUEUED_SECONDS]
-    assert all(r.refresh_requests and r.refresh_runs for r in long), report.summary()
+    assert all(r.refresh_requests for r in long), report.summary()
+    assert all(r.chart_latencies for r in long), report.summary()
     # with SLOTS < USERS some users had to wait for a training slot, and the page told them
     # so; never more than the USERS - SLOTS - 1 that can wait behind them (the server took
     # TRAINING_SLOTS: with one slot the last user would see USERS - 2 ahead)
