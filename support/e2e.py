@@ -61,6 +61,16 @@ def streamlit_server(extra_env: dict | None = None):
 
 
 @contextlib.contextmanager
+def checked_server(extra_env: dict | None = None):
+    """:func:`streamlit_server` for a test module: yields its URL, and fails the test at the
+    end if the server died or wrote a traceback to its log meanwhile."""
+    with streamlit_server(extra_env) as (url, proc, log):
+        yield url
+        assert proc.poll() is None, "the server died during the tests"
+        assert "Traceback" not in log.read_text(), log.read_text()
+
+
+@contextlib.contextmanager
 def chromium():
     """A headless Debian chromium driven by playwright."""
     if not Path(CHROMIUM).exists():

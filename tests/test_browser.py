@@ -14,17 +14,24 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from support.e2e import CHROMIUM, ROOT, chromium, open_page, set_number, settle, streamlit_server
+from support.e2e import (
+    CHROMIUM,
+    ROOT,
+    checked_server,
+    chromium,
+    open_page,
+    set_number,
+    settle,
+    streamlit_server,
+)
 
 SHOTS = ROOT / "screenshots"
 
 
 @pytest.fixture(scope="module")
 def server():
-    with streamlit_server() as (url, proc, log):
+    with checked_server() as url:
         yield url
-        assert proc.poll() is None, "the server died during the tests"
-        assert "Traceback" not in log.read_text(), log.read_text()
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from support.e2e import CHROMIUM, ROOT, chromium, settle, streamlit_server
+from support.e2e import CHROMIUM, ROOT, checked_server, chromium, settle
 
 SHOTS = ROOT / "screenshots" / "ja"
 PAGES = ("", "results", "draw", "weights", "sweep", "how_it_works", "classroom")
@@ -91,10 +91,8 @@ def test_the_english_check_finds_english():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     classes = tmp_path_factory.mktemp("classes")  # a class database of these tests' own
-    with streamlit_server({"CLASSROOM_DIR": str(classes)}) as (url, proc, log):
+    with checked_server({"CLASSROOM_DIR": str(classes)}) as url:
         yield url
-        assert proc.poll() is None, "the server died during the tests"
-        assert "Traceback" not in log.read_text(), log.read_text()
 
 
 @pytest.fixture(scope="module")

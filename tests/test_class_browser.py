@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from support.e2e import CHROMIUM, ROOT, chromium, open_page, set_number, settle, streamlit_server
+from support.e2e import CHROMIUM, ROOT, checked_server, chromium, open_page, set_number, settle
 
 SHOTS = ROOT / "screenshots"
 BOLD = "**bold** <i>x</i>"  # a nickname that must never be read as markup
@@ -27,11 +27,8 @@ BOARD_WAIT = 30_000  # ms: the board refreshes every few seconds
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("classroom")
-    with streamlit_server({"CLASSROOM_DIR": str(folder), "CLASSROOM_DB_URL": ""}) as (
-            url, proc, log):
+    with checked_server({"CLASSROOM_DIR": str(folder), "CLASSROOM_DB_URL": ""}) as url:
         yield url
-        assert proc.poll() is None, "the server died during the tests"
-        assert "Traceback" not in log.read_text(), log.read_text()
 
 
 @pytest.fixture(scope="module")

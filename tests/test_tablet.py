@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from support.e2e import CHROMIUM, ROOT, chromium, open_page, settle, streamlit_server
+from support.e2e import CHROMIUM, ROOT, checked_server, chromium, open_page, settle
 
 SHOTS = ROOT / "screenshots"
 TABLET = {"viewport": {"width": 768, "height": 1024}, "has_touch": True, "is_mobile": True}
@@ -32,10 +32,8 @@ CANVAS_AND_COLUMN = """() => {
 
 @pytest.fixture(scope="module")
 def server():
-    with streamlit_server() as (url, proc, log):
+    with checked_server() as url:
         yield url
-        assert proc.poll() is None, "the server died during the tests"
-        assert "Traceback" not in log.read_text(), log.read_text()
 
 
 @pytest.fixture(scope="module")
