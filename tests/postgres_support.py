@@ -20,6 +20,8 @@ import shutil
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from support.e2e import free_port
@@ -124,3 +126,24 @@ class TempPostgres:
                       "stop")
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder = None
+
+
+@contextmanager
+def running_postgres() -> Iterator[TempPostgres]:
+    """A started TempPostgres, stopped (and its folder deleted) on leaving; a test fails,
+    never skips, when PostgreSQL is not installed."""
+    import pytest
+
+    try:
+        server = TempPostgres()
+    except PostgresMissing as exc:
+        pytest.fail(str(exc))
+    try:
+        server.start()
+    except BaseException:
+        server.stop()
+        raise
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -26,7 +26,7 @@ import time
 
 import pytest
 from playwright.sync_api import expect
-from postgres_support import PostgresMissing, TempPostgres
+from postgres_support import running_postgres
 from test_class_browser import _board_points, _join, _metric, _no_exception, _open_class
 from test_proxy import COOKIE, Student, browser, nginx  # noqa: F401 (browser: a fixture)
 
@@ -43,17 +43,8 @@ MAX_TRIES = 6  # new browser contexts until the proxy deals the student the othe
 @pytest.fixture(scope="module")
 def postgres():
     """A PostgreSQL server of the module's own, stopped (and its folder deleted) at the end."""
-    try:
-        server = TempPostgres()
-    except PostgresMissing as exc:
-        pytest.fail(str(exc))
-    try:
-        server.start()
-    except BaseException:
-        server.stop()
-        raise
-    yield server
-    server.stop()
+    with running_postgres() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from postgres_support import PostgresMissing, TempPostgres
+from postgres_support import running_postgres
 from sqlalchemy import create_engine, func, select, text
 
 from core.classroom import (
@@ -67,17 +67,8 @@ class FakeClock:
 @pytest.fixture(scope="session")
 def postgres():
     """One PostgreSQL server for the session (fails, never skips, when not installed)."""
-    try:
-        server = TempPostgres()
-    except PostgresMissing as exc:
-        pytest.fail(str(exc))
-    try:
-        server.start()
-    except BaseException:
-        server.stop()
-        raise
-    yield server
-    server.stop()
+    with running_postgres() as server:
+        yield server
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
