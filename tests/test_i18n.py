@@ -6,12 +6,22 @@ from __future__ import annotations
 import io
 import pickle
 import re
+import shutil
 import tokenize
 
 import pytest
+from babel.messages.pofile import read_po
 
-from core.i18n import ENGLISH, Msg, language_from_locale, placeholders, read_catalog, translator
-from tools.i18n import messages, source_files
+from core.i18n import (
+    ENGLISH,
+    LOCALE_DIR,
+    Msg,
+    language_from_locale,
+    placeholders,
+    read_catalog,
+    translator,
+)
+from tools.i18n import TEMPLATE, catalogue_ids, catalogue_path, extract, messages, source_files
 
 LANGUAGES_TO_CHECK = ("ja",)
 
@@ -90,3 +100,35 @@ def test_language_from_the_browsers_locale(locale, language):
 
 def test_placeholders():
     assert placeholders("Epoch {n} of {total:,}, {{literal}}") == {"n", "total"}
+
+
+@pytest.mark.parametrize("path", [TEMPLATE, *(catalogue_path(lang) for lang in LANGUAGES_TO_CHECK)],
+                         ids=lambda p: p.name)
+def test_the_catalogue_holds_exactly_the_code_messages(code_messages, path):
+    """What extraction would find now, compared by message id only (not dates, not where)."""
+    held = catalogue_ids(path)
+    new, gone = sorted(set(code_messages) - held), sorted(held - set(code_messages))
+    assert not new and not gone, (
+        f"{path.relative_to(LOCALE_DIR.parent)} is not the code's catalogue: run "
+        f"python -m tools.i18n extract.\nIn the code only: {new}\nIn the catalogue only: {gone}")
+
+
+def test_extraction_is_stable(tmp_path, code_messages):
+    """Into a copy of locale/: extraction keeps the translations, and a second extraction, a
+    day later as far as the header knows, rewrites nothing."""
+    locale = shutil.copytree(LOCALE_DIR, tmp_path / "locale")
+    extract(locale)
+    po = catalogue_path("ja", locale)
+    assert catalogue_ids(po) == catalogue_ids(locale / TEMPLATE.name) == set(code_messages)
+    ja = read_catalog("ja")
+    kept = {m: ja[m] for m in code_messages if m in ja}
+    with po.open("rb") as f:
+        extracted = {m.id: m.string for m in read_po(f) if m.id}
+    assert kept and all(extracted[m] == text for m, text in kept.items())
+    for path in (po, locale / TEMPLATE.name):
+        text = re.sub(r"POT-Creation-Date: [^\\]*", "POT-Creation-Date: 2001-01-01 00:00+0000",
+                      path.read_text())
+        path.write_text(text)
+    before = {p: p.read_bytes() for p in (po, locale / TEMPLATE.name)}
+    assert extract(locale) == []
+    assert {p: p.read_bytes() for p in before} == before
