@@ -10,7 +10,8 @@ Each job has its home:
 - :mod:`ui.i18n`: this session's language and ``tr``, its translator;
 - :mod:`ui.widgets`: widgets several pages draw (live charts, verdicts, "why p and not q");
 - :mod:`ui.classroom`: Classroom mode: the class store, this session's class, sharing runs;
-  :mod:`ui.class_page`: the Class page's parts (board, class set, teacher's tools).
+  :mod:`ui.class_page`: the Class page's parts (board, class set, teacher's tools);
+- :mod:`ui.sweep_view`: the Sweep page's parts (starting a sweep, its status, its reading).
 
 Pages use the names below (``ui.current_data()``, ...), never a module's private ones.
 """
