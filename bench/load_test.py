@@ -4,9 +4,9 @@
                               [--class] [--boards 1]
 
 Starts the dashboard (serve.py, as ``bash run.sh app`` does) on a free loopback port
-(support/e2e.py), then drives
-``--users`` simulated browser tabs over Streamlit's own websocket protocol
-(support/load_client.py): each opens the Train page, sets Epochs, clicks Start and watches
+(support/e2e.py), then drives ``--users`` simulated browser tabs over Streamlit's own
+websocket protocol (support/load_protocol.py; the scenarios in support/load_client.py):
+each opens the Train page, sets Epochs, clicks Start and watches
 the live chart (its fragment re-run once a second, as the browser asks) until the run has
 finished. Prints runs finished, chart-refresh latency (median, p95), the server's memory
 before and after, its CPU use, the errors seen and the total time.
