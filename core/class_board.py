@@ -4,7 +4,8 @@ The pages (ui/class_page.py) read a class from :mod:`core.classroom` and hand th
 here: :func:`board_figure` (every shared run: a setting on a log axis, test accuracy up),
 :func:`board_rows` (the sortable table), :func:`history_from_curves` (a shared run's curves
 in the form :func:`core.figures.curves_figure` draws), :func:`class_set_evaluation` (a model
-on the class's own drawings) and :func:`markdown_literal` (user text shown as it was typed).
+on the class's own drawings), :func:`markdown_literal` (user text shown as it was typed), and
+counts in words (:func:`meeting_challenge`, :func:`runs_deleted`).
 """
 
 from __future__ import annotations
@@ -50,6 +51,24 @@ def markdown_literal(text: str) -> str:
     ($) could read is backslash-escaped, and new lines become spaces. Nicknames and a
     teacher's challenge text go through here, never into markdown as they are."""
     return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def meeting_challenge(n: int) -> Msg:
+    """How many of the board's runs meet the challenge, in words (no "run(s)")."""
+    if n <= 0:
+        return Msg("No run meets it yet.")
+    if n == 1:
+        return Msg("1 run meets it: the gold star.")
+    return Msg("{n} runs meet it: the gold stars.", n=n)
+
+
+def runs_deleted(n: int) -> Msg:
+    """What clearing the board did, in words: ``n`` runs deleted, the drawings kept."""
+    if n <= 0:
+        return Msg("The board had no runs to delete; drawings stay.")
+    if n == 1:
+        return Msg("1 run deleted; drawings stay.")
+    return Msg("{n} runs deleted; drawings stay.", n=n)
 
 
 def _kind(run, challenge: Challenge | None) -> str:

@@ -15,9 +15,12 @@ from core.class_board import (
     class_set_evaluation,
     history_from_curves,
     markdown_literal,
+    meeting_challenge,
+    runs_deleted,
 )
 from core.classroom import Challenge, Condition, RunEntry, SharedRun
 from core.figures import curves_figure
+from core.i18n import translator
 from core.style import REFERENCE_ACCURACIES
 
 CHALLENGE = Challenge("lambda-too-high", "", Condition("test_acc", ">=", 0.92),
@@ -105,3 +108,24 @@ def test_class_set_evaluation_prepares_the_drawings_as_the_model_expects(trained
     ev = class_set_evaluation(model, images, labels)
     assert ev.accuracy == pytest.approx(np.mean(model.predict(images / 255.0) == labels))
     assert class_set_evaluation(model, images[:0], labels[:0]) is None
+
+
+@pytest.mark.parametrize(("n", "english", "japanese"), [
+    (0, "No run meets it yet.", "達成した学習はまだありません。"),
+    (1, "1 run meets it: the gold star.", "達成した学習は 1 件（金色の星）。"),
+    (3, "3 runs meet it: the gold stars.", "達成した学習は 3 件（金色の星）。"),
+])
+def test_the_challenges_count_reads_naturally(n, english, japanese):
+    assert meeting_challenge(n) == english and "(s)" not in english
+    assert translator("ja")(meeting_challenge(n)) == japanese
+
+
+@pytest.mark.parametrize(("n", "english", "japanese"), [
+    (0, "The board had no runs to delete; drawings stay.",
+     "削除する学習はありませんでした。手書き数字は残ります。"),
+    (1, "1 run deleted; drawings stay.", "学習を 1 件削除しました。手書き数字は残ります。"),
+    (12, "12 runs deleted; drawings stay.", "学習を 12 件削除しました。手書き数字は残ります。"),
+])
+def test_clearing_the_board_says_how_many_runs_went_in_words(n, english, japanese):
+    assert runs_deleted(n) == english
+    assert translator("ja")(runs_deleted(n)) == japanese

@@ -215,6 +215,7 @@ def test_a_finished_run_is_shared_and_shown_on_the_board(classroom_db, sessions)
     assert [(p["name"], p["customdata"]) for p in points] == [("meets the challenge",
                                                                [run.run_id])]
     assert points[0]["x"] == [pytest.approx(0.1)]
+    assert any(i.endswith("1 run meets it: the gold star.") for i in teacher.info.values)
 
 
 def test_sharing_can_be_turned_off(classroom_db, sessions):
@@ -365,6 +366,7 @@ def test_the_teachers_tools(classroom_db, sessions):
     teacher.checkbox(key="class_clear_sure").check().run()
     click(teacher, "Clear the board")
     assert classroom_db.runs(new.code) == [] and _metrics(teacher)["Runs shared"] == "0"
+    assert "1 run deleted; drawings stay." in teacher.success.values
 
     teacher.checkbox(key="class_close_sure").check().run()
     click(teacher, "Close the class")

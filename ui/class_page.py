@@ -20,6 +20,8 @@ from core.class_board import (
     class_set_evaluation,
     history_from_curves,
     markdown_literal,
+    meeting_challenge,
+    runs_deleted,
 )
 from core.classroom import Challenge, Condition
 from core.figures import confusion_figure, curves_figure, upscale
@@ -192,7 +194,7 @@ def _summary(summary) -> None:
                   lesson=tr(" ({lesson})", lesson=markdown_literal(lesson)) if lesson else "")
         if ch.text.strip():
             text += f"  \n{markdown_literal(ch.text)}"
-        meeting = tr("{n} run(s) meet it: the gold stars.", n=summary.meeting_challenge)
+        meeting = tr(meeting_challenge(summary.meeting_challenge))
         st.info(f"{text}  \n{meeting}", icon=":material/flag:")
 
 
@@ -425,7 +427,7 @@ def _class_data(member: Membership) -> None:
         if _confirmed_action(tr("Clear the board"), tr("Yes, delete every shared run"),
                              "class_clear"):
             gone = store().clear_board(member.code, member.teacher_key)
-            _done(member, Msg("{n} run(s) deleted; drawings stay.", n=gone))
+            _done(member, runs_deleted(gone))
         if _confirmed_action(tr("Close the class"), tr("Yes, close it (read-only from now on)"),
                              "class_close"):
             store().close_class(member.code, member.teacher_key)
