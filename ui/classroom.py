@@ -10,49 +10,39 @@ what a class error looks like on a page, and the runs a student shares.
 - :func:`reporting`: a ClassroomError becomes a message on the page; a database that is down
   or read-only pauses the class features only.
 - :func:`sync` (app.py, every full run): rejoin from the address, keep the address, and
-  follow this session's runs: a thread per run beats "training now" while it trains and
-  shares it when it ends (the store is thread-safe; the thread never calls st.*).
+  follow this session's runs (core.classroom.follower: a thread per run beats "training
+  now" while it trains and shares it when it ends; it never calls st.*).
 - :func:`train_banner` (Train page) and :func:`draw_share` (Draw page).
 """
 
 from __future__ import annotations
 
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 
 from core.class_board import markdown_literal
 from core.classroom import (
-    Challenge,
     ClassClosed,
     ClassroomError,
     ClassroomStore,
     ClassroomUnavailable,
-    Conflict,
     LimitReached,
-    SharedRun,
-    Student,
     shrink_drawing,
 )
+from core.classroom.follower import Sharing, error_message, needs_follower, start_follower
 from core.classroom.schema import default_url
 from core.i18n import Msg
-from core.jobs import TrainingJob
-from core.metrics import evaluate
-from core.train import RunStatus
 from ui.i18n import tr
 from ui.runs import current_job, run_name, session_runs
 from ui.state import session
 from ui.widgets import image_key
 
 CLASS_QUERY, NICK_QUERY = "class", "nick"  # ?class=K7QMXD&nick=...
-HEARTBEAT_SECONDS = 20.0  # "training now" again this often (the store counts 60 s)
-POLL_SECONDS = 2.0  # how often a run's follower looks at it
 RETRY_SECONDS = 30.0  # a rejoin from the address that failed is tried again after this
 UNAVAILABLE = Msg("The class database is not available right now, so the class features are "
                   "paused; everything else on the dashboard works. ({reason})")
@@ -89,23 +79,15 @@ def _record_outage(exc: ClassroomUnavailable) -> None:
 
 
 @dataclass
-class Membership:
+class Membership(Sharing):
     """This session's class. ``student`` when joined as a student, ``teacher_key`` when the
     teacher logged in (``new_key``: the key of a class just opened, shown until dismissed).
-    ``shared`` lists the runs shared so far, ``skipped`` those that ended while sharing was
-    off, both by (ticket, epochs done). Followers (threads) update ``shared`` and ``error``."""
+    What a student shares (``share``, ``shared``, ``skipped``, ``error``: followers update
+    them) is its :class:`core.classroom.follower.Sharing` part."""
 
     code: str
-    student: Student | None = None
     teacher_key: str | None = None
     new_key: str | None = None
-    share: bool = True
-    token: str = field(default_factory=lambda: uuid.uuid4().hex[:20])
-    joined_at: float = field(default_factory=time.perf_counter)
-    shared: dict = field(default_factory=dict)  # (ticket, epochs) -> label
-    skipped: set = field(default_factory=set)
-    followers: dict = field(default_factory=dict)  # (ticket, epochs) -> Thread
-    error: str | None = None  # the last failure of a follower
     notice: str | None = None  # what the teacher's last action did, shown once
 
 
@@ -134,11 +116,6 @@ def say(exc: ClassroomError, where=st) -> None:
         where.warning(message)
     else:
         where.error(message)
-
-
-def error_message(exc: Exception) -> str:
-    """A class error's message, still translatable (core.i18n.Msg) when it was raised so."""
-    return exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
 
 
 @contextmanager
@@ -224,85 +201,9 @@ def _rejoin_from_address() -> None:
 # ------------------------------------------------------------------ following runs
 
 
-def _shared_run(member: Membership, job: TrainingJob) -> SharedRun:
-    """A run as the class sees it: settings, data, final numbers, diverged?, curves."""
-    run = job.run
-    last = run.history[-1]
-    data = run.data
-    test = evaluate(run.model, data.features("test"), data.y_test)
-    curves = {name: [getattr(m, name) for m in run.history]
-              for name in ("train_loss", "train_acc", "valid_loss", "valid_acc",
-                           "learning_rate", "l2")}
-    curves["epoch"] = [m.epoch for m in run.history]
-    c = run.config
-    return SharedRun(
-        run_id=f"{member.token}-{job.ticket}-{run.epochs_done}", dataset=data.name,
-        preprocessing=data.preprocessing, learning_rate=run.learning_rate, l2=run.l2,
-        batch_size=c.batch_size, epochs=run.target_epochs, seed=c.seed,
-        epochs_done=run.epochs_done, train_acc=last.train_acc, valid_acc=last.valid_acc,
-        test_acc=test.accuracy, train_loss=last.train_loss, valid_loss=last.valid_loss,
-        test_loss=test.loss, diverged=run.status is RunStatus.DIVERGED, curves=curves)
-
-
-def _share_label(job: TrainingJob, run: SharedRun, challenge: Challenge | None) -> str:
-    """A shared run in the student's list, e.g. "run 3 (20 epochs, test 92.4%, meets the
-    challenge)"."""
-    acc = "" if run.test_acc is None else Msg(", test {acc:.1%}", acc=run.test_acc)
-    met = challenge is not None and challenge.is_met(run)
-    return Msg("{run} ({epochs} epochs{acc}{diverged}{met})", run=run_name(job),
-               epochs=run.epochs_done, acc=acc,
-               diverged=Msg(", diverged") if run.diverged else "",
-               met=Msg(", meets the challenge") if met else "")
-
-
-def _follow(member: Membership, job: TrainingJob, classes: ClassroomStore) -> None:
-    """A follower thread: "training now" every HEARTBEAT_SECONDS while the run trains, then
-    share it (if sharing is on). Never touches Streamlit; failures go to ``member.error``
-    (a run that failed for a passing reason is followed again at the next page run)."""
-    beat_at = None
-    try:
-        while job.alive:
-            if not job.queued and (beat_at is None
-                                   or time.monotonic() - beat_at > HEARTBEAT_SECONDS):
-                classes.set_training(member.student, True)
-                beat_at = time.monotonic()
-            job.join(POLL_SECONDS)
-        if beat_at is not None:
-            classes.set_training(member.student, False)
-        key = (job.ticket, job.run.epochs_done)
-        if not job.run.history or key in member.shared:
-            return
-        if not member.share:
-            member.skipped.add(key)
-            return
-        run = _shared_run(member, job)
-        classes.share_run(member.student, run)
-        member.shared[key] = _share_label(job, run, classes.class_info(member.code).challenge)
-        member.error = None
-    except (ClassroomUnavailable, Conflict) as exc:  # passing: the next page run tries again
-        member.error = error_message(exc)
-    except Exception as exc:  # closed, full, removed from the class, a bug: never again
-        member.skipped.add((job.ticket, job.run.epochs_done))
-        member.error = error_message(exc) if isinstance(exc, ClassroomError) else \
-            f"{type(exc).__name__}: {exc}"
-
-
-def _needs_follower(member: Membership, job: TrainingJob) -> bool:
-    """A run that trains now, or ended after the student joined and was neither shared nor
-    skipped at its current length, and nobody follows it."""
-    key = (job.ticket, job.run.epochs_done)
-    follower = member.followers.get(job.ticket)
-    if follower is not None and follower.is_alive():
-        return False
-    if job.alive:
-        return True
-    ended_in_class = job.ended_at is not None and job.ended_at > member.joined_at
-    return (ended_in_class and bool(job.run.history) and key not in member.shared
-            and key not in member.skipped)
-
-
 def follow_runs() -> None:
-    """Start a follower for each of this session's runs that needs one (see _needs_follower)."""
+    """Start a follower for each of this session's runs that needs one
+    (core.classroom.follower)."""
     member = membership()
     if member is None or member.student is None:
         return
@@ -311,11 +212,8 @@ def follow_runs() -> None:
     if job is not None and job not in jobs:
         jobs.append(job)  # still queued or in its first epoch
     for job in jobs:
-        if _needs_follower(member, job):
-            thread = threading.Thread(target=_follow, args=(member, job, store()),
-                                      name=f"class-follow-{job.ticket}", daemon=True)
-            member.followers[job.ticket] = thread
-            thread.start()
+        if needs_follower(member, job):
+            start_follower(member, job, store(), run_name(job))
 
 
 def sync() -> None:
