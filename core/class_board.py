@@ -4,15 +4,14 @@ The pages (ui/class_page.py) read a class from :mod:`core.classroom` and hand th
 here: :func:`board_figure` (every shared run: a setting on a log axis, test accuracy up),
 :func:`board_rows` (the sortable table), :func:`history_from_curves` (a shared run's curves
 in the form :func:`core.figures.curves_figure` draws), :func:`class_set_evaluation` (a model
-on the class's own drawings), :func:`markdown_literal` (user text shown as it was typed), and
-counts in words (:func:`meeting_challenge`, :func:`runs_deleted`).
+on the class's own drawings), :func:`markdown_literal` (user text shown as typed: from
+core.markup), and counts in words (:func:`meeting_challenge`, :func:`runs_deleted`).
 """
 
 from __future__ import annotations
 
 import html
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ import numpy as np
 from core.classroom import Challenge, RunEntry
 from core.config import LAMBDAS, LEARNING_RATES
 from core.i18n import ENGLISH, Msg, Translator
+from core.markup import markdown_literal  # noqa: F401 (the pages' import)
 from core.metrics import Evaluation, evaluate
 from core.model import SoftmaxRegression
 from core.preprocess import PREPROCESSINGS, prepare_images
@@ -42,15 +42,6 @@ BOARD_COLUMNS = {"student": Msg("student"), "test acc": Msg("test acc"),
                  "epochs": Msg("epochs"), "meets challenge": Msg("meets challenge"),
                  "diverged": Msg("diverged"), "valid acc": Msg("valid acc"),
                  "train acc": Msg("train acc"), "batch": Msg("batch"), "digits": Msg("digits")}
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:=^\"'])")
-
-
-def markdown_literal(text: str) -> str:
-    """``text`` escaped for st.markdown so that it reads exactly as typed: every ASCII
-    punctuation mark that markdown, Streamlit's :colour[...] / :emoji: directives or LaTeX
-    ($) could read is backslash-escaped, and new lines become spaces. Nicknames and a
-    teacher's challenge text go through here, never into markdown as they are."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def meeting_challenge(n: int) -> Msg:

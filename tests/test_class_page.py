@@ -150,6 +150,7 @@ def test_a_wrong_teacher_key_says_so(classroom_db, sessions):
 def test_nicknames_are_shown_as_typed_never_as_markup(classroom_db, sessions, nickname):
     from core.class_board import markdown_literal
     from core.classroom import SharedRun
+    from core.markup import plain
 
     new = classroom_db.create_class()
     at = _join(sessions(), new.code, nickname)
@@ -157,7 +158,7 @@ def test_nicknames_are_shown_as_typed_never_as_markup(classroom_db, sessions, ni
     classroom_db.share_run(me, SharedRun("r1", "mnist", "none", 0.1, 1e-4, 100, 2, 34, 2,
                                          test_acc=0.9))
     at.run()
-    shown = [t for t in _texts(at) if nickname in t.replace("\\", "")]
+    shown = [t for t in _texts(at) if nickname in plain(t)]
     assert shown, "the nickname is shown"
     assert not [t for t in _texts(at) if nickname in t], "never unescaped in markdown"
     assert any(markdown_literal(nickname) in t for t in shown)
