@@ -1,8 +1,9 @@
 """Mini-batch SGD for softmax regression, as a run you can watch, pause, steer and stop.
 
 One epoch shuffles the training examples (50,000 MNIST images) and walks through them in
-batches of B. For each batch it does exactly the tutorial's step (see :mod:`core.model` for
-the maths):
+batches of B. As in the tutorial, the shuffle permutes the order the previous epoch left, so
+the permutations compose: epoch 3 trains in the order perm1[perm2][perm3]. For each batch
+it does exactly the tutorial's step (see :mod:`core.model` for the maths):
 
     p     = softmax(x W + b)                 forward pass
     delta = p - onehot(y)                    error at the logits
@@ -10,7 +11,8 @@ the maths):
     b    -= lr * mean(delta)
 
 :class:`core.sgd.SGD` owns the weights and computes that step, arranged for speed (float32
-products on the uint8 images, float64 master weights). After each epoch the run scores the
+products on the uint8 images, float64 master weights: the tutorial keeps W in float32, and
+over its 200 epochs both print the same lines). After each epoch the run scores the
 validation set, keeps the weights (the latest, the best, a bounded history) and asks
 :mod:`core.coach` whether it diverged, is rising (the dashboard's coach) or learns slowly.
 
@@ -140,9 +142,11 @@ class TrainingRun:
         self._rng = tutorial_stream(self.config.seed, len(data.y_train) + len(data.y_valid))
         if model is None:
             W, b = SoftmaxRegression.initial_weights(data.n_features, data.n_classes, self._rng)
+            W, b = W.astype(np.float32), b.astype(np.float32)  # the tutorial's float32 start
         else:
             W, b = model.W, model.b
         self._from_scratch = model is None
+        self.order = np.arange(len(data.y_train))  # the split's order, before any shuffle
         self.sgd = SGD(W, b, data.x_train, data.y_train, data.pixel_scale,
                        self.config.learning_rate, self.config.l2)
         self.model = SoftmaxRegression.from_weights(  # W: a transposed view of sgd.WT
@@ -312,12 +316,12 @@ class TrainingRun:
             self.batches_done = 0
 
     def _one_epoch(self) -> EpochMetrics | None:
-        n, B = len(self.data.y_train), self.config.batch_size
+        n = len(self.data.y_train)
         started = self.epoch_started_at = time.perf_counter()
-        order = self._rng.permutation(n)  # a fresh random order every epoch
+        order = self._next_order()
         p_true = np.empty(n, np.float32)  # probability given to the true class
         hit = np.empty(n, bool)  # was the true class the top score?
-        per_block = max(1, BLOCK_EXAMPLES // B)
+        per_block = max(1, BLOCK_EXAMPLES // self.config.batch_size)
         for first in range(0, self.n_batches, per_block):
             if not self._wait_while_paused():
                 self.keep_last_full_epoch(self._stop_reason)
@@ -330,6 +334,14 @@ class TrainingRun:
         return EpochMetrics(self.epochs_done + 1, train_loss, float(hit.mean()),
                             valid_loss, valid_acc, self.learning_rate,
                             time.perf_counter() - started, self.l2)
+
+    def _next_order(self) -> np.ndarray:
+        """The order of the training examples (n,) for the next epoch. As the tutorial
+        shuffles the array the previous epoch left (``x_train = x_train[perm]``), the
+        permutations compose: ``order[e] = order[e - 1][perm_e]``, so epoch 3 trains in the
+        order ``perm_1[perm_2][perm_3]`` of the split's training set."""
+        self.order = self.order[self._rng.permutation(len(self.order))]
+        return self.order
 
     def _validate(self) -> tuple[float, float]:
         """The validation loss and accuracy of the current weights, every epoch.
