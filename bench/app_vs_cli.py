@@ -4,7 +4,7 @@
 
 Alternates, in one run: the command line (``python -m core.train``) and the dashboard in
 headless chromium (Train page, Start, live chart refreshing once a second until the end),
-with the same settings. Both report their mean seconds per epoch; the ratio CLI / app is
+with the same settings. Both report their median seconds per epoch; the ratio CLI / app is
 the app's relative speed (1.0 = as fast as the command line; the target is >= 0.9).
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from support.e2e import ROOT, chromium, open_page, set_number, streamlit_server
 
-PER_EPOCH = re.compile(r"\(([\d.]+) s per epoch\)")
+PER_EPOCH = re.compile(r"\(median ([\d.]+) s per epoch\)")
 
 
 def cli_seconds_per_epoch(epochs: int) -> float:

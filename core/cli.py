@@ -23,6 +23,7 @@ from core.data import DataError, Dataset, load_source
 from core.metrics import evaluate
 from core.model import ModelFileError
 from core.preprocess import DESKEW, NO_PREPROCESSING
+from core.runs import seconds_per_epoch
 from core.train import RunStatus, TrainingRun
 from core.tutorial import epoch_line, prints_epoch
 
@@ -89,7 +90,7 @@ def _report(run: TrainingRun, data: Dataset, out: str, grid: str | None) -> None
     if run.history:
         seconds = sum(m.seconds for m in run.history)
         print(f"{run.epochs_done} epochs in {seconds:.1f} s "
-              f"({seconds / run.epochs_done:.3f} s per epoch)")
+              f"(median {seconds_per_epoch(run.history):.3f} s per epoch)")
     print(f"Test Acc={test.accuracy:.4f} ({test.n_wrong} of {len(test.y_true):,} wrong)"
           + ("" if data.preprocessing == NO_PREPROCESSING else f", {data.label}"))
     run.model.save(out)

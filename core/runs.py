@@ -1,9 +1,11 @@
-"""Comparing runs: which settings differ, how each ended, and all metrics as CSV."""
+"""Comparing runs: which settings differ, how each ended, how fast an epoch trained, and all
+metrics as CSV."""
 
 from __future__ import annotations
 
 import csv
 import io
+import statistics
 from collections.abc import Sequence
 
 from core.i18n import ENGLISH, Msg, Translator
@@ -19,6 +21,22 @@ METRICS = ("train_loss", "train_acc", "valid_loss", "valid_acc", "learning_rate"
 CHANGED_LABELS = {"learning_rate": Msg("lr"), "l2": Msg("lambda")}
 # CSV column of each metric: the two settings an epoch can end with differ from the run's start
 CSV_COLUMNS = {**{k: k for k in METRICS}, "learning_rate": "epoch_learning_rate", "l2": "epoch_l2"}
+
+
+# the one figure of a run's speed, everywhere a page shows it (see seconds_per_epoch)
+SECONDS_PER_EPOCH = Msg("Seconds per epoch (median)")
+SECONDS_PER_EPOCH_HELP = Msg(
+    "The median of this run's epochs: half of them took less, half more. The first epoch also "
+    "warms up, and an epoch paused half-way counts its pause: neither moves the median much.")
+
+
+def seconds_per_epoch(history: Sequence) -> float | None:
+    """How long one epoch of a run takes: the median of its finished epochs' ``seconds``
+    (EpochMetrics), None before the first. Not the mean: the first epoch also warms up (the
+    compiled step loads, caches fill), and in a short run that one epoch doubles the mean.
+    Not the last epoch alone: a busy server slows one epoch and not the next."""
+    seconds = [m.seconds for m in history]
+    return float(statistics.median(seconds)) if seconds else None
 
 
 def describe_changes(changes: Sequence, tr: Translator = ENGLISH) -> str:

@@ -29,6 +29,8 @@ def test_cli_prints_tutorial_lines_and_saves_the_model(tmp_path):
     assert re.fullmatch(r"EPOCH 1: Valid Loss=0\.\d{3}, Valid Acc=0\.\d{3}", lines[0])
     assert lines[1].startswith("EPOCH 10: ")
     assert not any(line.startswith("EPOCH 5:") for line in lines)
+    assert re.search(r"^10 epochs in [\d.]+ s \(median [\d.]+ s per epoch\)$", result.stdout,
+                     re.M), result.stdout
     acc = float(re.search(r"Test Acc=(0\.\d+)", result.stdout).group(1))
     assert 0.915 < acc < 0.93
     model = SoftmaxRegression.load(out)

@@ -12,7 +12,14 @@ from core.i18n import Msg, Translator
 from core.jobs import TrainingJob
 from core.preprocess import preprocessing_note
 from core.presets import nearest_choice
-from core.runs import COLUMNS, comparison_rows, metrics_csv
+from core.runs import (
+    COLUMNS,
+    SECONDS_PER_EPOCH,
+    SECONDS_PER_EPOCH_HELP,
+    comparison_rows,
+    metrics_csv,
+    seconds_per_epoch,
+)
 from core.train import RunStatus
 from ui.i18n import current, tr
 from ui.runs import MAX_KEPT_RUNS, kept_runs, run_name, run_record, session_runs
@@ -36,12 +43,11 @@ def status_line(job: TrainingJob, retry: Callable[[float], None]) -> None:
     elif run.status is RunStatus.STOPPED:
         st.warning(tr(run.message))
     elif run.status is RunStatus.FINISHED and job.test_accuracy is not None:
-        seconds = sum(m.seconds for m in run.history)
         wrong = round((1 - job.test_accuracy) * len(run.data.y_test))
-        st.success(tr("Finished {epochs} epochs in {seconds:.1f} s ({per_epoch:.3f} s per "
-                      "epoch). Test accuracy: **{accuracy:.2%}** ({wrong:,} of {n_test:,} test "
-                      "digits wrong).", epochs=run.epochs_done, seconds=seconds,
-                      per_epoch=seconds / run.epochs_done, accuracy=job.test_accuracy,
+        st.success(tr("Finished {epochs} epochs (median {per_epoch} s per epoch). Test "
+                      "accuracy: **{accuracy:.2%}** ({wrong:,} of {n_test:,} test digits "
+                      "wrong).", epochs=run.epochs_done,
+                      per_epoch=epoch_seconds_text(run.history), accuracy=job.test_accuracy,
                       wrong=wrong, n_test=len(run.data.y_test)))
     if run.hint and run.status is not RunStatus.DIVERGED:
         st.info(tr(run.hint), icon=":material/speed:")
@@ -66,11 +72,21 @@ def numbers(job: TrainingJob) -> None:
     last = run.history[-1] if run.history else None
     c = st.columns(5)
     c[0].metric(tr("Epochs done"), f"{run.epochs_done} / {run.target_epochs}")
-    c[1].metric(tr("Seconds per epoch"), f"{last.seconds:.2f}" if last else "-")
+    c[1].metric(tr(SECONDS_PER_EPOCH), epoch_seconds_text(run.history),
+                help=tr(SECONDS_PER_EPOCH_HELP))
     healthy = last is not None and last.valid_acc == last.valid_acc
     c[2].metric(tr("Validation accuracy"), f"{last.valid_acc:.2%}" if healthy else "-")
     c[3].metric(tr("Learning rate"), f"{run.learning_rate:g}")
     c[4].metric(tr("Lambda"), f"{run.l2:g}")
+
+
+def epoch_seconds_text(history: list) -> str:
+    """The run's seconds per epoch (core.runs.seconds_per_epoch) as the page shows it, the
+    same in the metric and in the line that says the run finished; "-" before an epoch."""
+    seconds = seconds_per_epoch(history)
+    if seconds is None:
+        return "-"
+    return f"{seconds:.3g}" if seconds < 100 else f"{seconds:.0f}"  # 0.0943, 0.331, 12.3, 140
 
 
 def pinned_histories() -> list[tuple[str, list]]:

@@ -24,8 +24,7 @@ st.title(tr("Train a softmax regression"))
 st.caption(tr("{name}: {n_train:,} training images, {n_valid:,} held out for validation, "
               "{n_test:,} for the final test.", name=tr(data.name), n_train=len(data.y_train),
               n_valid=len(data.y_valid), n_test=len(data.y_test)))
-for note in session.url_notes:
-    st.warning(tr("From the link: {note}.", note=note))
+settings_form.link_notes()  # what the link could not set, its values shown as typed
 classroom.train_banner()  # in a class: its challenge, and which runs are shared
 
 
