@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.config import SETTINGS, Setting, TrainConfig
 from core.data import Dataset
+from core.markup import markdown_literal
 from core.preprocess import DESKEW, NO_PREPROCESSING
 from core.presets import (
     DEFAULTS,
@@ -29,6 +30,7 @@ DESKEW_WIDGET = DESKEW_QUERY  # the switch's key, as the link names it
 # settings that can change while a run trains (the next batch uses them), by field
 STEER = {"learning_rate": TrainingRun.set_learning_rate, "l2": TrainingRun.set_l2}
 WIDTHS = {"epochs": 1, "learning_rate": 2, "l2": 2, "batch_size": 1, "seed": 1}
+QUERY_CHARS = 100  # a setting in a link is a few characters: a longer value is cut to this
 
 
 def load(params: dict[str, str], n_train: int) -> None:
@@ -37,6 +39,7 @@ def load(params: dict[str, str], n_train: int) -> None:
     because Streamlit forgets the state of widgets that are not on the page."""
     state = session()
     if state.settings is None:
+        params = bounded(params)
         given, state.preset, state.url_notes = settings_from_query(params, n_train)
         state.settings = {**DEFAULTS.to_dict(), **given}
         state.preprocessing, notes = preprocessing_from_query(params, state.preset)
@@ -44,6 +47,21 @@ def load(params: dict[str, str], n_train: int) -> None:
     for s in SETTINGS.values():
         st.session_state[s.query] = state.settings[s.field]
     st.session_state[DESKEW_WIDGET] = state.preprocessing == DESKEW
+
+
+def bounded(params: dict[str, str]) -> dict[str, str]:
+    """The link's parameters, each name and value cut to QUERY_CHARS characters ("..." marks a
+    cut value, which no setting accepts): a 100 KB value is never kept or shown in full."""
+    cut = lambda v: v if len(v) <= QUERY_CHARS else v[:QUERY_CHARS] + "..."  # noqa: E731
+    return {cut(str(k)): cut(str(v)) for k, v in params.items()}
+
+
+def link_notes() -> None:
+    """One warning for each thing the link could not set. The notes quote the link's values,
+    which anyone can write: shown as typed (core.markup), never as markdown, so a crafted
+    link cannot put a live link or an outside image into the app's own warning."""
+    for note in session().url_notes:
+        st.warning(tr("From the link: {note}.", note=markdown_literal(tr(note))))
 
 
 def config(**override) -> TrainConfig:
