@@ -76,6 +76,9 @@ def test_the_command_line_prints_the_articles_200_epochs_line_for_line(raw_mnist
     printed += [line.split(" (")[0] for line in out.splitlines() if line.startswith("Test Acc")]
     assert len(article) == 22
     assert printed == article
+    shipped, trained = np.load(ROOT / "data" / "default_model.npz"), np.load(tmp_path / "m.npz")
+    for name in ("W", "b"):  # the shipped model is this run's (BLAS may round differently)
+        np.testing.assert_allclose(trained[name], shipped[name], rtol=0, atol=1e-6)
 
 
 def test_each_epoch_reshuffles_the_order_the_last_one_left(mnist):
