@@ -87,7 +87,8 @@ def extract(locale_dir: Path = LOCALE_DIR) -> list[Path]:
             if _write(path, _render(po)):
                 written.append(path)
             missing = sum(1 for m in po if m.id and not m.string)
-            print(f"{path}: {len(po)} messages, {missing} to translate")
+            shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+            print(f"{shown}: {len(po)} messages, {missing} to translate")
     return written
 
 
