@@ -11,12 +11,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.i18n import Msg
 from core.metrics import evaluate
-from core.tasks import WATCHDOG, BackgroundTask, RunSlots, Watchdog, new_ticket, usable_cores
-from core.train import RunStatus, TrainingRun
+from core.run_state import RunStatus
+from core.tasks import (
+    WATCHDOG,
+    BackgroundTask,
+    Refused,
+    RunSlots,
+    Watchdog,
+    new_ticket,
+    usable_cores,
+)
+from core.train import TrainingRun
 
-__all__ = ["WATCHDOG", "RunScore", "RunSlots", "TrainingJob", "Watchdog", "new_ticket",
-           "usable_cores"]
+__all__ = ["DEFAULT_MAX_RUN_EXAMPLES", "WATCHDOG", "Refused", "RunScore", "RunSlots",
+           "TrainingJob", "Watchdog", "new_ticket", "usable_cores"]
+
+# How much one run may train, in training images seen (epochs x training images), unless
+# the server's admin sets MAX_RUN_EXAMPLES: 25 million is 500 epochs of MNIST's 50,000
+# training images (the tutorial's run is 200), a few minutes alone on a core. A run of
+# 10,000 epochs would hold a training slot for hours.
+DEFAULT_MAX_RUN_EXAMPLES = 25_000_000
 
 
 @dataclass(frozen=True)
@@ -37,25 +53,61 @@ class TrainingJob(BackgroundTask):
     length when scored: a continued run keeps its last score until it ends again). Nothing
     here touches the UI: the thread only updates the run. A job can be started again (by
     :meth:`extend`) after it ended.
+
+    ``max_examples`` bounds the run's epochs x training images (None: no bound):
+    :meth:`start` and :meth:`extend` refuse more with :class:`core.tasks.Refused`.
+    ``client`` is whose turn it is in the slot queue (see :class:`core.tasks.RunSlots`).
     """
 
     kind = "train"
 
     def __init__(self, run: TrainingRun, slots: RunSlots,
-                 owner_alive: Callable[[], bool] | None = None):
-        super().__init__(slots, owner_alive)
+                 owner_alive: Callable[[], bool] | None = None, client: str | None = None,
+                 max_examples: int | None = None):
+        super().__init__(slots, owner_alive, client)
         self.run = run
+        self.max_examples = max_examples
         self.score: RunScore | None = None  # filled in when training ends
 
     @property
     def test_accuracy(self) -> float | None:
         return None if self.score is None else self.score.accuracy
 
-    def extend(self, more_epochs: int) -> None:
-        """Train ``more_epochs`` more epochs, continuing from where the run is."""
-        self.run.extend(more_epochs)
+    def check_size(self, epochs: int | None = None) -> None:
+        """:class:`Refused` if ``epochs`` (default: the run's target) x the training images
+        is more than :attr:`max_examples`."""
+        epochs = self.run.target_epochs if epochs is None else int(epochs)
+        n = len(self.run.data.y_train)
+        if self.max_examples is None or epochs * n <= self.max_examples:
+            return
+        raise Refused(Msg(
+            "Not started: {epochs:,} epochs of {n:,} training images is more training than "
+            "this server allows for one run ({limit:,} images in all, at most {most:,} "
+            "epochs here). Choose fewer epochs.", epochs=epochs, n=n,
+            limit=self.max_examples, most=self.max_examples // max(1, n)))
+
+    def start(self) -> None:
+        """Queue the run (see :meth:`core.tasks.BackgroundTask.start`); :class:`Refused`
+        if it is larger than :attr:`max_examples` allows or its client has no place left."""
         if not self.alive:
-            self.start()
+            self.check_size()
+        super().start()
+
+    def extend(self, more_epochs: int) -> None:
+        """Train ``more_epochs`` more epochs, continuing from where the run is;
+        :class:`Refused` (the run unchanged) if that makes it too large or its client has
+        no place left in the queue."""
+        self.check_size(self.run.epochs_done + int(more_epochs))
+        if self.alive:
+            self.run.extend(more_epochs)
+            return
+        self.slots.enter(self.ticket, self.client, self._cancel)  # Refused: run unchanged
+        try:
+            self.run.extend(more_epochs)
+        except ValueError:
+            self.slots.leave(self.ticket)
+            raise
+        self.start()
 
     def _work(self) -> None:
         if not self._wait_for_slot():

@@ -43,8 +43,9 @@ from core.data import Dataset
 from core.i18n import Msg
 from core.metrics import split_accuracy
 from core.model import SoftmaxRegression
+from core.run_state import RunStatus
 from core.tasks import BackgroundTask, RunSlots
-from core.train import RunStatus, TrainingRun
+from core.train import TrainingRun
 
 PARAMETERS = {"l2": Msg("lambda"), "learning_rate": Msg("learning rate")}  # field -> name
 DEFAULT_VALUES = {
@@ -152,7 +153,7 @@ class Sweep(BackgroundTask):
 
     def __init__(self, parameter: str, values: Sequence[float], data: Dataset, slots: RunSlots,
                  base: TrainConfig | None = None,
-                 owner_alive: Callable[[], bool] | None = None):
+                 owner_alive: Callable[[], bool] | None = None, client: str | None = None):
         check_parameter(parameter)
         values = sorted({float(v) for v in values})
         if not values:
@@ -161,7 +162,7 @@ class Sweep(BackgroundTask):
         # Build every point's config now, so a bad value fails here and not halfway through.
         self.configs = [replace(base, **{parameter: v}) for v in values]
         base.check_fits(len(data.y_train))
-        super().__init__(slots, owner_alive)
+        super().__init__(slots, owner_alive, client)
         self.parameter, self.name = parameter, PARAMETERS[parameter]
         self.values, self.base, self.data = values, base, data
         self.results: list[SweepPoint] = []  # appended by the worker; read a copy

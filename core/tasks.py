@@ -27,7 +27,11 @@ import itertools
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
+
+from core.i18n import Msg
 
 
 def usable_cores() -> int:
@@ -40,49 +44,173 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-class RunSlots:
-    """A fair queue in front of ``capacity`` training slots (default: one per usable core)."""
+class Refused(ValueError):
+    """The queue will not take a task (or a run is larger than the server allows). Its
+    message is a :class:`core.i18n.Msg` for the student, and ``str(exc)`` returns that Msg
+    itself, so a page that keeps ``str(exc)`` still shows it in the student's language."""
 
-    def __init__(self, capacity: int | None = None):
+    def __init__(self, message: Msg):
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+MAX_REMEMBERED_CLIENTS = 1000  # clients whose last turn is remembered for the round-robin
+
+
+@dataclass
+class _Entry:
+    """A task in the queue's books, from :meth:`RunSlots.enter` until :meth:`RunSlots.leave`."""
+    client: str
+    cancelled: threading.Event
+    waiting_since: int | None = None  # arrival number while waiting for a slot
+    training: bool = False
+
+
+class RunSlots:
+    """A fair queue in front of ``capacity`` training slots (default: one per usable core).
+
+    Every task belongs to a *client* (the browser's address; a task without one is a client
+    of its own). Two rules keep one client from holding everyone else up:
+
+    - **bounded per client**: a client has at most ``per_client`` tasks training and
+      ``per_client`` more waiting; :meth:`enter` refuses the next one (:class:`Refused`),
+      so 100 tabs from one machine hold at most two places, not a hundred;
+    - **round-robin between clients**: a free slot goes to the waiting task whose client
+      had a slot least recently (a client never served first; ties by arrival), and never
+      to a client already training ``per_client`` tasks. One client's backlog waits for its
+      own turn while the others take theirs.
+
+    A task is in the books from :meth:`enter` (when it starts) until :meth:`leave` (when its
+    thread ends); :meth:`acquire` and :meth:`release` take and give back a slot in between.
+    A stopped task (its ``cancelled`` event set) no longer counts against its client.
+    """
+
+    def __init__(self, capacity: int | None = None, per_client: int = 1):
         self.capacity = max(1, capacity or usable_cores())
+        self.per_client = max(1, per_client)
         self._cond = threading.Condition()
-        self._running: set[int] = set()
-        self._waiting: list[int] = []
+        self._entries: dict[int, _Entry] = {}
+        self._served: dict[str, int] = {}  # client -> number of the turn it last had
+        self._turns = itertools.count(1)
+        self._arrivals = itertools.count(1)
+
+    # ------------------------------------------------------------------ the books
+
+    def enter(self, ticket: int, client: str | None, cancelled: threading.Event) -> None:
+        """Put a task in the books; :class:`Refused` if its client already has
+        ``per_client`` tasks training and ``per_client`` waiting. Entering again (a task
+        started again) only updates the entry."""
+        client = client or f"task-{ticket}"
+        with self._cond:
+            mine = [e for t, e in self._entries.items()
+                    if e.client == client and t != ticket and not e.cancelled.is_set()]
+            if len(mine) >= 2 * self.per_client:
+                raise Refused(Msg(
+                    "Not started: your computer already has {n} runs training or waiting, the "
+                    "most this server takes from one computer. So that everyone gets a turn, "
+                    "wait until one ends (or stop it), then start again.", n=len(mine)))
+            old = self._entries.get(ticket)
+            self._entries[ticket] = _Entry(client, cancelled,
+                                           old.waiting_since if old else None,
+                                           old.training if old else False)
+
+    def leave(self, ticket: int) -> None:
+        """Take a task out of the books (its thread ended); a slot it held is freed."""
+        with self._cond:
+            self._entries.pop(ticket, None)
+            self._cond.notify_all()
 
     def acquire(self, ticket: int, cancelled: threading.Event) -> bool:
-        """Wait for a slot; False if ``cancelled`` was set while waiting."""
+        """Wait for this task's turn and a free slot; False if ``cancelled`` was set while
+        waiting. A task that did not :meth:`enter` is entered now, as a client of its own."""
         with self._cond:
-            self._waiting.append(ticket)
+            entry = self._entries.get(ticket)
+            if entry is None:
+                entry = self._entries[ticket] = _Entry(f"task-{ticket}", cancelled)
+            entry.waiting_since = next(self._arrivals)
             try:
-                while not (self._waiting[0] == ticket and len(self._running) < self.capacity):
+                while self._next() != ticket:
                     if cancelled.is_set():
                         return False
                     self._cond.wait(timeout=0.2)
-                self._running.add(ticket)
+                entry.training = True
+                self._served[entry.client] = next(self._turns)
+                self._forget_old_clients()
                 return True
             finally:
-                self._waiting.remove(ticket)
+                entry.waiting_since = None
                 self._cond.notify_all()
 
     def release(self, ticket: int) -> None:
         with self._cond:
-            self._running.discard(ticket)
+            entry = self._entries.get(ticket)
+            if entry is not None:
+                entry.training = False
             self._cond.notify_all()
+
+    # ------------------------------------------------------------------ the order
+
+    def _order(self) -> list[int]:
+        """The waiting tickets in the order they will be served (client's last turn, then
+        arrival)."""
+        waiting = [(self._served.get(e.client, 0), e.waiting_since, t)
+                   for t, e in self._entries.items() if e.waiting_since is not None]
+        return [t for *_, t in sorted(waiting)]
+
+    def _training_by_client(self) -> Counter:
+        return Counter(e.client for e in self._entries.values() if e.training)
+
+    def _next(self) -> int | None:
+        """The ticket that gets the next free slot (None: no slot free, or nobody may)."""
+        training = self._training_by_client()
+        if sum(training.values()) >= self.capacity:
+            return None
+        for ticket in self._order():
+            if training[self._entries[ticket].client] < self.per_client:
+                return ticket
+        return None
+
+    def _forget_old_clients(self) -> None:
+        """Keep the round-robin's memory bounded: drop the longest-unserved clients that
+        have nothing in the books (they would come first anyway)."""
+        if len(self._served) <= MAX_REMEMBERED_CLIENTS:
+            return
+        present = {e.client for e in self._entries.values()}
+        for client, _ in sorted(self._served.items(), key=lambda kv: kv[1]):
+            if len(self._served) <= MAX_REMEMBERED_CLIENTS // 2:
+                break
+            if client not in present:
+                del self._served[client]
+
+    # ------------------------------------------------------------------ for a UI
 
     def ahead_of(self, ticket: int) -> int | None:
         """How many tasks wait before this one (None if it is not waiting)."""
         with self._cond:
-            return self._waiting.index(ticket) if ticket in self._waiting else None
+            order = self._order()
+            return order.index(ticket) if ticket in order else None
+
+    def behind_own_run(self, ticket: int) -> bool:
+        """Waiting only because its own client already trains as many tasks as it may."""
+        with self._cond:
+            entry = self._entries.get(ticket)
+            if entry is None or entry.waiting_since is None:
+                return False
+            return self._training_by_client()[entry.client] >= self.per_client
 
     @property
     def crowded(self) -> bool:
         """More than one task training, or any waiting."""
         with self._cond:
-            return len(self._running) > 1 or bool(self._waiting)
+            return self.busy > 1 or any(e.waiting_since is not None
+                                        for e in self._entries.values())
 
     @property
     def busy(self) -> int:
-        return len(self._running)
+        """How many slots are taken."""
+        return sum(e.training for e in list(self._entries.values()))
 
 
 _tickets = itertools.count(1)
@@ -101,7 +229,8 @@ class BackgroundTask:
     A page calls :meth:`start` and :meth:`stop`, and reads :attr:`alive`, :attr:`queued`,
     :meth:`ahead`, :attr:`cancelled`, :attr:`error` and :attr:`seconds`. ``owner_alive``
     (e.g. "is the browser tab still connected?") puts the task under the :data:`WATCHDOG`
-    once it starts.
+    once it starts. ``client`` (e.g. the browser's address) is whose turn it is in the
+    queue: :class:`RunSlots` bounds and rotates the tasks per client.
 
     A subclass writes :meth:`_work` (run on the thread), which holds a slot only while it
     trains: :meth:`_wait_for_slot` first, :meth:`_release_slot` after. :meth:`_interrupt`
@@ -113,9 +242,11 @@ class BackgroundTask:
     kind = "task"
     runs_once = False
 
-    def __init__(self, slots: RunSlots, owner_alive: Callable[[], bool] | None = None):
+    def __init__(self, slots: RunSlots, owner_alive: Callable[[], bool] | None = None,
+                 client: str | None = None):
         self.slots = slots
         self.owner_alive = owner_alive
+        self.client = client
         self.ticket = new_ticket()
         self.queued = False  # waiting for a slot (from start until the first slot)
         self.error: str | None = None  # "ValueError: ..." if the work raised
@@ -147,15 +278,22 @@ class BackgroundTask:
         """How many tasks wait in the queue before this one (None if it is not waiting)."""
         return self.slots.ahead_of(self.ticket) if self.queued else None
 
+    def behind_own_run(self) -> bool:
+        """Waiting because the same client already trains another task (see RunSlots)."""
+        return self.queued and self.slots.behind_own_run(self.ticket)
+
     # ------------------------------------------------------------------ controls
 
     def start(self) -> None:
         """Queue the work on a daemon thread (no-op while it is going, or once it has run
-        if :attr:`runs_once`)."""
+        if :attr:`runs_once`). :class:`Refused` if the queue holds as many of this client's
+        tasks as it may; nothing changes then."""
         if self.alive or (self.runs_once and self._thread is not None):
             return
+        self.slots.enter(self.ticket, self.client, self._cancel)
         self._cancel.clear()
         self.stop_reason = ""
+        self.error = None  # a failure of an earlier start is not this one's
         self.queued = True
         self.started_at, self.ended_at = time.perf_counter(), None
         self._thread = threading.Thread(target=self._main, name=f"{self.kind}-{self.ticket}",
@@ -210,6 +348,7 @@ class BackgroundTask:
         finally:
             self.queued = False
             self.ended_at = time.perf_counter()
+            self.slots.leave(self.ticket)
 
 
 # How much lower than the server's other threads a background task runs (Linux "nice")

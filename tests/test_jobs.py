@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 import core.jobs
 import core.tasks
 from core.config import TrainConfig
+from core.i18n import Msg, translator
 from core.jobs import TrainingJob
+from core.run_state import RunStatus
 from core.tasks import RunSlots, Watchdog
-from core.train import RunStatus, TrainingRun
+from core.train import TrainingRun
 
 
 def _wait_for(condition, timeout=30.0):
@@ -97,3 +101,65 @@ def test_a_failing_run_is_stopped_with_the_error_shown_and_its_slot_freed(mnist,
 def test_the_lifecycle_names_are_still_importable_from_core_jobs():
     for name in ("RunSlots", "Watchdog", "WATCHDOG", "new_ticket", "usable_cores"):
         assert getattr(core.jobs, name) is getattr(core.tasks, name)
+
+
+def test_a_job_started_again_after_a_failure_forgets_the_error(mnist, monkeypatch):
+    """Issue 18's loose end: TrainingJob.error stayed set when a failed job was continued."""
+    slots = RunSlots(capacity=1)
+    job = _job(mnist, slots)
+    real_run = job.run.run
+    monkeypatch.setattr(job.run, "run", lambda *a, **k: (_ for _ in ()).throw(
+        MemoryError("no room for the weights")))
+    job.start()
+    job.join(30)
+    assert job.error == "MemoryError: no room for the weights"
+    monkeypatch.setattr(job.run, "run", real_run)
+    job.extend(1)
+    assert job.error is None
+    job.join(120)
+    assert job.error is None and job.run.status is RunStatus.FINISHED and job.test_accuracy
+
+
+def test_the_tutorials_run_fits_the_default_size_cap_and_ten_thousand_epochs_do_not(mnist):
+    slots = RunSlots(capacity=1)
+    cap = core.jobs.DEFAULT_MAX_RUN_EXAMPLES
+    tutorial = _job(mnist, slots, epochs=200, max_examples=cap)
+    tutorial.check_size()  # 200 x 50,000 images: allowed
+    huge = _job(mnist, slots, epochs=10_000, max_examples=cap)
+    with pytest.raises(core.tasks.Refused) as refused:
+        huge.start()
+    message = refused.value.args[0]
+    assert isinstance(message, Msg) and "10,000 epochs of 50,000 training images" in message
+    assert "at most 500 epochs" in message
+    assert not huge.alive and slots.ahead_of(huge.ticket) is None
+    assert message.msgid in translator("ja").catalog  # the student reads it in Japanese too
+
+
+def test_continuing_beyond_the_size_cap_is_refused_and_the_run_left_as_it_was(mnist):
+    slots = RunSlots(capacity=1)
+    job = _job(mnist, slots, epochs=1, batch=1000, max_examples=3 * 50_000)
+    job.start()
+    job.join(60)
+    with pytest.raises(core.tasks.Refused):
+        job.extend(3)  # 4 epochs in all: over the cap
+    assert job.run.target_epochs == 1 and not job.alive
+    job.extend(2)  # 3 in all: allowed
+    job.join(60)
+    assert job.run.epochs_done == 3 and job.run.status is RunStatus.FINISHED
+
+
+def test_a_client_continuing_while_its_other_runs_hold_its_places_is_refused(mnist):
+    slots = RunSlots(capacity=1)
+    done = _job(mnist, slots, batch=1000, client="A")
+    done.start()
+    done.join(60)
+    long_runs = [_job(mnist, slots, epochs=50, client="A") for _ in range(2)]
+    for job in long_runs:
+        job.start()
+    with pytest.raises(core.tasks.Refused):
+        done.extend(1)
+    assert done.run.target_epochs == 1 and not done.alive
+    for job in long_runs:
+        job.stop()
+        job.join(30)
+    assert slots.busy == 0

@@ -14,6 +14,7 @@ import time
 import pytest
 
 import core.tasks
+from core.i18n import Msg
 from core.tasks import BackgroundTask, RunSlots, Watchdog, usable_cores
 
 
@@ -236,3 +237,126 @@ def test_a_task_alone_keeps_its_priority_and_a_crowd_yields_to_the_pages():
         chore.done.set()
         chore.join(30)
     alone.join(30)
+
+
+# ------------------------------------------------------------------ fair between clients
+
+
+def test_a_hundred_tabs_of_one_client_hold_one_slot_and_one_place_in_the_queue():
+    """Issue 19 item 2: 100 sessions from one machine each pressing Start. The machine gets
+    one run training and one waiting; the 98 others are refused with a message for the
+    student; another client's run takes the free slot at once."""
+    slots = RunSlots(capacity=2)
+    greedy = [Chore(slots, client="10.0.0.66") for _ in range(100)]
+    greedy[0].start()
+    _wait_for(greedy[0].holding.is_set)
+    greedy[1].start()
+    _wait_for(lambda: greedy[1].ahead() == 0)
+    assert greedy[1].behind_own_run()  # a slot is free, but not for a second run of its own
+    refused = []
+    for chore in greedy[2:]:
+        with pytest.raises(core.tasks.Refused) as caught:
+            chore.start()
+        refused.append(caught.value)
+        assert not chore.alive
+    assert len(refused) == 98 and isinstance(str(refused[0]), Msg)
+    assert "your computer already has 2 runs" in str(refused[0])
+    honest = Chore(slots, client="10.0.0.7")
+    honest.start()
+    _wait_for(honest.holding.is_set)
+    assert slots.busy == 2 and greedy[1].queued
+    for chore in (greedy[0], honest):
+        chore.done.set()
+    _wait_for(greedy[1].holding.is_set)
+    greedy[1].done.set()
+    for chore in (greedy[0], greedy[1], honest):
+        chore.join(10)
+    assert slots.busy == 0 and slots.ahead_of(greedy[1].ticket) is None
+
+
+def test_a_free_slot_goes_to_the_client_served_least_recently_not_first_come():
+    slots = RunSlots(capacity=1)
+    a1, a2 = Chore(slots, client="A"), Chore(slots, client="A")
+    a1.start()
+    _wait_for(a1.holding.is_set)
+    a2.start()  # A's backlog arrives first...
+    _wait_for(lambda: a2.ahead() == 0)
+    b1 = Chore(slots, client="B")
+    b1.start()  # ...but B has not had a turn yet
+    _wait_for(lambda: b1.ahead() == 0 and a2.ahead() == 1)
+    a1.done.set()
+    _wait_for(b1.holding.is_set)
+    assert a2.queued and not a2.holding.is_set()
+    c1 = Chore(slots, client="C")
+    c1.start()
+    _wait_for(lambda: c1.ahead() == 0)  # C never had a turn: before A, served before
+    b1.done.set()
+    _wait_for(c1.holding.is_set)
+    c1.done.set()
+    _wait_for(a2.holding.is_set)
+    a2.done.set()
+    for chore in (a1, a2, b1, c1):
+        chore.join(10)
+    assert [c.outcome for c in (a1, a2, b1, c1)] == ["done"] * 4
+
+
+def test_a_stopped_task_frees_its_clients_place_at_once():
+    slots = RunSlots(capacity=1)
+    running, waiting = Chore(slots, client="A"), Chore(slots, client="A")
+    running.start()
+    _wait_for(running.holding.is_set)
+    waiting.start()
+    with pytest.raises(core.tasks.Refused):
+        Chore(slots, client="A").start()
+    waiting.stop("changed my mind")  # its thread may not have ended yet: no matter
+    again = Chore(slots, client="A")
+    again.start()
+    running.done.set()
+    _wait_for(again.holding.is_set)
+    again.done.set()
+    for chore in (running, waiting, again):
+        chore.join(10)
+    assert slots.busy == 0
+
+
+def test_runs_per_client_raises_both_bounds():
+    slots = RunSlots(capacity=3, per_client=2)
+    chores = [Chore(slots, client="A") for _ in range(4)]
+    for chore in chores:
+        chore.start()
+    _wait_for(lambda: chores[0].holding.is_set() and chores[1].holding.is_set())
+    assert chores[2].queued and chores[2].behind_own_run() and slots.busy == 2
+    with pytest.raises(core.tasks.Refused):
+        Chore(slots, client="A").start()
+    for chore in chores:
+        chore.stop()
+        chore.join(10)
+    assert slots.busy == 0
+
+
+def test_the_round_robin_remembers_a_bounded_number_of_clients(monkeypatch):
+    monkeypatch.setattr(core.tasks, "MAX_REMEMBERED_CLIENTS", 10)
+    slots = RunSlots(capacity=1)
+    for i in range(25):
+        chore = Chore(slots, client=f"10.0.0.{i}")
+        chore.start()
+        chore.done.set()
+        chore.join(10)
+    assert len(slots._served) <= 10
+
+
+def test_a_restarted_task_forgets_the_error_of_its_last_start():
+    """Issue 18's loose end: the error of a failed start stayed after a successful one."""
+    slots = RunSlots(capacity=1)
+    task = Chore(slots, fail=ValueError("no such digit"))
+    task.start()
+    task.join(10)
+    assert task.error == "ValueError: no such digit"
+    task.fail = None
+    task.holding.clear()
+    task.start()
+    assert task.error is None
+    _wait_for(task.holding.is_set)
+    task.done.set()
+    task.join(10)
+    assert task.outcome == "done" and task.error is None

@@ -63,8 +63,17 @@ def _bundled(path) -> SoftmaxRegression | None:
 
 @st.cache_resource
 def run_slots() -> RunSlots:
-    """At most one training run per core at a time, server-wide; the rest wait in a queue."""
-    return RunSlots(int(os.environ.get("TRAINING_SLOTS", 0)) or None)
+    """At most one training run per core at a time, server-wide (``TRAINING_SLOTS``); the
+    rest wait in a queue fair between clients: each has at most ``RUNS_PER_CLIENT`` (1) runs
+    training and as many waiting (see core.tasks.RunSlots)."""
+    return RunSlots(_env_int("TRAINING_SLOTS") or None, per_client=_env_int("RUNS_PER_CLIENT") or 1)
+
+
+def _env_int(name: str) -> int:
+    try:
+        return int(os.environ.get(name, 0))
+    except ValueError:
+        return 0
 
 
 def available_sources() -> dict[str, str]:

@@ -12,6 +12,7 @@ from core.i18n import Msg, Translator
 from core.jobs import TrainingJob
 from core.preprocess import preprocessing_note
 from core.presets import nearest_choice
+from core.run_state import RunStatus
 from core.runs import (
     COLUMNS,
     SECONDS_PER_EPOCH,
@@ -20,7 +21,6 @@ from core.runs import (
     metrics_csv,
     seconds_per_epoch,
 )
-from core.train import RunStatus
 from ui.i18n import current, tr
 from ui.runs import MAX_KEPT_RUNS, kept_runs, run_name, run_record, session_runs
 
@@ -31,7 +31,11 @@ def status_line(job: TrainingJob, retry: Callable[[float], None]) -> None:
     """What the run is doing or how it ended, with a one-click retry when a smaller
     learning rate is the advice (``retry(lr)`` starts it)."""
     run = job.run
-    if job.queued:
+    if job.queued and job.behind_own_run():
+        st.info(tr("Queued behind your other run: this server trains one run per computer at "
+                   "a time, so that everyone gets a turn. This one starts by itself when that "
+                   "one ends."))
+    elif job.queued:
         st.info(tr("Queued: {ahead} ahead of you. Training starts by itself when a slot frees "
                    "up.", ahead=job.ahead() or 0))
     elif run.status is RunStatus.DIVERGED or (run.status is RunStatus.PAUSED and run.message):

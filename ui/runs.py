@@ -1,12 +1,24 @@
 """This session's training runs: the current one, the earlier ones kept for the other pages,
-and the background jobs that train them."""
+and the background jobs that train them, queued as their client's (see core.clients).
+
+Server settings read here (environment variables):
+
+- ``MAX_RUN_EXAMPLES``: the most one run may train, in epochs x training images (default
+  core.jobs.DEFAULT_MAX_RUN_EXAMPLES, 25,000,000: 500 epochs of MNIST; 0: no limit);
+- ``TRUSTED_PROXIES``: the reverse proxies whose ``X-Forwarded-For`` is believed (default
+  loopback, see core.clients).
+"""
 
 from __future__ import annotations
 
+import os
+
+from core.clients import client_address, parse_networks
 from core.i18n import Msg
-from core.jobs import TrainingJob
+from core.jobs import DEFAULT_MAX_RUN_EXAMPLES, TrainingJob
 from core.preprocess import PREPROCESSINGS
-from core.train import STATUS_WORDS, TrainingRun
+from core.run_state import STATUS_WORDS
+from core.train import TrainingRun
 from ui.caches import run_slots
 from ui.state import session
 
@@ -42,12 +54,16 @@ def retire_current_job() -> None:
 
 
 def start_job(job: TrainingJob) -> None:
-    """Make ``job`` the session's current run, keeping the previous one if it trained."""
+    """Make ``job`` the session's current run, keeping the previous one if it trained.
+    :class:`core.tasks.Refused` (its message for the student) if the run is larger than the
+    server allows, or its client already has a run training and one waiting; the current
+    run is then put aside all the same."""
+    job.check_size()
     retire_current_job()
+    job.start()
     state = session()
     state.job = job
     state.model_choice = "current"
-    job.start()
 
 
 def owner_alive_check():
@@ -66,9 +82,47 @@ def owner_alive_check():
         return None
 
 
+LOCALHOST = {"127.0.0.1", "::1"}  # the server's own machine (Streamlit's "localhost")
+
+
+def client_id() -> str | None:
+    """Whose turn a run of this session is in the queue: the browser's address (through a
+    trusted proxy, the address it forwarded; see core.clients). A browser on the server's
+    own machine (localhost: its admin, or a test harness), or a session outside a real
+    server (AppTest), is a client per session. None without a session."""
+    import streamlit as st
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return None
+    own = f"session-{ctx.session_id}"
+    if not Runtime.exists():
+        return own
+    try:
+        peer = st.context.ip_address or "127.0.0.1"  # Streamlit reports localhost as None
+        forwarded = st.context.headers.get_all("X-Forwarded-For")
+    except Exception:  # no request behind this session
+        return own
+    client = client_address(peer, forwarded, parse_networks(os.environ.get("TRUSTED_PROXIES")))
+    return own if client in LOCALHOST else client
+
+
+def max_run_examples() -> int | None:
+    """``MAX_RUN_EXAMPLES`` (None for 0: no limit); a value that is not a number: default."""
+    try:
+        value = int(os.environ.get("MAX_RUN_EXAMPLES", DEFAULT_MAX_RUN_EXAMPLES))
+    except ValueError:
+        value = DEFAULT_MAX_RUN_EXAMPLES
+    return value if value > 0 else None
+
+
 def new_job(run: TrainingRun) -> TrainingJob:
-    """A job for ``run`` in the server-wide queue, stopped if this tab goes away."""
-    return TrainingJob(run, run_slots(), owner_alive=owner_alive_check())
+    """A job for ``run`` in the server-wide queue, as this browser's, stopped if this tab
+    goes away, no larger than MAX_RUN_EXAMPLES."""
+    return TrainingJob(run, run_slots(), owner_alive=owner_alive_check(), client=client_id(),
+                       max_examples=max_run_examples())
 
 
 def run_name(job: TrainingJob) -> str:

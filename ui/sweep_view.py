@@ -19,7 +19,7 @@ from core.sweep import PARAMETERS, Sweep
 from core.sweep_report import interpret, table_columns, table_rows
 from ui.caches import current_data, run_slots
 from ui.i18n import current, tr
-from ui.runs import owner_alive_check
+from ui.runs import client_id, owner_alive_check
 from ui.state import session
 
 # how to read the figure, under it: what each end of the swept setting's axis means
@@ -46,12 +46,12 @@ def start(parameter: str, values: Sequence[float], epochs: int, deskew: bool) ->
     try:
         new = Sweep(parameter, values, current_data(DESKEW if deskew else NO_PREPROCESSING),
                     run_slots(), base=replace(DEFAULTS, epochs=int(epochs)),
-                    owner_alive=owner_alive_check())
+                    owner_alive=owner_alive_check(), client=client_id())
+        new.start()  # core.tasks.Refused: this computer has no place left in the queue
     except ValueError as exc:
         state.sweep_error = str(exc)
         return
     state.sweep_error, state.sweep = None, new
-    new.start()
 
 
 def status(sweep: Sweep, results: list) -> None:

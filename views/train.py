@@ -6,8 +6,9 @@ import ui
 from core.config import LEARNING_RATES
 from core.figures import curves_figure
 from core.presets import DEFAULTS, nearest_choice
+from core.run_state import RunStatus
 from core.style import references_caption
-from core.train import RunStatus, TrainingRun
+from core.train import TrainingRun
 from ui import classroom, i18n, run_view, settings_form
 from ui.i18n import tr
 
@@ -32,12 +33,12 @@ def _start(**override) -> None:
     try:
         run = TrainingRun(settings_form.training_data(), settings_form.config(**override),
                           coach=True)
+        session.settings = run.config.to_dict()
+        ui.start_job(ui.new_job(run))  # core.tasks.Refused: too large, or no place left
     except ValueError as exc:
         session.train_error = str(exc)
         return
     session.train_error = None
-    session.settings = run.config.to_dict()
-    ui.start_job(ui.new_job(run))
 
 
 def _retry(lr: float) -> None:
