@@ -23,8 +23,9 @@ from core.data import DataError, Dataset, load_source
 from core.metrics import evaluate
 from core.model import ModelFileError
 from core.preprocess import DESKEW, NO_PREPROCESSING
+from core.run_state import RunStatus
 from core.runs import seconds_per_epoch
-from core.train import RunStatus, TrainingRun
+from core.train import TrainingRun
 from core.tutorial import epoch_line, prints_epoch
 
 

@@ -27,7 +27,7 @@ from core.config import LEARNING_RATE_RANGE
 from core.i18n import Msg
 
 if TYPE_CHECKING:
-    from core.train import EpochMetrics
+    from core.run_state import EpochMetrics
 
 RISING_EPOCHS = 3  # the validation loss rose this many epochs in a row ...
 RISING_MARGIN = 1.10  # ... and ended 10 % above its best: the coach steps in

@@ -24,9 +24,9 @@ from collections.abc import Sequence
 from core.data import Dataset
 from core.figures import finite_or_none
 from core.i18n import ENGLISH, Msg, Translator
+from core.run_state import STATUS_WORDS, RunStatus
 from core.style import TRAIN_COLOUR, VALID_COLOUR
 from core.sweep import PARAMETERS, Pace, SweepPoint, check_parameter, format_value
-from core.train import STATUS_WORDS, RunStatus
 
 TEST_COLOUR, NORM_COLOUR, BAD_COLOUR = "#2ca02c", "#9467bd", "#d62728"  # green, purple, red
 LABEL_SIZE = 18  # px: readable on a projector from the back of the room

@@ -27,7 +27,6 @@ Run it from the command line (:mod:`core.cli`)::
 
 from __future__ import annotations
 
-import enum
 import math
 import sys
 import threading
@@ -42,6 +41,7 @@ from core.config import L2_MAX, LEARNING_RATE_RANGE, TrainConfig
 from core.data import Dataset
 from core.i18n import Msg
 from core.model import LOG_CLIP, SoftmaxRegression
+from core.run_state import EpochMetrics, RunStatus, SettingChange
 from core.sgd import SGD
 from core.snapshots import WeightHistory
 
@@ -49,47 +49,6 @@ from core.snapshots import WeightHistory
 # pause, a stop or a new learning rate takes effect within a few milliseconds while the
 # compiled kernel is called once per block rather than once per step.
 BLOCK_EXAMPLES = 2_000
-
-
-class RunStatus(enum.StrEnum):
-    READY = "ready"
-    RUNNING = "running"
-    PAUSED = "paused"
-    STOPPED = "stopped"
-    FINISHED = "finished"
-    DIVERGED = "diverged"
-
-
-# a run's status in words, translated where it is shown (core.i18n)
-STATUS_WORDS = {RunStatus.READY: Msg("ready"), RunStatus.RUNNING: Msg("running"),
-                RunStatus.PAUSED: Msg("paused"), RunStatus.STOPPED: Msg("stopped"),
-                RunStatus.FINISHED: Msg("finished"), RunStatus.DIVERGED: Msg("diverged")}
-
-
-@dataclass(frozen=True)
-class EpochMetrics:
-    """What one epoch did. Train loss / accuracy are averaged over the epoch's batches (each
-    batch scored just before its own update); valid loss / accuracy use the weights at the
-    end of the epoch. Losses are the mean cross-entropy, without the L2 term."""
-
-    epoch: int
-    train_loss: float
-    train_acc: float
-    valid_loss: float
-    valid_acc: float
-    learning_rate: float
-    seconds: float
-    l2: float = 0.0
-
-
-@dataclass(frozen=True)
-class SettingChange:
-    """A setting changed during a run: ``setting`` ("learning_rate" or "l2") took ``value``
-    from ``at`` on, in epochs (2.5 = half-way through epoch 3)."""
-
-    at: float
-    setting: str
-    value: float
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from apptest_support import (  # noqa: F401
 )
 from conftest import ROOT
 from core.markup import plain
-from core.train import RunStatus
+from core.run_state import RunStatus
 
 PAGES = "views"
 

@@ -21,8 +21,9 @@ from core.data import Dataset
 from core.i18n import Msg
 from core.jobs import TrainingJob
 from core.metrics import evaluate
+from core.run_state import RunStatus
 from core.tasks import RunSlots
-from core.train import RunStatus, TrainingRun
+from core.train import TrainingRun
 
 WAIT = 120.0  # seconds: a bound for what should take about one, on a loaded machine
 

@@ -17,8 +17,8 @@ from core.figures import (
     probability_figure,
     upscale,
 )
+from core.run_state import EpochMetrics
 from core.style import PREDICTION_COLOUR, VERDICTS
-from core.train import EpochMetrics
 
 
 def _history(n, bad_epoch=None):
@@ -137,7 +137,7 @@ def test_split_accuracy_matches_evaluate_without_a_float_copy_of_the_training_se
 
 
 def test_settings_changed_mid_run_are_marked_on_both_charts():
-    from core.train import SettingChange
+    from core.run_state import SettingChange
 
     changes = [SettingChange(2.5, "learning_rate", 0.05), SettingChange(4.0, "l2", 1e-3)]
     fig = curves_figure(_history(5), changes=changes)

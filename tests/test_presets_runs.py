@@ -16,6 +16,7 @@ from core.presets import (
     query_from_settings,
     settings_from_query,
 )
+from core.run_state import EpochMetrics
 from core.runs import (
     CSV_COLUMNS,
     METRICS,
@@ -24,7 +25,6 @@ from core.runs import (
     metrics_csv,
     seconds_per_epoch,
 )
-from core.train import EpochMetrics
 
 
 def test_every_preset_is_a_valid_config_offered_by_the_controls():

@@ -25,9 +25,10 @@ from core.config import TrainConfig
 from core.jobs import RunSlots, TrainingJob, Watchdog
 from core.metrics import evaluate
 from core.presets import LAMBDAS, LEARNING_RATES
+from core.run_state import RunStatus
 from core.sweep import Pace, Sweep, default_values, recorded_pace
 from core.sweep_report import interpret, sweep_figure, table_rows
-from core.train import RunStatus, TrainingRun
+from core.train import TrainingRun
 
 FAST = TrainConfig(epochs=1, batch_size=500)
 TIMEOUT = 120

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 import plotly.graph_objects as go
 import pytest
 
+from core.run_state import RunStatus
 from core.sweep import PARAMETERS, Pace, SweepPoint
 from core.sweep_report import axis_positions, interpret, plan, sweep_figure, table_rows
-from core.train import RunStatus
 
 
 def _no_nan(fig: dict) -> None:

@@ -11,7 +11,8 @@ import pytest
 from core.config import TrainConfig
 from core.metrics import accuracy
 from core.model import SoftmaxRegression, softmax
-from core.train import RunStatus, TrainingRun, tutorial_stream
+from core.run_state import RunStatus
+from core.train import TrainingRun, tutorial_stream
 
 
 def test_a_short_run_on_real_mnist_learns(mnist, trained_run):

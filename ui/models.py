@@ -10,7 +10,7 @@ from core.i18n import Msg
 from core.metrics import Evaluation, evaluate
 from core.model import ModelFileError, SoftmaxRegression
 from core.preprocess import preprocessing_note
-from core.train import STATUS_WORDS
+from core.run_state import STATUS_WORDS
 from ui.caches import current_data, data_for, default_model, deskewed_model
 from ui.i18n import tr
 from ui.runs import MAX_KEPT_RUNS, current_job, kept_runs, run_name

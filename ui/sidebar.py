@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.data import DataError
-from core.train import STATUS_WORDS
+from core.run_state import STATUS_WORDS
 from ui.caches import available_sources, current_data, dataset
 from ui.i18n import language_picker, tr
 from ui.models import add_upload, chosen_model, model_choices

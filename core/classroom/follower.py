@@ -36,7 +36,7 @@ from core.classroom.shared import SharedRun
 from core.i18n import Msg
 from core.jobs import RunScore
 from core.metrics import evaluate
-from core.train import RunStatus
+from core.run_state import RunStatus
 
 if TYPE_CHECKING:
     from core.classroom.store import ClassroomStore, Student
