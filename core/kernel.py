@@ -11,8 +11,9 @@ beside it on the other core.
 
 What it keeps from the NumPy step, so the two agree to float32 rounding (the tests compare
 them weight for weight): the products are float32 through BLAS (``np.dot``, which numba
-sends to SciPy's OpenBLAS) on chunks of at most 120 examples (above that OpenBLAS switches
-to a slower kernel), the pixel scale folded into the logits and the step size, and the
+sends to SciPy's OpenBLAS) on chunks of at most ``max_chunk`` examples (core.sgd's
+MAX_CHUNK, 120: above that OpenBLAS switches to a slower kernel), the pixel scale folded
+into the logits and the step size, and the
 float64 master weights that the update goes to. It is compiled without ``fastmath``: the
 divergence check needs NaN and infinity to come out as they should.
 
@@ -28,22 +29,21 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from core.sgd import MAX_CHUNK
-
 
 @njit(nogil=True, cache=True)
-def sgd_batches(examples, labels, order, first, last, batch, master_WT, master_b, WT, b,
-                learning_rate, l2, pixel_scale, p_true, hit):  # pragma: no cover (compiled)
+def sgd_batches(examples, labels, order, first, last, batch, max_chunk, master_WT, master_b,
+                WT, b, learning_rate, l2, pixel_scale, p_true, hit):  # pragma: no cover
     """Steps ``first`` .. ``last - 1`` of an epoch whose example order is ``order`` (n,):
-    step k trains on ``order[k * batch:(k + 1) * batch]``. Shapes: ``examples`` (n_all, F),
-    ``labels`` (n_all,), ``master_WT`` (K, F) float64 and ``WT`` its float32 copy,
-    ``master_b`` / ``b`` (K,); ``p_true`` and ``hit`` (n,) are written for the examples of
-    these steps, in ``order``'s positions, before each step's update."""
+    step k trains on ``order[k * batch:(k + 1) * batch]``, its products on chunks of at most
+    ``max_chunk`` examples (:data:`core.sgd.MAX_CHUNK`, passed in). Shapes: ``examples``
+    (n_all, F), ``labels`` (n_all,), ``master_WT`` (K, F) float64 and ``WT`` its float32
+    copy, ``master_b`` / ``b`` (K,); ``p_true`` and ``hit`` (n,) are written for the
+    examples of these steps, in ``order``'s positions, before each step's update."""
     n = order.shape[0]
     K, F = WT.shape
     to_unit = np.float32(1.0 / pixel_scale)
     from_unit = np.float32(pixel_scale)
-    x = np.empty((MAX_CHUNK, F), np.float32)
+    x = np.empty((max_chunk, F), np.float32)
     zT = np.empty((K, 1), np.float32)  # (K, m) logits, then delta; made for each chunk size
     chunk_grad = np.empty((K, F), np.float32)
     grad_WT = np.empty((K, F), np.float32)
@@ -52,8 +52,8 @@ def sgd_batches(examples, labels, order, first, last, batch, master_WT, master_b
         start = k * batch
         B = min(batch, n - start)
         step = np.float32(learning_rate / B / pixel_scale)
-        n_chunks = -(-B // MAX_CHUNK)
-        size = -(-B // n_chunks)  # equal chunks, each at most MAX_CHUNK examples
+        n_chunks = -(-B // max_chunk)
+        size = -(-B // n_chunks)  # equal chunks, each at most max_chunk examples
         grad_WT[:] = 0
         grad_b[:] = 0
         for c in range(start, start + B, size):
@@ -136,6 +136,6 @@ def warm() -> None:
     labels = np.array([0, 1, 0, 1], np.int64)
     labels.setflags(write=False)
     WT = np.zeros((2, 3), np.float32)
-    sgd_batches(examples, labels, np.arange(4, dtype=np.int64), 0, 2, 2,
+    sgd_batches(examples, labels, np.arange(4, dtype=np.int64), 0, 2, 2, 2,  # any chunk size
                 np.zeros((2, 3)), np.zeros(2), WT, np.zeros(2, np.float32), 0.1, 1e-4, 255.0,
                 np.empty(4, np.float32), np.empty(4, np.bool_))

@@ -83,7 +83,7 @@ class SGD:
         ``order[k * batch:(k + 1) * batch]`` ((n,) int64 indices). ``p_true`` and ``hit``
         (n,) receive, at ``order``'s positions, each example's p(true class) and hit."""
         if self._kernel is not None:
-            self._kernel(self.examples, self.labels, order, first, last, batch,
+            self._kernel(self.examples, self.labels, order, first, last, batch, MAX_CHUNK,
                          self._master_WT, self._master_b, self.WT, self.b,
                          self.learning_rate, self.l2, self.pixel_scale, p_true, hit)
             return

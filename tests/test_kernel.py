@@ -16,7 +16,7 @@ from core import kernel
 from core.data import FASHION_MNIST_DEBIAN, load_folder
 from core.metrics import accuracy
 from core.model import SoftmaxRegression
-from core.sgd import SGD
+from core.sgd import MAX_CHUNK, SGD
 
 BATCHES = [1, 16, 100, 120, 121, 128, 512, 50_000]
 
@@ -41,7 +41,7 @@ def _epoch(data, sgd, batch, order, compiled):
     p_true, hit = np.empty(n, np.float32), np.empty(n, bool)
     n_batches = -(-n // batch)
     if compiled:
-        kernel.sgd_batches(data.x_train, data.y_train, order, 0, n_batches, batch,
+        kernel.sgd_batches(data.x_train, data.y_train, order, 0, n_batches, batch, MAX_CHUNK,
                            sgd.master_WT, sgd.master_b, sgd.WT, sgd.b, sgd.learning_rate,
                            sgd.l2, sgd.pixel_scale, p_true, hit)
     else:
