@@ -28,7 +28,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from core.data import PROJECT_ROOT
-from core.model import SoftmaxRegression
+from core.model import SoftmaxWeights
+from core.model_file import load_model
 from core.preprocess import prepare_images, preprocess_canvas
 
 CANVAS = 280  # the Draw page's canvas
@@ -114,7 +115,7 @@ def drawings(seed: int = 12):
                                                             width=width_name, writer=writer)
 
 
-def score(models: dict[str, SoftmaxRegression], seed: int = 12) -> dict[str, dict]:
+def score(models: dict[str, SoftmaxWeights], seed: int = 12) -> dict[str, dict]:
     """For each model: the fraction right, overall and per slant and per width."""
     images, labels = zip(*drawings(seed), strict=True)
     x = np.stack(images).reshape(len(images), -1)
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--models", nargs="*", type=Path, help="saved .npz models (default: bundled)")
     args = p.parse_args(argv)
     paths = {str(path): path for path in args.models} if args.models else MODELS
-    models = {name: SoftmaxRegression.load(path) for name, path in paths.items()
+    models = {name: load_model(path) for name, path in paths.items()
               if Path(path).exists()}
     results = score(models)
     keys = ([f"slant {s:+d}" for s in SLANTS] + list(WIDTHS)

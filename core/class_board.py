@@ -22,7 +22,7 @@ from core.config import LAMBDAS, LEARNING_RATES
 from core.i18n import ENGLISH, Msg, Translator
 from core.markup import markdown_literal  # noqa: F401 (the pages' import)
 from core.metrics import Evaluation, evaluate
-from core.model import SoftmaxRegression
+from core.model import SoftmaxWeights
 from core.preprocess import PREPROCESSINGS, prepare_images
 from core.style import FONT, REFERENCE_ACCURACIES, VERDICTS
 
@@ -234,7 +234,7 @@ def history_from_curves(curves: Mapping[str, Sequence]) -> list[CurvePoint]:
     return [CurvePoint(int(e), *(c[i] for c in columns)) for i, e in enumerate(epochs)]
 
 
-def class_set_evaluation(model: SoftmaxRegression, images: np.ndarray,
+def class_set_evaluation(model: SoftmaxWeights, images: np.ndarray,
                          labels: np.ndarray) -> Evaluation | None:
     """The model on the class's drawings (``images`` (n, 784) uint8 as centred like MNIST,
     prepared as the model's own preprocessing says); None without drawings."""

@@ -21,7 +21,7 @@ from core import train
 from core.config import TrainConfig
 from core.data import DataError, Dataset, load_source
 from core.metrics import evaluate
-from core.model import ModelFileError
+from core.model_file import ModelFileError, save_model
 from core.preprocess import DESKEW, NO_PREPROCESSING
 from core.run_state import RunStatus
 from core.runs import seconds_per_epoch
@@ -94,7 +94,7 @@ def _report(run: TrainingRun, data: Dataset, out: str, grid: str | None) -> None
               f"(median {seconds_per_epoch(run.history):.3f} s per epoch)")
     print(f"Test Acc={test.accuracy:.4f} ({test.n_wrong} of {len(test.y_true):,} wrong)"
           + ("" if data.preprocessing == NO_PREPROCESSING else f", {data.label}"))
-    run.model.save(out)
+    save_model(run.model, out)
     print(f"model saved to {out}")
     if grid:
         from core.digit_grid import save_digit_grid_png  # only when asked for

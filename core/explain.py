@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.model import SoftmaxRegression
+from core.model import SoftmaxWeights
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def runner_up(proba: np.ndarray) -> int:
     return int(np.argsort(proba)[-2])
 
 
-def explain(model: SoftmaxRegression, x: np.ndarray, p: int, q: int) -> Explanation:
+def explain(model: SoftmaxWeights, x: np.ndarray, p: int, q: int) -> Explanation:
     """Split the logit gap z_p - z_q of image ``x`` (784 values in [0, 1]) into pixels + bias.
 
     Computed in float64 so that the parts add up to the whole to ~1e-12.

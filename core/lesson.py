@@ -11,8 +11,8 @@ For each step it shows a formula, a few lines of this project's own code
 runs) and live values for the chosen image (:func:`walkthrough`). :func:`overflow_demo`
 shows why the softmax subtracts the largest logit first.
 
-The walkthrough calls the project's own functions (``SoftmaxRegression.logits``,
-``softmax``, ``cross_entropy``, ``SoftmaxRegression.gradients``), on a float64 copy of the
+The walkthrough calls the project's own functions (``SoftmaxWeights.logits``,
+``softmax``, ``cross_entropy``, ``SoftmaxWeights.gradients``), on a float64 copy of the
 model: training runs in float32, which agrees to about 7 digits, but after one SGD step the
 loss of a digit the model already gets right may change only in the 8th digit, and float64
 keeps that change visible.
@@ -37,7 +37,7 @@ from core import data, metrics, model, sgd, tutorial
 from core.config import TrainConfig
 from core.data import IMAGE_SIDE, PROJECT_ROOT, Dataset
 from core.metrics import Evaluation, evaluate
-from core.model import LOG_CLIP, SoftmaxRegression, cross_entropy, softmax
+from core.model import LOG_CLIP, SoftmaxWeights, cross_entropy, softmax
 
 # exp(x) is the largest finite float32 (3.4e38) at x = 88.72: any larger logit overflows.
 FLOAT32_EXP_LIMIT = float(np.log(np.finfo(np.float32).max))
@@ -120,14 +120,13 @@ class Walkthrough:
         return self.x.reshape(IMAGE_SIDE, IMAGE_SIDE)[self.row, self.row_cols]
 
 
-def as_float64(model: SoftmaxRegression) -> SoftmaxRegression:
+def as_float64(model: SoftmaxWeights) -> SoftmaxWeights:
     """A float64 copy of ``model`` (same class names and config)."""
-    return SoftmaxRegression.from_weights(model.W.astype(np.float64),
-                                          model.b.astype(np.float64), model.class_names,
-                                          model.config, model.preprocessing)
+    return SoftmaxWeights(model.W.astype(np.float64), model.b.astype(np.float64),
+                          model.class_names, model.config, model.preprocessing)
 
 
-def _check(model: SoftmaxRegression, data: Dataset, index: int) -> None:
+def _check(model: SoftmaxWeights, data: Dataset, index: int) -> None:
     """Raise ValueError unless ``index`` names a test image and the model fits the data."""
     n_test = len(data.y_test)
     if not 0 <= index < n_test:
@@ -137,7 +136,7 @@ def _check(model: SoftmaxRegression, data: Dataset, index: int) -> None:
                          f"{data.n_features} pixels x {data.n_classes} classes")
 
 
-def _settings(model: SoftmaxRegression, learning_rate: float | None,
+def _settings(model: SoftmaxWeights, learning_rate: float | None,
               l2: float | None) -> tuple[float, float]:
     """The learning rate and lambda to use: the caller's, else the model's own config (the
     values it was trained with), else the tutorial's 0.1 and 1e-4."""
@@ -178,7 +177,7 @@ def _onehot(y: int, n_classes: int) -> np.ndarray:
     return onehot
 
 
-def _forward(m: SoftmaxRegression, x: np.ndarray, y: int) -> dict[str, Any]:
+def _forward(m: SoftmaxWeights, x: np.ndarray, y: int) -> dict[str, Any]:
     """5-7. The forward pass of the float64 model ``m`` on one image ``x`` (784,) of class
     ``y``, with the project's own functions.
 
@@ -196,7 +195,7 @@ def _forward(m: SoftmaxRegression, x: np.ndarray, y: int) -> dict[str, Any]:
                 clipped=bool(proba[y] < LOG_CLIP))
 
 
-def _backward(m: SoftmaxRegression, x: np.ndarray, y: int, lam: float,
+def _backward(m: SoftmaxWeights, x: np.ndarray, y: int, lam: float,
               lr: float) -> dict[str, Any]:
     """8-10. The L2 term, the gradient and one SGD step, for one image (a batch of size 1).
 
@@ -218,7 +217,7 @@ def _backward(m: SoftmaxRegression, x: np.ndarray, y: int, lam: float,
                 objective_after=stepped.loss(x[None, :], np.array([y]), lam))
 
 
-def walkthrough(model: SoftmaxRegression, data: Dataset, index: int = 0,
+def walkthrough(model: SoftmaxWeights, data: Dataset, index: int = 0,
                 learning_rate: float | None = None, l2: float | None = None,
                 evaluation: Evaluation | None = None) -> Walkthrough:
     """Work test image ``index`` through every step of the method with ``model``.
@@ -366,7 +365,7 @@ def code_snippets() -> dict[str, tuple[Snippet, ...]]:
     """The project's code for each step of the lesson, keyed like the page's sections:
     scale, flatten, onehot, split, linear, softmax, cross_entropy, l2, gradient, sgd,
     evaluate."""
-    Reg = model.SoftmaxRegression
+    Reg = model.SoftmaxWeights
     return {
         "scale": (source_snippet(data.Dataset.features, "if split not in self._float_cache",
                                  "return"),),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.model import SoftmaxRegression, cross_entropy
+from core.model import SoftmaxWeights, cross_entropy
 
 
 @dataclass(frozen=True)
@@ -36,17 +36,17 @@ class Evaluation:
         return confusion_matrix(self.y_true, self.y_pred, self.proba.shape[1])
 
 
-def evaluate(model: SoftmaxRegression, x: np.ndarray, y: np.ndarray) -> Evaluation:
+def evaluate(model: SoftmaxWeights, x: np.ndarray, y: np.ndarray) -> Evaluation:
     """Run the model on every image of (x, y) once."""
     return Evaluation(model.predict_proba(x), np.asarray(y))
 
 
-def accuracy(model: SoftmaxRegression, x: np.ndarray, y: np.ndarray) -> float:
+def accuracy(model: SoftmaxWeights, x: np.ndarray, y: np.ndarray) -> float:
     """The fraction of images whose most probable class is the true one."""
     return float(np.mean(model.predict(x) == np.asarray(y)))
 
 
-def split_accuracy(model: SoftmaxRegression, data, split: str, chunk: int = 10_000) -> float:
+def split_accuracy(model: SoftmaxWeights, data, split: str, chunk: int = 10_000) -> float:
     """Accuracy on a whole split of ``data`` (a core.data.Dataset). The training split is
     scaled to [0, 1] a chunk at a time rather than kept as a 157 MB float32 copy: the
     server never needs one (the trainer reads the uint8 images)."""

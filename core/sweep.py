@@ -42,7 +42,7 @@ from core.config import TrainConfig
 from core.data import Dataset
 from core.i18n import Msg
 from core.metrics import split_accuracy
-from core.model import SoftmaxRegression
+from core.model import SoftmaxWeights
 from core.run_state import RunStatus
 from core.tasks import BackgroundTask, RunSlots
 from core.train import TrainingRun
@@ -97,7 +97,7 @@ class SweepPoint:
     epochs: int  # epochs actually trained
     seconds: float  # wall time of training and scoring, without the wait in the queue
     message: str = ""  # why it diverged
-    model: SoftmaxRegression | None = field(default=None, repr=False, compare=False)
+    model: SoftmaxWeights | None = field(default=None, repr=False, compare=False)
 
     @property
     def finished(self) -> bool:

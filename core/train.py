@@ -40,7 +40,7 @@ from core.coach import RISING_EPOCHS, divergence, rising, slow_hint
 from core.config import L2_MAX, LEARNING_RATE_RANGE, TrainConfig
 from core.data import Dataset
 from core.i18n import Msg
-from core.model import LOG_CLIP, SoftmaxRegression
+from core.model import LOG_CLIP, SoftmaxWeights
 from core.run_state import EpochMetrics, RunStatus, SettingChange
 from core.sgd import SGD
 from core.snapshots import WeightHistory
@@ -57,7 +57,7 @@ class KeptWeights:
     float64 master copy training goes on from if the run is rolled back to it."""
 
     epoch: int
-    model: SoftmaxRegression
+    model: SoftmaxWeights
     master_WT: np.ndarray  # (K, n_features) float64
     master_b: np.ndarray  # (K,) float64
 
@@ -93,14 +93,14 @@ class TrainingRun:
     """
 
     def __init__(self, data: Dataset, config: TrainConfig | None = None,
-                 model: SoftmaxRegression | None = None, coach: bool = False):
+                 model: SoftmaxWeights | None = None, coach: bool = False):
         self.config = config or TrainConfig()
         self.config.check_fits(len(data.y_train))
         self.data = data
         self.coach = coach
         self._rng = tutorial_stream(self.config.seed, len(data.y_train) + len(data.y_valid))
         if model is None:
-            W, b = SoftmaxRegression.initial_weights(data.n_features, data.n_classes, self._rng)
+            W, b = SoftmaxWeights.initial_weights(data.n_features, data.n_classes, self._rng)
             W, b = W.astype(np.float32), b.astype(np.float32)  # the tutorial's float32 start
         else:
             W, b = model.W, model.b
@@ -108,7 +108,7 @@ class TrainingRun:
         self.order = np.arange(len(data.y_train))  # the split's order, before any shuffle
         self.sgd = SGD(W, b, data.x_train, data.y_train, data.pixel_scale,
                        self.config.learning_rate, self.config.l2)
-        self.model = SoftmaxRegression.from_weights(  # W: a transposed view of sgd.WT
+        self.model = SoftmaxWeights(  # W: a transposed view of sgd.WT
             self.sgd.WT.T, self.sgd.b, data.class_names,
             {**self.config.to_dict(), "dataset": data.name}, data.preprocessing)
         self.start_loss = self._validate()[0]
@@ -154,7 +154,7 @@ class TrainingRun:
         self.sgd.l2 = float(value)
 
     @property
-    def snapshot(self) -> SoftmaxRegression:
+    def snapshot(self) -> SoftmaxWeights:
         """A copy of the model at the last finished epoch, safe to read while training."""
         return self._snapshot.model
 
@@ -163,7 +163,7 @@ class TrainingRun:
         return self._snapshot.epoch
 
     @property
-    def best(self) -> SoftmaxRegression:
+    def best(self) -> SoftmaxWeights:
         """The model of the epoch with the lowest validation loss so far."""
         return self._best.model
 

@@ -55,10 +55,10 @@ def shipped():
     must show the same numbers (they change whenever the model is retrained)."""
     from core.data import load_mnist
     from core.metrics import evaluate
-    from core.model import SoftmaxRegression
+    from core.model_file import load_model
 
     data = load_mnist()
-    model = SoftmaxRegression.load(ROOT / "data" / "default_model.npz")
+    model = load_model(ROOT / "data" / "default_model.npz")
     return evaluate(model, data.features("test"), data.y_test)
 
 

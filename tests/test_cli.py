@@ -11,7 +11,7 @@ import numpy as np
 
 from conftest import ROOT
 from core.config import TrainConfig
-from core.model import SoftmaxRegression
+from core.model_file import load_model
 from core.train import TrainingRun
 
 
@@ -33,7 +33,7 @@ def test_cli_prints_tutorial_lines_and_saves_the_model(tmp_path):
                      re.M), result.stdout
     acc = float(re.search(r"Test Acc=(0\.\d+)", result.stdout).group(1))
     assert 0.915 < acc < 0.93
-    model = SoftmaxRegression.load(out)
+    model = load_model(out)
     assert model.config["epochs"] == 10
     assert grid.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -45,7 +45,7 @@ def test_cli_deskew_trains_on_deskewed_digits_and_the_model_remembers(tmp_path, 
     match = re.search(r"Test Acc=(0\.\d+) \(\d+ of 10,000 wrong\), MNIST, deskewed", result.stdout)
     assert match, result.stdout
     assert float(match.group(1)) > 0.935  # measured 0.9463 (plain, 3 epochs: 0.9156)
-    model = SoftmaxRegression.load(out)
+    model = load_model(out)
     assert model.preprocessing == "deskew" and model.config["epochs"] == 3
     deskewed = mnist.prepared("deskew")
     assert model.score(deskewed.features("test"), deskewed.y_test) == float(match.group(1))
@@ -78,7 +78,7 @@ def test_ctrl_c_keeps_the_last_full_epoch_and_exits_130(tmp_path, mnist):
     kept = int(re.search(r"the weights of epoch (\d+) are kept", stderr).group(1))
     assert "interrupted" in stderr and "Traceback" not in stderr and kept >= 1
     assert f"{kept} epochs in" in stdout and "model saved" in stdout
-    saved = SoftmaxRegression.load(out)
+    saved = load_model(out)
     run = TrainingRun(mnist, TrainConfig(epochs=kept, batch_size=10))
     run.run()  # the same run, to the same epoch: the same weights
     np.testing.assert_allclose(saved.W, run.model.W, atol=1e-6)

@@ -148,37 +148,37 @@ def test_a_run_on_deskewed_digits_makes_a_deskewing_model(deskew_run, trained_ru
 def test_the_preprocessing_is_saved_and_old_files_load_as_plain(deskew_run, trained_run):
     import io
 
-    from core.model import ModelFileError, SoftmaxRegression
+    from core.model_file import ModelFileError, model_from_bytes, model_to_bytes
 
-    loaded = SoftmaxRegression.from_bytes(deskew_run.model.to_bytes())
+    loaded = model_from_bytes(model_to_bytes(deskew_run.model))
     assert loaded.preprocessing == DESKEW
     assert np.array_equal(loaded.W, deskew_run.model.W)
-    assert SoftmaxRegression.from_bytes(trained_run.model.to_bytes()).preprocessing == "none"
-    with np.load(io.BytesIO(deskew_run.model.to_bytes())) as npz:
+    assert model_from_bytes(model_to_bytes(trained_run.model)).preprocessing == "none"
+    with np.load(io.BytesIO(model_to_bytes(deskew_run.model))) as npz:
         arrays = {k: npz[k] for k in npz.files}
     old = io.BytesIO()  # a file saved before models recorded their preprocessing
     np.savez_compressed(old, **{k: v for k, v in arrays.items() if k != "preprocessing"})
-    assert SoftmaxRegression.from_bytes(old.getvalue()).preprocessing == NO_PREPROCESSING
+    assert model_from_bytes(old.getvalue()).preprocessing == NO_PREPROCESSING
     odd = io.BytesIO()
     np.savez_compressed(odd, **{**arrays, "preprocessing": np.array("blur")})
     with pytest.raises(ModelFileError, match="unknown preprocessing 'blur'"):
-        SoftmaxRegression.from_bytes(odd.getvalue(), "odd.npz")
+        model_from_bytes(odd.getvalue(), "odd.npz")
 
 
 def test_the_shipped_model_is_the_articles_plain_one():
     from core.data import PROJECT_ROOT
-    from core.model import SoftmaxRegression
+    from core.model_file import load_model
 
-    assert SoftmaxRegression.load(PROJECT_ROOT / "data" / "default_model.npz").preprocessing \
+    assert load_model(PROJECT_ROOT / "data" / "default_model.npz").preprocessing \
         == NO_PREPROCESSING
 
 
 def test_the_deskewed_model_reads_drawn_digits_better_than_the_articles():
     """bench.drawn_digits, the README's numbers: 83.3 % and 96.2 % of 576 drawings."""
     from bench.drawn_digits import MODELS, score
-    from core.model import SoftmaxRegression
+    from core.model_file import load_model
 
-    results = score({name: SoftmaxRegression.load(path) for name, path in MODELS.items()})
+    results = score({name: load_model(path) for name, path in MODELS.items()})
     article, deskewed = (results[name]["all"] for name in MODELS)
     assert results["deskewed"]["n"] == 576
     assert deskewed >= 0.9 and deskewed > article + 0.05

@@ -1,10 +1,9 @@
 """SoftmaxRegression as a scikit-learn estimator: scikit-learn's own checks, a Pipeline, a
-grid search, labels of any kind, clear errors, the dashboard's engine underneath, and
-scikit-learn's LogisticRegression on MNIST as the yardstick.
+grid search, metadata routing, labels of any kind, clear errors, the dashboard's engine
+underneath, and scikit-learn's LogisticRegression on MNIST as the yardstick.
 
-SoftmaxRegression writes the estimator protocol out instead of inheriting BaseEstimator (so
-that importing it does not import scikit-learn: tests/test_imports.py); a test here compares
-it with what BaseEstimator and ClassifierMixin would give."""
+SoftmaxRegression inherits ClassifierMixin and BaseEstimator (core/estimator.py); its fitted
+weights are a core.model.SoftmaxWeights, the dashboard's model."""
 
 from __future__ import annotations
 
@@ -14,85 +13,42 @@ import warnings
 import numpy as np
 import pytest
 import sklearn
-from sklearn.base import BaseEstimator, ClassifierMixin, clone, is_classifier
+from sklearn.base import clone, is_classifier
 from sklearn.datasets import load_digits, load_iris
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from sklearn.utils.validation import validate_data
 
 from core.config import TrainConfig
 from core.data import Dataset
-from core.model import SoftmaxRegression
+from core.estimator import SoftmaxRegression
+from core.model import SoftmaxWeights
 from core.train import TrainingRun
 
-with warnings.catch_warnings():
-    # Collecting the checks warns that SoftmaxRegression does not inherit BaseEstimator: on
-    # purpose (see core/model.py); the checks themselves are what the warning is about.
-    warnings.filterwarnings("ignore", "Estimator SoftmaxRegression does not inherit",
-                            UserWarning)
-    _all_checks = parametrize_with_checks([SoftmaxRegression()])
 
-
-@_all_checks
+@parametrize_with_checks([SoftmaxRegression()])
 def test_scikit_learns_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # some checks' data diverge at 0.1
         check(estimator)
 
 
-class _Inherited(ClassifierMixin, BaseEstimator):
-    """What SoftmaxRegression's protocol would be if it inherited: same __init__."""
-
-    __init__ = SoftmaxRegression.__init__
-
-
-def test_the_protocol_matches_scikit_learns_base_classes():
-    ours, theirs = SoftmaxRegression(), _Inherited()
-    assert get_tags(ours) == get_tags(theirs) and is_classifier(ours)
-    assert ours._get_param_names() == theirs._get_param_names()
-    for params in ({}, {"epochs": 5, "learning_rate": np.float64(0.3)}, {"random_state": None}):
-        ours.set_params(**params), theirs.set_params(**params)
-        assert ours.get_params() == theirs.get_params()
-        assert repr(ours) == repr(theirs).replace("_Inherited", "SoftmaxRegression")
-    message = "Invalid parameter 'lr' for estimator .* Valid parameters are: .*'batch_size'"
-    for estimator in (ours, theirs):
-        with pytest.raises(ValueError, match=message):
-            estimator.set_params(lr=1)
-    cloned = clone(ours)
-    assert type(cloned) is SoftmaxRegression and cloned.get_params() == ours.get_params()
-
-
 def test_metadata_routing_reaches_score(digits):
     """With metadata routing on, a Pipeline asks each step what metadata it takes: score's
-    sample_weight, unrequested until set_score_request (as BaseEstimator's would say)."""
+    sample_weight, unrequested until set_score_request."""
     x_tr, x_te, y_tr, y_te = digits
     with sklearn.config_context(enable_metadata_routing=True):
-        ours, theirs = SoftmaxRegression(), _Inherited()
-        assert str(ours.get_metadata_routing()) == str(theirs.get_metadata_routing())
+        ours = SoftmaxRegression()
+        assert is_classifier(ours)
         pipe = make_pipeline(StandardScaler(), SoftmaxRegression(epochs=3))
         assert cross_val_score(pipe, x_tr, y_tr, cv=2, error_score="raise").min() > 0.8
-        ours.set_score_request(sample_weight=True), theirs.set_score_request(sample_weight=True)
-        assert str(ours.get_metadata_routing()) == str(theirs.get_metadata_routing())
+        ours.set_score_request(sample_weight=True)
         pipe = make_pipeline(StandardScaler(), clone(ours).set_params(epochs=3)).fit(x_tr, y_tr)
         right = (pipe.predict(x_te) == y_te).astype(float)
         assert 0.8 < pipe.score(x_te, y_te) < 1 and pipe.score(x_te, y_te, sample_weight=right) == 1
-
-
-def test_the_quick_input_check_agrees_with_validate_data():
-    """predict_proba checks plain NumPy arrays itself (so that the dashboard never imports
-    scikit-learn): it must return what validate_data returns, converted the same way."""
-    x, y = np.random.default_rng(4).normal(size=(30, 4)), np.arange(30) % 3
-    model = SoftmaxRegression(epochs=2).fit(x, y)
-    for xt in (x, x.astype(np.float32), (x * 9).astype(np.int16), x > 0, x.astype(np.float16),
-               np.asfortranarray(x), x[::3], np.full((2, 4), 3e38, np.float32)):  # sum: inf
-        ours = model._validate_X(xt)
-        theirs = validate_data(model, xt, reset=False, dtype=[np.float32, np.float64])
-        assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs), xt.dtype
 
 
 @pytest.fixture(scope="module")
@@ -186,20 +142,25 @@ def test_a_diverging_fit_warns_and_keeps_its_best_weights():
     x, y = np.random.default_rng(3).normal(0, 50, size=(200, 6)), np.arange(200) % 4
     with pytest.warns(ConvergenceWarning, match="diverged.*Try a learning rate of 10"):
         model = SoftmaxRegression(learning_rate=100, epochs=5).fit(x, y)
-    assert model.is_finite() and model.n_iter_ <= 5
+    assert model.weights_.is_finite() and model.n_iter_ <= 5
     assert np.isfinite(model.predict_proba(x)).all()
 
 
-def test_weights_only_models_predict_class_indices():
-    model = SoftmaxRegression.from_weights(np.eye(3, dtype=np.float32), np.zeros(3, np.float32),
-                                           ("cat", "dog", "eel"), {"epochs": 7})
+def test_an_estimator_made_from_weights_reports_their_real_hyperparameters():
+    """A model the dashboard trained, as an estimator: its hyperparameters are the settings
+    its config records (once they were fit's defaults: epochs=20 beside a config of 7)."""
+    config = {**TrainConfig(epochs=7, learning_rate=0.5, seed=3).to_dict(), "dataset": "pets"}
+    weights = SoftmaxWeights(np.eye(3, dtype=np.float32), np.zeros(3, np.float32),
+                             ("cat", "dog", "eel"), config)
+    model = SoftmaxRegression.from_weights(weights)
     x = np.array([[0, 5, 1], [9, 0, 0]], np.float32)
     assert model.predict(x).tolist() == [1, 0] and model.classes_.tolist() == [0, 1, 2]
-    assert (model.n_features, model.n_classes, model.config) == (3, 3, {"epochs": 7})
-    assert model.get_params()["epochs"] == 20  # the hyperparameters are fit's defaults
-    copy = model.copy()
-    copy.W[0, 0] = 5
-    assert model.W[0, 0] == 1  # a copy owns its weights
+    assert model.get_params() == dict(epochs=7, learning_rate=0.5, l2=1e-4, batch_size=100,
+                                       random_state=3)
+    assert repr(model) == "SoftmaxRegression(epochs=7, learning_rate=0.5, random_state=3)"
+    assert model.config == config and model.weights_ is weights
+    untrained = SoftmaxRegression.from_weights(SoftmaxWeights.initialise(4, 3))
+    assert untrained.get_params() == SoftmaxRegression().get_params()  # nothing recorded
     assert "SoftmaxRegression()" == repr(SoftmaxRegression())
 
 

@@ -15,7 +15,7 @@ import pytest
 from core import kernel
 from core.data import FASHION_MNIST_DEBIAN, load_folder
 from core.metrics import accuracy
-from core.model import SoftmaxRegression
+from core.model import SoftmaxWeights
 from core.sgd import MAX_CHUNK, SGD
 
 BATCHES = [1, 16, 100, 120, 121, 128, 512, 50_000]
@@ -31,7 +31,7 @@ def test_the_tests_check_bounds():
 def _pair(data, lr, l2=1e-4, seed=34):
     """Two SGDs from the same start: one for the NumPy step, one for the kernel."""
     rng = np.random.RandomState(seed)
-    W, b = SoftmaxRegression.initial_weights(data.n_features, data.n_classes, rng)
+    W, b = SoftmaxWeights.initial_weights(data.n_features, data.n_classes, rng)
     make = lambda: SGD(W, b, data.x_train, data.y_train, data.pixel_scale, lr, l2)  # noqa: E731
     return make(), make()
 
@@ -76,7 +76,7 @@ def test_five_epochs_reach_the_same_test_accuracy(mnist, source):
         order = rng.permutation(len(data.y_train))
         _epoch(data, numpy_sgd, 100, order, compiled=False)
         _epoch(data, compiled_sgd, 100, order, compiled=True)
-    scores = [accuracy(SoftmaxRegression.from_weights(s.WT.T, s.b), data.features("test"),
+    scores = [accuracy(SoftmaxWeights(s.WT.T, s.b), data.features("test"),
                        data.y_test) for s in (numpy_sgd, compiled_sgd)]
     assert scores[0] == scores[1] and scores[0] > 0.8
 

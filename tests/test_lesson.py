@@ -21,7 +21,8 @@ from core.lesson import (
     walkthrough,
 )
 from core.metrics import evaluate
-from core.model import LOG_CLIP, SoftmaxRegression, softmax
+from core.model import LOG_CLIP, SoftmaxWeights, softmax
+from core.model_file import load_model, model_from_bytes
 
 PAGE = ROOT / "views" / "how_it_works.py"
 STEPS = ("scale", "flatten", "onehot", "split", "linear", "softmax", "cross_entropy", "l2",
@@ -122,7 +123,7 @@ def test_walkthrough_rejects_a_bad_index(model, mnist):
 
 
 def test_a_model_without_config_gets_the_tutorial_settings(model, mnist, test_eval):
-    bare = SoftmaxRegression.from_weights(model.W, model.b)
+    bare = SoftmaxWeights(model.W, model.b)
     w = walkthrough(bare, mnist, 0, evaluation=test_eval)
     assert (w.learning_rate, w.l2) == (0.1, 1e-4)
 
@@ -155,7 +156,7 @@ def test_naive_softmax_is_right_when_nothing_overflows():
 
 
 def _resolve(name: str):
-    """'core.model.SoftmaxRegression.gradients' -> that function (a property's getter)."""
+    """'core.model.SoftmaxWeights.gradients' -> that function (a property's getter)."""
     parts = name.split(".")
     for k in range(len(parts), 0, -1):
         try:
@@ -203,7 +204,7 @@ def test_snippets_hold_the_key_lines():
 def test_source_snippet_falls_back_to_the_whole_function_and_cuts_long_ones():
     whole = source_snippet(softmax, "a marker that is not there")
     assert whole.code.startswith("def softmax(") and "return z" in whole.code
-    cut = source_snippet(SoftmaxRegression.from_bytes, max_lines=5)
+    cut = source_snippet(model_from_bytes, max_lines=5)
     assert cut.code.endswith("\n...") and len(cut.code.splitlines()) == 6
 
 
@@ -257,7 +258,7 @@ def _check_page(at, model, x) -> None:
 
 def test_page_shows_the_pretrained_model_by_default(entry, mnist):
     at = _app(entry).run()
-    model = SoftmaxRegression.load(ROOT / "data" / "default_model.npz")
+    model = load_model(ROOT / "data" / "default_model.npz")
     _check_page(at, model, mnist.features("test")[0])
     ev = evaluate(model, mnist.features("test"), mnist.y_test)
     wrong = int(np.sum(ev.y_pred != mnist.y_test))

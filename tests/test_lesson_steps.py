@@ -24,7 +24,8 @@ from core.lesson_steps import (
     lesson_steps,
     power_of_ten,
 )
-from core.model import SoftmaxRegression
+from core.model import SoftmaxWeights
+from core.model_file import load_model
 
 NUMBERS = ("1", "2", "3", "4", "5", "6", "6b", "7", "8", "9", "10", "11")
 
@@ -44,7 +45,7 @@ def _words(step) -> str:
 
 @pytest.fixture(scope="module")
 def mnist_steps(mnist):
-    model = SoftmaxRegression.load(ROOT / "data" / "default_model.npz")
+    model = load_model(ROOT / "data" / "default_model.npz")
     return {s.number: s for s in lesson_steps(walkthrough(model, mnist, 0))}
 
 
@@ -88,7 +89,7 @@ def test_mnist_reads_as_before(mnist_steps):
 
 
 def test_other_counts_come_from_the_data(other_data):
-    model = SoftmaxRegression.initialise(class_names=FASHION_NAMES)
+    model = SoftmaxWeights.initialise(class_names=FASHION_NAMES)
     w = walkthrough(model, other_data, 7)
     steps = {s.number: s for s in lesson_steps(w)}
     assert (w.n_train, w.n_valid, w.n_test) == (500, 10_000, 300)
@@ -103,7 +104,7 @@ def test_other_counts_come_from_the_data(other_data):
 
 @pytest.mark.parametrize("clipped", [False, True])
 def test_the_words_follow_the_image(other_data, clipped):
-    model = SoftmaxRegression.initialise(class_names=FASHION_NAMES)
+    model = SoftmaxWeights.initialise(class_names=FASHION_NAMES)
     y = int(other_data.y_test[0])
     if clipped:  # the true class scored so low that p[y] < 1e-10: the clip decides the loss
         model.b[y] = -100

@@ -58,10 +58,10 @@ def default_eval():
     """The shipped model's predictions on the bundled MNIST test set, computed with core/."""
     from core.data import load_mnist
     from core.metrics import evaluate
-    from core.model import SoftmaxRegression
+    from core.model_file import load_model
 
     data = load_mnist()
-    model = SoftmaxRegression.load(ROOT / "data" / "default_model.npz")
+    model = load_model(ROOT / "data" / "default_model.npz")
     ev = evaluate(model, data.features("test"), data.y_test)
     assert len(ev.y_true) == N_TEST
     return model, data, ev

@@ -17,9 +17,9 @@ from core.preprocess import DESKEW, NO_PREPROCESSING, prepare_images, preprocess
 
 @pytest.fixture(scope="module")
 def models():
-    from core.model import SoftmaxRegression
+    from core.model_file import load_model
 
-    return {key: SoftmaxRegression.load(ROOT / "data" / f"{key}_model.npz")
+    return {key: load_model(ROOT / "data" / f"{key}_model.npz")
             for key in ("default", "deskewed")}
 
 

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from core.model import SoftmaxRegression, softmax
+from core.model import SoftmaxWeights, softmax
 from core.preprocess import NothingDrawn, preprocess_canvas
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -45,7 +45,7 @@ def test_softmax_of_any_finite_logits_is_a_distribution(z):
     np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-9)
 
 
-MODEL = SoftmaxRegression.initialise(seed=3)
+MODEL = SoftmaxWeights.initialise(seed=3)
 
 
 @SETTINGS

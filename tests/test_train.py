@@ -10,7 +10,7 @@ import pytest
 
 from core.config import TrainConfig
 from core.metrics import accuracy
-from core.model import SoftmaxRegression, softmax
+from core.model import SoftmaxWeights, softmax
 from core.run_state import RunStatus
 from core.train import TrainingRun, tutorial_stream
 
@@ -237,7 +237,7 @@ def test_l2_acts_at_every_learning_rate_as_in_float64(mnist):
         for l2 in (0.0, lam):
             run = TrainingRun(data, TrainConfig(epochs=3, learning_rate=lr, l2=l2))
             rng = tutorial_stream(run.config.seed, n)
-            W, _ = SoftmaxRegression.initial_weights(784, 10, rng)
+            W, _ = SoftmaxWeights.initial_weights(784, 10, rng)
             b = np.zeros(10)
             for _ in range(3):  # the tutorial's update in float64, on our batches
                 order = rng.permutation(len(x))

@@ -215,14 +215,14 @@ def _z(trace: dict) -> np.ndarray:
 
 
 def test_page_shows_the_default_model_when_there_is_no_run(tmp_path):
-    from core.model import SoftmaxRegression
+    from core.model_file import load_model
 
     at = _page(tmp_path).run()
     assert not at.exception, at.exception
     assert at.title[0].value == "What the model has learned"
     spec = _heatmaps(at)
     assert len(spec["data"]) == 10
-    W = SoftmaxRegression.load(ROOT / "data" / "default_model.npz").W
+    W = load_model(ROOT / "data" / "default_model.npz").W
     np.testing.assert_array_equal(_z(spec["data"][7]), W[:, 7].reshape(28, 28))
     assert "Pre-trained" in spec["layout"]["title"]["text"]
     assert any("lambda 0.01" in i.value for i in at.info)

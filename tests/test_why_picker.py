@@ -24,9 +24,9 @@ from conftest import ROOT
 
 @pytest.fixture(scope="module")
 def default_model():
-    from core.model import SoftmaxRegression
+    from core.model_file import load_model
 
-    return SoftmaxRegression.load(ROOT / "data" / "default_model.npz")
+    return load_model(ROOT / "data" / "default_model.npz")
 
 
 def _canvas_rgba(digit: np.ndarray) -> np.ndarray:

@@ -12,7 +12,8 @@ import streamlit as st
 from core.data import BUNDLED_MNIST, FASHION_MNIST_DEBIAN, Dataset, load_source
 from core.i18n import Msg
 from core.jobs import RunSlots
-from core.model import ModelFileError, SoftmaxRegression
+from core.model import SoftmaxWeights
+from core.model_file import ModelFileError, load_model
 from core.preprocess import NO_PREPROCESSING
 from ui.state import session
 
@@ -43,20 +44,20 @@ def prepared_dataset(source: str, preprocessing: str) -> Dataset:
 
 
 @st.cache_resource
-def default_model() -> SoftmaxRegression | None:
+def default_model() -> SoftmaxWeights | None:
     """The article's pre-trained model (200 epochs on the plain digits)."""
     return _bundled(DEFAULT_MODEL)
 
 
 @st.cache_resource
-def deskewed_model() -> SoftmaxRegression | None:
+def deskewed_model() -> SoftmaxWeights | None:
     """The same settings trained on deskewed digits (``--deskew``)."""
     return _bundled(DESKEWED_MODEL)
 
 
-def _bundled(path) -> SoftmaxRegression | None:
+def _bundled(path) -> SoftmaxWeights | None:
     try:
-        return SoftmaxRegression.load(path, expect_features=784, expect_classes=10)
+        return load_model(path, expect_features=784, expect_classes=10)
     except ModelFileError:
         return None
 
@@ -91,7 +92,7 @@ def current_data(preprocessing: str = NO_PREPROCESSING) -> Dataset:
         prepared_dataset(source, preprocessing)
 
 
-def data_for(model: SoftmaxRegression) -> Dataset:
+def data_for(model: SoftmaxWeights) -> Dataset:
     """The dataset this session looks at, prepared as ``model``'s training images were: what
     it must be scored and explained on (a deskewing model reads deskewed test digits, a
     plain one never does)."""

@@ -8,7 +8,8 @@ import streamlit as st
 
 from core.i18n import Msg
 from core.metrics import Evaluation, evaluate
-from core.model import ModelFileError, SoftmaxRegression
+from core.model import SoftmaxWeights
+from core.model_file import ModelFileError, model_from_bytes
 from core.preprocess import preprocessing_note
 from core.run_state import STATUS_WORDS
 from ui.caches import current_data, data_for, default_model, deskewed_model
@@ -21,7 +22,7 @@ from ui.state import session
 class ModelChoice:
     key: str
     label: str
-    model: SoftmaxRegression
+    model: SoftmaxWeights
 
 
 def model_choices() -> list[ModelChoice]:
@@ -87,8 +88,8 @@ def add_upload(data: bytes, name: str) -> None:
     what is wrong (shown by the sidebar) and change nothing."""
     state, dataset = session(), current_data()
     try:
-        model = SoftmaxRegression.from_bytes(data, name, expect_features=dataset.n_features,
-                                             expect_classes=dataset.n_classes)
+        model = model_from_bytes(data, name, expect_features=dataset.n_features,
+                                 expect_classes=dataset.n_classes)
     except ModelFileError as exc:
         state.upload_error = exc.args[0]  # a core.i18n.Msg where the message is translated
         return
@@ -99,7 +100,7 @@ def add_upload(data: bytes, name: str) -> None:
     state.model_choice = key
 
 
-def test_evaluation(model: SoftmaxRegression) -> Evaluation:
+def test_evaluation(model: SoftmaxWeights) -> Evaluation:
     """The model's predictions on the test set, prepared as the model expects (deskewed for
     a deskewing model), computed once per model snapshot."""
     cache = session().eval_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.data import DataError
+from core.model_file import model_to_bytes
 from core.run_state import STATUS_WORDS
 from ui.caches import available_sources, current_data, dataset
 from ui.i18n import language_picker, tr
@@ -96,7 +97,7 @@ def _model_picker() -> None:
         if picked != chosen.key:  # only a person changes it; the fallback is no choice
             session().model_choice = picked
             chosen = next(c for c in choices if c.key == picked)
-        st.download_button(tr("Download this model (.npz)"), chosen.model.to_bytes(),
+        st.download_button(tr("Download this model (.npz)"), model_to_bytes(chosen.model),
                            file_name=f"softmax-{chosen.key}.npz", mime="application/octet-stream",
                            icon=":material/download:", width="stretch")
     else:

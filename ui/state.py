@@ -29,7 +29,7 @@ class SessionState:
     job: Any = None  # the current run: core.jobs.TrainingJob or None
     kept_runs: list = field(default_factory=list)  # earlier TrainingJobs, newest last
     model_choice: str = "current"  # which model Results, Draw, Weights... show
-    uploaded: list = field(default_factory=list)  # (key, label, SoftmaxRegression)
+    uploaded: list = field(default_factory=list)  # (key, label, SoftmaxWeights)
     upload_error: str | None = None
     settings: dict | None = None  # the Train page's settings (TrainConfig fields)
     preset: str | None = None  # the lesson whose settings are in use

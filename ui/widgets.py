@@ -10,7 +10,7 @@ import streamlit as st
 from core.explain import explain, runner_up
 from core.figures import why_figure
 from core.live_figure import LiveFigure
-from core.model import SoftmaxRegression
+from core.model import SoftmaxWeights
 from core.style import VERDICTS
 from ui.i18n import current, tr
 from ui.state import session
@@ -45,7 +45,7 @@ def image_key(x) -> str:
     return hashlib.blake2b(np.ascontiguousarray(x).tobytes(), digest_size=8).hexdigest()
 
 
-def show_why(model: SoftmaxRegression, x, proba, names, key: str) -> None:
+def show_why(model: SoftmaxWeights, x, proba, names, key: str) -> None:
     """"Why p and not q?" for one image: a class picker, the exact per-pixel map and the
     numbers that add up to the score gap.
 
