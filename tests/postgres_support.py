@@ -4,7 +4,8 @@ deleted after.
 It uses the distribution's server binaries (Debian's ``postgresql`` package puts them in
 /usr/lib/postgresql/<version>/bin; ``bash run.sh test`` installs it), never a system
 service. PostgreSQL refuses to run as root, so when the tests run as root, initdb and
-pg_ctl run as the ``postgres`` user (``runuser -u postgres --``) in a folder it owns. The
+pg_ctl run as the ``postgres`` user (``runuser -u postgres --``; :func:`runuser` finds it in
+/usr/sbin or /sbin too, which a plain login shell's PATH leaves out) in a folder it owns. The
 server listens on a free loopback port (its unix socket in that folder too), trusts local
 connections, and skips fsync: it holds test data only.
 
@@ -34,8 +35,23 @@ SERVER_OPTIONS = ("-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_com
                   "-c full_page_writes=off -c max_connections=100")
 
 
+SYSTEM_BIN = ("/usr/sbin", "/sbin", "/usr/bin", "/bin")  # where Debian keeps runuser
+
+
 class PostgresMissing(RuntimeError):
-    """PostgreSQL's server binaries are not installed."""
+    """PostgreSQL's server binaries (or, as root, runuser) are not installed."""
+
+
+def runuser() -> str:
+    """The path of ``runuser`` (util-linux), searched on PATH and then in the system folders
+    (Debian keeps it in /usr/sbin, outside a plain user's PATH); PostgresMissing if absent."""
+    search = os.pathsep.join([os.environ.get("PATH", ""), *SYSTEM_BIN])
+    found = shutil.which("runuser", path=search)
+    if found is None:
+        raise PostgresMissing("runuser is not installed (util-linux): the tests run "
+                              "PostgreSQL as the postgres user with it. apt-get install -y "
+                              "util-linux")
+    return found
 
 
 def _version(folder: Path) -> tuple[int, ...]:
@@ -66,7 +82,7 @@ class TempPostgres:
         self.bin = postgres_bin()
         self.folder: Path | None = None
         self.port = 0
-        self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self._as = [runuser(), "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
     @property
     def data(self) -> Path:

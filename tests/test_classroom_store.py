@@ -43,6 +43,7 @@ from core.classroom import (
     shrink_drawing,
 )
 from core.classroom import schema as db
+from core.classroom.faults import FILE_LOST, READ_ONLY
 from core.classroom.identity import CODE_ALPHABET, CODE_LENGTH
 from support.e2e import free_port
 
@@ -507,14 +508,14 @@ def test_default_location_and_environment(monkeypatch, tmp_path):
 def test_schema_version_and_migrations(store, make_store, monkeypatch):
     store.start()
     with store._engine.connect() as conn:
-        assert conn.execute(select(db.schema_version.c.version)).scalar_one() == 1
+        assert conn.execute(select(db.schema_version.c.version)).scalar_one() == 2
     calls = []
-    monkeypatch.setattr(db, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(db.MIGRATIONS, 1, lambda conn: calls.append(conn.dialect.name))
+    monkeypatch.setattr(db, "SCHEMA_VERSION", 3)
+    monkeypatch.setitem(db.MIGRATIONS, 2, lambda conn: calls.append(conn.dialect.name))
     upgraded = make_store()
     upgraded.create_class()
     assert calls == [upgraded._engine.dialect.name]
-    monkeypatch.setattr(db, "SCHEMA_VERSION", 1)  # this code is older than the database now
+    monkeypatch.setattr(db, "SCHEMA_VERSION", 2)  # this code is older than the database now
     with pytest.raises(ClassroomUnavailable, match="newer version"):
         make_store().create_class()
 
@@ -554,7 +555,8 @@ def open_folder():
         yield folder
 
 
-def test_a_read_only_sqlite_file_raises_classroom_unavailable(open_folder, clock):
+@pytest.mark.parametrize("folder_writable", [True, False])
+def test_a_read_only_sqlite_file_opens_read_only(open_folder, clock, folder_writable):
     folder = open_folder  # the reader may add SQLite's -shm file; the database stays read-only
     url = f"sqlite:///{folder / 'classes.sqlite3'}"
     setup = ClassroomStore(url, clock=clock)
@@ -564,10 +566,13 @@ def test_a_read_only_sqlite_file_raises_classroom_unavailable(open_folder, clock
     setup.board(new.code), setup.runs(new.code)  # warm the lazy imports before the fork
     setup.dispose()
     (folder / "classes.sqlite3").chmod(0o444)
+    if not folder_writable:  # no -shm can be made: SQLite reads it only as immutable
+        folder.chmod(0o555)
 
     def attempt() -> str:
         store = ClassroomStore(url, clock=clock)
         outcome = [f"runs {len(store.runs(new.code))}"]
+        outcome.append(f"problem: {store.problem()}")
         for write in (lambda: store.share_run(me, a_run()), store.create_class,
                       lambda: store.join(new.code, "Ben")):
             try:
@@ -578,19 +583,24 @@ def test_a_read_only_sqlite_file_raises_classroom_unavailable(open_folder, clock
         store.dispose()
         return "\n".join(outcome)
 
-    lines = _as_nobody(attempt).splitlines()
+    try:
+        lines = _as_nobody(attempt).splitlines()
+    finally:
+        folder.chmod(0o777)
     assert lines[0] == "runs 1", lines  # reading still works
-    assert len(lines) == 4, lines
-    for line in lines[1:]:
-        assert line == "The class database cannot be written: attempt to write a readonly " \
-                       "database", lines
+    assert lines[1] == f"problem: {READ_ONLY}", lines  # what the teacher is told
+    assert lines[2:] == [str(READ_ONLY)] * 3, lines
 
 
-def test_an_unreachable_postgresql_raises_classroom_unavailable():
-    store = ClassroomStore(f"postgresql+psycopg://nobody:secret@127.0.0.1:{free_port()}/none")
-    with pytest.raises(ClassroomUnavailable, match="cannot be written") as failed:
+def test_an_unreachable_postgresql_raises_classroom_unavailable(caplog):
+    port = free_port()
+    store = ClassroomStore(f"postgresql+psycopg://nobody:secret@127.0.0.1:{port}/none",
+                           limits=Limits(retry_seconds=0))
+    with pytest.raises(ClassroomUnavailable, match="cannot be read") as failed:
         store.create_class()
-    assert "secret" not in str(failed.value) and "Connection refused" in str(failed.value)
+    message = str(failed.value)  # what a student reads: no host, port or password
+    assert message == "The class database cannot be read (it cannot be reached)."
+    assert "Connection refused" in caplog.text and str(port) in caplog.text  # the log has it
     with pytest.raises(ClassroomUnavailable):
         store.board("ABCDEF")  # and again: the store tries to open the database each time
     store.dispose()
@@ -635,3 +645,259 @@ def test_forty_students_at_once_lose_and_duplicate_nothing(make_store):
     got = store.drawings(new.code)
     assert sorted(got.ids) == sorted(f"d-{i}-{k}" for i in range(n) for k in range(drawings_each))
     assert [s.runs for s in store.students(new.code)] == [runs_each] * n
+
+
+# --------------------------------------------------------------------------- issue 19: nicknames
+
+
+def test_runuser_is_found_outside_a_plain_login_path(monkeypatch, tmp_path):
+    import postgres_support
+
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # a plain login shell's: no /usr/sbin
+    found = Path(postgres_support.runuser())
+    assert found.is_absolute() and found.name == "runuser" and os.access(found, os.X_OK)
+    if os.geteuid() == 0:
+        assert postgres_support.TempPostgres()._as[0] == str(found)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(postgres_support, "SYSTEM_BIN", (str(tmp_path),))
+    with pytest.raises(postgres_support.PostgresMissing, match="runuser"):
+        postgres_support.runuser()
+
+
+def test_a_nickname_too_long_once_normalised_is_the_students_error(store):
+    new = store.create_class()
+    with pytest.raises(InvalidInput, match=r"too long once .* \(432 characters, at most 96\)"):
+        store.join(new.code, "\ufdfa" * 24)  # 24 characters typed, 432 once normalised
+    # never an outage: the class goes on at once, reads and writes
+    assert store.board(new.code).students == 0
+    assert store.join(new.code, "Ana").nickname == "Ana"
+
+
+def test_a_value_the_database_refuses_is_never_an_outage(make_store):
+    store = make_store(nickname_chars=300)  # lets a nickname through that the column refuses
+    new = store.create_class()
+    if store.url.startswith("sqlite"):  # SQLite does not enforce VARCHAR lengths
+        assert store.join(new.code, "x" * 300).nickname == "x" * 300
+    else:
+        with pytest.raises(InvalidInput, match="refused a value"):
+            store.join(new.code, "x" * 300)
+    assert store.join(new.code, "Ana").nickname == "Ana"  # not paused, not "unavailable"
+    assert store.board(new.code).students >= 1
+
+
+@pytest.mark.parametrize("nickname", [
+    "A\u200bna", "\u200b", "Ana\u200d", "\u00adAna", "An\u2060a", "\ufeffAna",
+    "Ana\U000e0041\U000e007f", "Ana\ufe0f", "Ana\U000e0100", "\u3164", "Ana\u3164",
+    "\u2800", "\u115f", "\u1160", "\uffa0", "\u034fAna", "\u17b4", "\u180eAna",
+    "\u0301\u0301", " \u0301 ", "\ue000", "Ana\U0010ffff"])
+def test_invisible_nicknames_are_refused(store, nickname):
+    new = store.create_class()
+    with pytest.raises(InvalidInput, match="nickname"):
+        store.join(new.code, nickname)
+    assert store.students(new.code) == []
+
+
+def test_look_alike_nicknames_are_one_student(store):
+    new = store.create_class()
+    ana = store.join(new.code, "Ana")
+    for look_alike in ("\u0410na", "\u0430na", "ＡＮＡ", "ana", "Αna"):  # Cyrillic, Greek
+        assert store.join(new.code, look_alike) == ana, look_alike
+    alice = store.join(new.code, "Alice")
+    for look_alike in ("A1ice", "ALICE", "Аlice"):  # digit 1 and l look alike; Cyrillic А
+        assert store.join(new.code, look_alike) == alice, look_alike
+    assert store.join(new.code, "Ama") != ana
+    assert [s.nickname for s in store.students(new.code)] == ["Ana", "Alice", "Ama"]
+    store.remove_student(new.code, new.teacher_key, "\u0410NA")
+    assert [s.nickname for s in store.students(new.code)] == ["Alice", "Ama"]
+
+
+def test_a_version_1_database_is_upgraded(store, make_store):
+    new = store.create_class()
+    store.join(new.code, "Ana")
+    store.dispose()
+    engine = create_engine(store.url)
+    with engine.begin() as conn:  # back to version 1: no new columns, the old keys
+        conn.execute(text("ALTER TABLE classes DROP COLUMN joins_closed"))
+        conn.execute(text("ALTER TABLE students DROP COLUMN client"))
+        conn.execute(text("UPDATE schema_version SET version = 1"))
+        class_id = conn.execute(text("SELECT id FROM classes")).scalar_one()
+        conn.execute(text("INSERT INTO students (class_id, nickname, nickname_key, joined_at) "
+                          "VALUES (:c, :n, :k, :t)"),  # a Cyrillic А: a new student then
+                     {"c": class_id, "n": "\u0410na", "k": "\u0430na", "t": START + 1})
+    engine.dispose()
+    upgraded = make_store()
+    assert upgraded.class_info(new.code).joins_closed is False
+    assert [s.nickname for s in upgraded.students(new.code)] == ["Ana", "\u0410na"]
+    assert upgraded.join(new.code, "ana").nickname == "Ana"  # the first one keeps the key
+    with upgraded._engine.connect() as conn:
+        keys = conn.execute(text("SELECT nickname_key FROM students ORDER BY id")).scalars()
+        assert [k.split("#")[0] for k in keys] == ["ana", "ana"]
+
+
+# --------------------------------------------------------------------------- issue 19: floods
+
+
+def test_one_browser_cannot_fill_a_class(make_store):
+    store = make_store(students=6, nicknames_per_client=3, client_joins=100)
+    new = store.create_class()
+    mine = [store.join(new.code, f"fake {i}", client="browser-1") for i in range(3)]
+    with pytest.raises(LimitReached, match="under 3 nicknames"):
+        store.join(new.code, "fake 3", client="browser-1")
+    assert store.join(new.code, "FAKE 1", client="browser-1") == mine[1]  # a rejoin is fine
+    for i in range(3):  # real students, each from a browser of their own, still get in
+        store.join(new.code, f"student {i}", client=f"browser-{i + 2}")
+    with pytest.raises(LimitReached, match=r"full \(6 students\)"):
+        store.join(new.code, "late", client="browser-9")
+    with store._engine.connect() as conn:  # only a keyed hash of the client is stored
+        stored = conn.execute(text("SELECT client FROM students")).scalars().all()
+    assert len(set(stored)) == 4 and not any("browser" in c for c in stored)
+
+
+def test_new_nicknames_from_one_client_are_rate_limited(make_store):
+    store = make_store(client_joins=3, client_join_window=60, nicknames_per_client=50)
+    first, second = store.create_class(), store.create_class()
+    for i in range(3):
+        store.join(first.code, f"n{i}", client="flooder")
+    for code in (first.code, second.code):  # on any class of this server
+        with pytest.raises(TooManyAttempts, match="Too many new nicknames") as refused:
+            store.join(code, "one more", client="flooder")
+        assert 0 < refused.value.retry_after <= 60
+    store.join(first.code, "N0", client="flooder")  # a rejoin is not a new nickname
+    store.join(first.code, "honest", client="someone else")
+    assert len(store.students(first.code)) == 4 and store.students(second.code) == []
+
+
+def test_the_teacher_stops_new_joins_and_removes_many_at_once(store):
+    new = store.create_class()
+    ana = store.join(new.code, "Ana")
+    for i in range(5):
+        store.join(new.code, f"spam {i}")
+    with pytest.raises(WrongTeacherKey):
+        store.set_joining(new.code, "wrong", False)
+    store.set_joining(new.code, new.teacher_key, False)
+    assert store.class_info(new.code).joins_closed
+    with pytest.raises(LimitReached, match="takes no new students"):
+        store.join(new.code, "spam 9")
+    removed = store.remove_students(new.code, new.teacher_key,
+                                    [f"SPAM {i}" for i in range(5)] + ["nobody"])
+    assert removed == 5 and [s.nickname for s in store.students(new.code)] == ["Ana"]
+    with pytest.raises(LimitReached, match="takes no new students"):
+        store.join(new.code, "spam 0")  # a removed nickname does not come back
+    assert store.join(new.code, "ana") == ana  # students in the class still rejoin
+    store.set_joining(new.code, new.teacher_key, True)
+    assert store.join(new.code, "Ben").nickname == "Ben"
+    assert store.remove_students(new.code, new.teacher_key, []) == 0
+
+
+# --------------------------------------------------------------------------- issue 19: faults
+
+
+def _read_only_url(url: str) -> str:
+    """The same PostgreSQL schema, every transaction read-only (a replica, a full disk's
+    emergency mode): reads work, writes fail in the server."""
+    return f"{url}%20-cdefault_transaction_read_only%3Don"
+
+
+def test_a_failed_write_pauses_writes_only(postgres, clock):
+    url = postgres.fresh_url()
+    writer = ClassroomStore(url, clock=clock)
+    new = writer.create_class()
+    ana = writer.join(new.code, "Ana")
+    writer.dispose()
+    store = ClassroomStore(_read_only_url(url), clock=clock, limits=Limits(retry_seconds=600))
+    try:
+        assert store.board(new.code).students == 1
+        with pytest.raises(ClassroomUnavailable, match=r"cannot be written \(it is read-only\)"):
+            store.share_run(ana, a_run())
+        for _ in range(3):  # reads go on, at once
+            assert store.board(new.code).students == 1 and store.runs(new.code) == []
+        with pytest.raises(ClassroomUnavailable, match="trying again in"):
+            store.set_training(ana, True)  # writes are paused: the database is not asked
+    finally:
+        store.dispose()
+
+
+def _server_processes(postgres) -> list[int]:
+    """The PostgreSQL server's processes: its postmaster and every child of it."""
+    postmaster = int((postgres.data / "postmaster.pid").read_text().split()[0])
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == postmaster:
+            children.append(int(stat.parent.name))
+    return [postmaster, *children]
+
+
+def test_a_hung_postgresql_is_unavailable_within_seconds(postgres, clock):
+    import signal
+
+    url = postgres.fresh_url()
+    store = ClassroomStore(url, clock=clock, limits=Limits(retry_seconds=0))
+    new = store.create_class()
+    store.join(new.code, "Ana")
+    outcome = []
+
+    def read_board() -> None:
+        try:
+            outcome.append(store.board(new.code))
+        except Exception as exc:  # reported by the test
+            outcome.append(exc)
+
+    stopped = _server_processes(postgres)
+    try:
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)  # the server hangs: alive to TCP, answers nothing
+        reader = threading.Thread(target=read_board, daemon=True)
+        reader.start()
+        reader.join(timeout=60)  # without socket timeouts it waits for ever
+        assert not reader.is_alive(), "the board hangs on a stopped database"
+    finally:
+        for pid in stopped:
+            os.kill(pid, signal.SIGCONT)
+    [failed] = outcome
+    assert isinstance(failed, ClassroomUnavailable), failed
+    assert str(failed) == "The class database cannot be read (it does not answer)."
+    board = None
+    for _ in range(100):  # the server answers again: so does the store, without a restart
+        try:
+            board = store.board(new.code)
+            break
+        except ClassroomUnavailable:
+            threading.Event().wait(0.2)
+    assert board is not None and board.students == 1
+    store.dispose()
+
+
+def test_a_deleted_sqlite_file_stops_writes(tmp_path, clock):
+    path = tmp_path / "classes.sqlite3"
+    store = ClassroomStore(f"sqlite:///{path}", clock=clock)
+    new = store.create_class()
+    ana = store.join(new.code, "Ana")
+    assert store.problem() is None
+    for file in tmp_path.glob("classes.sqlite3*"):  # git clean -fdx
+        file.unlink()
+    with pytest.raises(ClassroomUnavailable) as refused:
+        store.share_run(ana, a_run())
+    assert str(refused.value) == str(FILE_LOST)
+    assert store.problem() == FILE_LOST  # what the teacher is told
+    with pytest.raises(ClassroomUnavailable):
+        store.create_class()
+    assert not path.exists()  # nothing was written into a new, empty file either
+    store.dispose()
+
+
+def test_a_replaced_sqlite_file_stops_writes(tmp_path, clock):
+    path = tmp_path / "classes.sqlite3"
+    store = ClassroomStore(f"sqlite:///{path}", clock=clock)
+    new = store.create_class()
+    store.join(new.code, "Ana")
+    copy = tmp_path / "copy.sqlite3"
+    copy.write_bytes(path.read_bytes())
+    copy.replace(path)  # another file (a restored backup) under the same name
+    with pytest.raises(ClassroomUnavailable, match="deleted or replaced"):
+        store.join(new.code, "Ben")
+    assert store.problem() == FILE_LOST
+    store.dispose()

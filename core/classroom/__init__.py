@@ -21,17 +21,22 @@ How a page uses it (one store per process, e.g. in ``st.cache_resource``; thread
     store.add_drawing(me, image28_uint8, shrink_drawing(grey), label=7)
     store.drawings(me.code).images                # (n, 784) uint8, ready for model.predict
 
-Every failure is a :class:`ClassroomError` whose message can be shown as it is; a page that
-catches :class:`ClassroomUnavailable` keeps the rest of the dashboard working while the
-database is down or read-only.
+Every failure is a :class:`ClassroomError` whose message can be shown as it is (never a host,
+port or path: those go to the server's log); a page that catches
+:class:`ClassroomUnavailable` keeps the rest of the dashboard working while the database is
+down, hung or read-only. After a failed write the store pauses writes (reads go on), after
+a failed read everything, for ``Limits.retry_seconds`` (see :mod:`core.classroom.faults`).
 
 The API (all on ``ClassroomStore``; ``code`` is a join code in any case, ``key`` the teacher key)
     ``ClassroomStore(url=None, *, limits=None, clock=time.time)``
     ``start() -> None``: open, create/upgrade the schema, delete expired classes (automatic)
     ``dispose() -> None``: close pooled connections
     ``create_class() -> NewClass(code, teacher_key, expires_at)``
-    ``class_info(code) -> ClassInfo(code, created_at, expires_at, closed, challenge)``
-    ``join(code, nickname) -> Student(code, nickname, class_id, student_id)``
+    ``problem() -> Msg | None``: what the teacher should know (opened read-only, file lost)
+    ``class_info(code) -> ClassInfo(code, created_at, expires_at, closed, challenge,
+    joins_closed)``
+    ``join(code, nickname, client=None) -> Student(code, nickname, class_id, student_id)``
+    (``client``: the page's opaque name for the browser or address, see Rules)
     ``students(code) -> list[StudentEntry(nickname, joined_at, runs, drawings, training_now)]``
     ``set_training(student, training: bool) -> None``
     ``share_run(student, run: SharedRun) -> bool`` (False: that run id was already shared)
@@ -44,7 +49,8 @@ The API (all on ``ClassroomStore``; ``code`` is a join code in any case, ``key``
     ``verify_teacher(code, key) -> ClassInfo`` (the teacher's log-in; every action below
     checks the key the same way)
     ``set_challenge(code, key, Challenge | None) -> None``
-    ``clear_board(code, key) -> int``; ``remove_student(code, key, nickname) -> None``
+    ``clear_board(code, key) -> int``; ``remove_student(code, key, nickname) -> None``;
+    ``remove_students(code, key, nicknames) -> int``; ``set_joining(code, key, open_)``
     ``close_class(code, key) -> None``; ``delete_class(code, key) -> None``
     ``export_csv(code, key) -> ClassExport(runs_csv, drawings_csv)``
     ``cleanup_expired(now=None) -> int``
@@ -55,9 +61,13 @@ The API (all on ``ClassroomStore``; ``code`` is a join code in any case, ``key``
 Rules
     - Join codes: 6 characters without look-alikes, case, spaces and dashes ignored.
       Teacher keys: 16 characters, stored as a salted scrypt hash, compared in constant time.
-    - Nicknames: 1-24 characters after stripping, any script, stored as typed (the page
-      escapes them); control characters refused. The same nickname ignoring case and width
-      is the same student: a reload rejoins.
+    - Nicknames: 1-24 characters after stripping (and at most 96 once normalised), any
+      script, stored as typed (the page escapes them); control and invisible characters
+      refused, and a name must show something. Nicknames that look the same (case, width,
+      Unicode's confusable skeleton: "Аna" with a Cyrillic А is "Ana") are the same
+      student: a reload rejoins.
+    - Floods: one client holds at most 3 nicknames in a class and adds at most 5 new ones a
+      minute on a server; the teacher can stop new joins and remove many students at once.
     - Limits (:class:`Limits`): 60 students a class, 50 runs and 100 drawings a student,
       curves thinned to 500 epochs, classes deleted 14 days after they open
       (``CLASSROOM_DAYS`` sets another number of days).

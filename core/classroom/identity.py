@@ -8,8 +8,14 @@
   written into the hash so they can be raised later), and it is compared in constant time.
 - A **nickname** is what a student types, stored exactly as typed (after stripping spaces
   at both ends): any script, 1 to 24 characters, but no control characters (new lines,
-  tabs, ...) and no invisible direction overrides. Two nicknames are the same student when
-  they match ignoring case and Unicode width (NFKC), so "Ana" rejoining as "ana" is still Ana.
+  tabs, ...), nothing invisible (direction overrides, zero-width characters, soft hyphens,
+  tag and variation characters, blank fillers such as U+3164 or U+2800) and at least one
+  character that is not a space or an accent alone. Its normalised form (NFKC) counts too:
+  one "ﷺ" (U+FDFA) is 18 characters once normalised, so 24 of them are refused.
+- Two nicknames are the same student when they *look* the same: their keys
+  (:func:`nickname_key`: NFKC, case-folded, then Unicode's confusable skeleton, UTS #39,
+  see core.classroom.confusables) are equal. "Ana" rejoining as "ana", or as "Аna" with a
+  Cyrillic А, is still Ana; nobody can join as a second "Ana" the teacher cannot tell apart.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import hmac
 import secrets
 import unicodedata
 
+from core.classroom.confusables import skeleton
 from core.classroom.errors import InvalidInput
 from core.i18n import Msg
 
@@ -32,6 +39,16 @@ SCRYPT = {"n": 2**14, "r": 8, "p": 1}  # about 16 MB and 40 ms per hash
 # shown around a name.
 FORBIDDEN_CATEGORIES = {"Cc", "Cs", "Zl", "Zp"}
 BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Invisible characters: every format character (Cf: zero-width spaces and joiners, soft
+# hyphen, word joiner, byte-order mark, tags U+E0001-E007F), private-use and unassigned code
+# points (no glyph anyone can check), and Unicode's other default-ignorable code points
+# (variation selectors, combining grapheme joiner, Hangul and Khmer fillers), plus the blank
+# Braille pattern U+2800, which shows as an empty space.
+INVISIBLE_CATEGORIES = {"Cf", "Co", "Cn"}
+INVISIBLE_RANGES = ((0x00AD, 0x00AD), (0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5),
+                    (0x180B, 0x180F), (0x2800, 0x2800), (0x3164, 0x3164), (0xFE00, 0xFE0F),
+                    (0xFFA0, 0xFFA0), (0xE0000, 0xE0FFF))
+KEY_FACTOR = 4  # a nickname's key may be this many times its longest length (ß -> ss...)
 
 
 def _random_text(length: int) -> str:
@@ -88,9 +105,29 @@ def key_matches(key: str, stored: str) -> bool:
     return hmac.compare_digest(mine, bytes.fromhex(digest))
 
 
+def _folded(text: str) -> str:
+    """NFKC, case-folded, inner spaces collapsed to one."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
 def nickname_key(nickname: str) -> str:
-    """What makes two nicknames the same student: NFKC, case-folded, inner spaces collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", nickname).casefold().split())
+    """What makes two nicknames the same student: case-folded (NFKC), then the confusable
+    skeleton (UTS #39), folded again, so "Ana", "ana", "ＡＮＡ" and "Аna" (Cyrillic А)
+    share one key, and so do "Alice" and "A1ice". (Case goes first, so that "ALICE" stays
+    Alice: a capital I is then an i, and no longer confused with an l.)"""
+    return _folded(skeleton(_folded(nickname)))
+
+
+def is_invisible(ch: str) -> bool:
+    """Does ``ch`` show nothing (see INVISIBLE_CATEGORIES and INVISIBLE_RANGES)?"""
+    code = ord(ch)
+    return (unicodedata.category(ch) in INVISIBLE_CATEGORIES
+            or any(low <= code <= high for low, high in INVISIBLE_RANGES))
+
+
+def _visible(ch: str) -> bool:
+    """A character that shows something by itself (not a space, not an accent alone)."""
+    return not ch.isspace() and unicodedata.category(ch) not in ("Mn", "Me")
 
 
 def check_nickname(raw: str, max_chars: int) -> str:
@@ -111,4 +148,22 @@ def check_nickname(raw: str, max_chars: int) -> str:
            for ch in nickname):
         raise InvalidInput(Msg("A nickname cannot contain control characters (such as new "
                                "lines or tabs)."))
+    if any(is_invisible(ch) for ch in nickname):
+        raise InvalidInput(Msg("A nickname cannot contain invisible characters (zero-width "
+                               "spaces, soft hyphens, blank fillers...): type it again."))
+    if not any(_visible(ch) for ch in nickname):
+        raise InvalidInput(Msg("A nickname needs at least one letter, digit or sign you can "
+                               "see."))
+    _check_normalised(nickname, max_chars)
     return nickname
+
+
+def _check_normalised(nickname: str, max_chars: int) -> None:
+    """InvalidInput when the nickname's normalised form or key outgrows KEY_FACTOR times
+    ``max_chars`` (a ligature such as U+FDFA becomes 18 characters)."""
+    most = KEY_FACTOR * max_chars
+    longest = max(len(unicodedata.normalize("NFKC", nickname)), len(nickname_key(nickname)))
+    if longest > most:
+        raise InvalidInput(Msg("This nickname is too long once its characters are spelt out "
+                               "({n} characters, at most {most}): please pick a shorter one.",
+                               n=longest, most=most))

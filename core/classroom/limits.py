@@ -28,6 +28,12 @@ class Limits:
     - ``training_seconds``: a "training now" heartbeat counts for this long.
     - ``key_failures`` wrong teacher keys within ``key_window`` seconds lock the class's
       teacher actions for ``key_lockout`` seconds after the last failure.
+    - ``nicknames_per_client``: the most students one client (a browser or address, as the
+      page names it) may hold in a class, so that one browser cannot fill it.
+    - ``client_joins`` new nicknames per ``client_join_window`` seconds from one client on
+      one server, at most (a rejoin is not new).
+    - ``retry_seconds``: after a database failure, how long the store answers "unavailable"
+      without asking the database again (writes only, after a failed write).
     """
 
     students: int = 60
@@ -41,6 +47,10 @@ class Limits:
     key_failures: int = 3
     key_window: float = 300.0
     key_lockout: float = 30.0
+    nicknames_per_client: int = 3
+    client_joins: int = 5
+    client_join_window: float = 60.0
+    retry_seconds: float = 15.0
 
 
 def limits_from_environment() -> Limits:

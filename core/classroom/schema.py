@@ -11,6 +11,16 @@ a busy timeout (a writer waits for another instead of failing at once), foreign 
 (deleting a class deletes its rows), and write transactions that take the write lock when
 they begin (``BEGIN IMMEDIATE``), so two writers never deadlock upgrading a read lock.
 
+**SQLite file modes.** The file is opened ``mode=rw`` (made once, at start, if missing), so
+a file deleted under a running server is never silently made again; a file this process
+cannot write opens ``mode=ro`` (and ``immutable=1`` when its folder is read-only too).
+
+**PostgreSQL timeouts.** A statement, a lock wait and an idle transaction end on the server
+(``statement_timeout``, ``lock_timeout``, ``idle_in_transaction_session_timeout``), TCP
+keep-alives and ``tcp_user_timeout`` find a peer gone from the network, and every wait for
+the server's answer ends after SOCKET_TIMEOUT_S (a server stopped or hung, which TCP cannot
+see): "unavailable" within seconds instead of a page that hangs.
+
 **Versions.** The ``schema_version`` table holds one number. At start, :func:`is_current`
 reads it; unless it is current, :func:`prepare` runs in one write transaction: it creates
 any missing table, records :data:`SCHEMA_VERSION` in a new database, and upgrades an older
@@ -23,8 +33,10 @@ read-only can still be read.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import (
     BigInteger,
@@ -44,6 +56,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
     insert,
     inspect,
     make_url,
@@ -53,18 +66,19 @@ from sqlalchemy import (
 )
 
 from core.classroom.errors import ClassroomUnavailable
+from core.classroom.identity import nickname_key
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DIR = ROOT / "classroom-data"
 DB_FILE = "classes.sqlite3"
 BUSY_TIMEOUT_MS = 10_000  # how long an SQLite writer waits for another before giving up
 CONNECT_TIMEOUT_S = 5  # how long to wait for a PostgreSQL server that does not answer
+STATEMENT_TIMEOUT_MS = 5_000  # PostgreSQL ends a statement (or a lock wait) after this
+IDLE_TRANSACTION_MS = 60_000  # ... and a session idle inside a transaction after this
+SOCKET_TIMEOUT_S = 8.0  # the longest any call waits for PostgreSQL's answer (it hangs)
 WRITE = "classroom_write"  # execution option: this transaction will write
 ADVISORY_LOCK = 0x636C6173  # "clas": PostgreSQL advisory lock held while preparing
-SCHEMA_VERSION = 1
-# MIGRATIONS[n](connection) upgrades a version-n database to n + 1 (none yet). New tables
-# need no migration (prepare creates them); changes to existing tables do.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -85,6 +99,7 @@ classes = Table(
     Column("expires_at", Double, nullable=False, index=True),
     Column("closed_at", Double),
     Column("challenge", Text),  # JSON (core.classroom.challenge), NULL: none
+    Column("joins_closed", Boolean, nullable=False, server_default=false()),  # version 2
 )
 students = Table(
     "students", metadata,
@@ -94,6 +109,7 @@ students = Table(
     Column("nickname_key", String(400), nullable=False),
     Column("joined_at", Double, nullable=False),
     Column("training_at", Double),  # the last "training now" heartbeat, NULL: not training
+    Column("client", String(64)),  # version 2: a keyed hash of who joined (never an address)
     UniqueConstraint("class_id", "nickname_key"),
 )
 runs = Table(
@@ -137,6 +153,31 @@ key_failures = Table(
 )
 
 
+def _add_flood_guards(conn: Connection) -> None:
+    """Version 1 -> 2 (issue 19): the teacher's "no new students" switch, the joining
+    client's hash, and nickname keys that also fold look-alike letters (UTS #39 skeleton).
+    Two students whose new keys collide keep their rows: the later one's key gets its row
+    id appended, so neither is lost (the one who joined first is the one a rejoin finds)."""
+    conn.execute(text("ALTER TABLE classes ADD COLUMN joins_closed BOOLEAN NOT NULL "
+                      "DEFAULT FALSE"))
+    conn.execute(text("ALTER TABLE students ADD COLUMN client VARCHAR(64)"))
+    rows = conn.execute(select(students.c.id, students.c.class_id, students.c.nickname)
+                        .order_by(students.c.id)).all()
+    conn.execute(update(students).values(nickname_key=students.c.id.cast(String)))
+    taken = set()
+    for row in rows:
+        key = nickname_key(row.nickname)
+        if (row.class_id, key) in taken:
+            key = f"{key}#{row.id}"
+        taken.add((row.class_id, key))
+        conn.execute(update(students).where(students.c.id == row.id).values(nickname_key=key))
+
+
+# MIGRATIONS[n](connection) upgrades a version-n database to n + 1. New tables need no
+# migration (prepare creates them); changes to existing tables do.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_flood_guards}
+
+
 def default_url() -> str:
     """``CLASSROOM_DB_URL``, else the SQLite file in ``CLASSROOM_DIR`` (or classroom-data/)."""
     url = os.environ.get("CLASSROOM_DB_URL", "").strip()
@@ -157,26 +198,101 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _sqlite_read_only_connect(dbapi_connection, _record) -> None:
+    """Per new read-only SQLite connection: no journal change (that would write)."""
+    dbapi_connection.isolation_level = None
+    dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
 def _sqlite_begin(conn: Connection) -> None:
     """Begin an SQLite transaction, taking the write lock at once when it will write."""
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE)
                          else "BEGIN")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url`` set up as the module's docstring says. Connects to nothing yet,
-    but creates the SQLite file's folder."""
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL (None: not SQLite, in memory, or already a URI)."""
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=15,
-                             pool_timeout=30, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:" \
+            or name.startswith("file:"):
+        return None
+    return Path(name)
+
+
+def sqlite_read_only(path: Path) -> bool:
+    """Can this process not write the existing file (or make SQLite's -wal/-shm beside it)?"""
+    return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
+def _sqlite_engine(url: str, read_only: bool) -> Engine:
+    """An SQLite engine: the file opened read-write but never created behind our back
+    (``mode=rw``: a file deleted while the server runs is not silently made again), or
+    read-only (``mode=ro``; ``immutable=1`` too when SQLite's -shm file cannot be made, the
+    only way SQLite reads a WAL database in a read-only folder)."""
+    path = sqlite_path(url)
+    if path is not None:
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            sqlite3.connect(path).close()  # create it once, now, if it is missing
+        immutable = read_only and not (path.parent / f"{path.name}-shm").exists() \
+            and not os.access(path.parent, os.W_OK)
+        mode = "ro" + ("&immutable=1" if immutable else "") if read_only else "rw"
+        url = f"sqlite:///file:{quote(str(path))}?mode={mode}&uri=true"
     engine = create_engine(url, pool_size=5, max_overflow=15, pool_timeout=30,
                            connect_args={"check_same_thread": False,
                                          "timeout": BUSY_TIMEOUT_MS / 1000})
-    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "connect", _sqlite_read_only_connect if read_only else _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _postgres_connect_args(url: str) -> dict:
+    """libpq settings against a database that stops answering: a connect timeout, server-side
+    statement, lock and idle-transaction timeouts (added to the URL's own ``options``), TCP
+    keep-alives and a TCP user timeout (a peer gone from the network)."""
+    options = make_url(url).query.get("options", "")
+    options = " ".join(options) if isinstance(options, tuple) else options
+    ours = (f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={STATEMENT_TIMEOUT_MS} "
+            f"-c idle_in_transaction_session_timeout={IDLE_TRANSACTION_MS}")
+    return {"connect_timeout": CONNECT_TIMEOUT_S, "options": f"{options} {ours}".strip(),
+            "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+            "keepalives_count": 3, "tcp_user_timeout": int(SOCKET_TIMEOUT_S * 1000)}
+
+
+def _timed_connection_class():
+    """psycopg's Connection whose every wait for the server ends after SOCKET_TIMEOUT_S: a
+    server that is alive to TCP but does not answer (stopped, swapping, hung) closes the
+    connection with an OperationalError instead of hanging the page. (Keep-alives and TCP
+    timeouts cannot see it: the server's kernel still acknowledges every packet.)"""
+    import psycopg
+
+    class TimedConnection(psycopg.Connection):
+        def wait(self, gen, interval=0.1, timeout=None):
+            try:
+                return super().wait(gen, interval, SOCKET_TIMEOUT_S if timeout is None
+                                    else timeout)
+            except psycopg.errors.OperationalError as exc:
+                if type(exc).__name__ != "_WaitTimeout":
+                    raise
+                self.pgconn.finish()  # in an unknown state: never used again
+                raise psycopg.OperationalError(
+                    f"the database did not answer within {SOCKET_TIMEOUT_S:g} s") from None
+
+    return TimedConnection
+
+
+def make_engine(url: str, read_only: bool = False) -> Engine:
+    """An engine for ``url`` set up as the module's docstring says (SQLite: read-only if
+    asked). Connects to nothing yet, but creates the SQLite file and its folder."""
+    if make_url(url).get_backend_name() == "sqlite":
+        return _sqlite_engine(url, read_only)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=15,
+                           pool_timeout=30, connect_args=_postgres_connect_args(url))
+    if make_url(url).get_driver_name() == "psycopg":
+        timed = _timed_connection_class()
+        event.listen(engine, "do_connect",
+                     lambda _dialect, _record, cargs, cparams: timed.connect(*cargs, **cparams))
     return engine
 
 

@@ -3,8 +3,16 @@
 Each public method opens a transaction, checks what the call needs (the class exists and has
 not expired, is still open, the student is still in it, the teacher key is right, a quota is
 not used up) and raises a :class:`~core.classroom.errors.ClassroomError` otherwise. Any
-database failure (server down, read-only file, full disk, lock timeout) becomes
-:class:`~core.classroom.errors.ClassroomUnavailable`, never a SQLAlchemy exception.
+database failure (server down or hung, read-only file, full disk, lock timeout, the SQLite
+file deleted) becomes :class:`~core.classroom.errors.ClassroomUnavailable`, a value the
+database refuses becomes InvalidInput, never a SQLAlchemy exception; after a failure the
+store pauses writes (a failed write) or everything (a failed read) for
+``Limits.retry_seconds`` (see core.classroom.faults).
+
+Floods: a client (an opaque string the page gives: one per browser or address) may add at
+most ``Limits.client_joins`` new nicknames per ``client_join_window`` seconds on this server
+and hold at most ``Limits.nicknames_per_client`` in a class (stored as a keyed hash, never
+the string itself); the teacher can stop new joins and remove many students at once.
 
 Concurrency: quotas are counted and rows inserted in one transaction that holds a lock, so
 forty students sharing at once lose and duplicate nothing. On SQLite a writing transaction
@@ -16,17 +24,19 @@ student's row (``FOR UPDATE``), always class first, so they cannot deadlock.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import math
 import statistics
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from core.classroom import export
 from core.classroom import schema as db
@@ -45,6 +55,7 @@ from core.classroom.errors import (
     TooManyAttempts,
     WrongTeacherKey,
 )
+from core.classroom.faults import FILE_LOST, READ_ONLY, FileWatch, Outages, classify
 from core.classroom.identity import (
     check_nickname,
     hash_key,
@@ -69,6 +80,8 @@ DAY = 86_400.0
 NEW_CODE_TRIES = 20  # a fresh join code collides with a live one about once in 10^7 classes
 RUN_COLUMNS = [c for c in db.runs.c if c.name in SharedRun.__dataclass_fields__]
 QUOTA_WORDS = {"runs": Msg("runs"), "drawings": Msg("drawings")}  # in LimitReached
+CLIENT_CHARS = 512  # a client string is cut to this before it is hashed
+CLIENTS_KEPT = 10_000  # the join limiter forgets the oldest clients beyond this
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,7 @@ class ClassInfo:
     expires_at: float
     closed: bool
     challenge: Challenge | None
+    joins_closed: bool = False  # the teacher stopped new students (rejoins still work)
 
 
 @dataclass(frozen=True)
@@ -139,13 +153,6 @@ class ClassExport:
     drawings_csv: str
 
 
-def _reason(exc: BaseException) -> str:
-    """The first line of the driver's own message (no SQL, no parameters, no password)."""
-    orig = getattr(exc, "orig", None) or exc
-    lines = str(orig).strip().splitlines()
-    return lines[0] if lines else type(orig).__name__
-
-
 def _challenge(row) -> Challenge | None:
     """The challenge stored in a class's row, or None."""
     return challenge_from_json(row.challenge) if row.challenge else None
@@ -154,7 +161,14 @@ def _challenge(row) -> Challenge | None:
 def _info(row) -> ClassInfo:
     """ClassInfo from a class's row."""
     return ClassInfo(row.code, row.created_at, row.expires_at, row.closed_at is not None,
-                     _challenge(row))
+                     _challenge(row), bool(row.joins_closed))
+
+
+def _client_hash(secret: str, client: str) -> str:
+    """A client's mark in a class: HMAC-SHA256 keyed by the class's secret key hash, 32 hex
+    characters (the client string itself, e.g. an address, is never stored)."""
+    return hmac.new(secret.encode(), str(client)[:CLIENT_CHARS].encode(),
+                    hashlib.sha256).hexdigest()[:32]
 
 
 class ClassroomStore:
@@ -176,6 +190,11 @@ class ClassroomStore:
         self._engine = None
         self._started = False
         self._start_lock = threading.Lock()
+        self._outages = Outages(self.limits.retry_seconds)
+        self._file: FileWatch | None = None  # the SQLite file opened (None: not SQLite)
+        self.read_only = False  # an SQLite file this process cannot write: opened to read
+        self._joins: dict[str, deque] = {}  # client -> times of its new nicknames
+        self._joins_lock = threading.Lock()
 
     # ----------------------------------------------------------------- opening, transactions
 
@@ -193,17 +212,40 @@ class ClassroomStore:
             self.cleanup_expired()
 
     def _prepare(self) -> None:
-        """Create the engine, then the schema unless it is current (see core.classroom.schema)."""
-        with self._guard(write=True):
+        """Create the engine (an SQLite file this process cannot write opens read-only), then
+        the schema unless it is current (see core.classroom.schema)."""
+        with self._guard(write=False):
             if self._engine is None:
-                self._engine = db.make_engine(self.url)
+                self._open_engine()
             with self._engine.connect() as conn:
                 with conn.begin():
                     if db.is_current(conn):
                         return
+                if self.read_only:
+                    raise ClassroomUnavailable(Msg("The class database is read-only and was "
+                                                   "made by an older version: it cannot be "
+                                                   "opened."))
                 conn.execution_options(**{db.WRITE: True})
                 with conn.begin():
                     db.prepare(conn)
+
+    def _open_engine(self) -> None:
+        """The engine, read-only or not, and the watch on the SQLite file."""
+        path = db.sqlite_path(self.url)
+        read_only = path is not None and db.sqlite_read_only(path)
+        engine = db.make_engine(self.url, read_only)
+        self._file = FileWatch(path) if path is not None else None
+        self.read_only, self._engine = read_only, engine
+
+    def problem(self) -> Msg | None:
+        """What the teacher should know about the database (None: all is well): opened
+        read-only, or its file deleted or replaced while running. Opens the store."""
+        self.start()
+        if self.read_only:
+            return READ_ONLY
+        if self._file is not None and not self._file.same_file():
+            return FILE_LOST
+        return None
 
     def dispose(self) -> None:
         """Close every pooled connection (the store can still be used: it reconnects)."""
@@ -212,34 +254,36 @@ class ClassroomStore:
 
     @contextmanager
     def _guard(self, write: bool) -> Iterator[None]:
-        """Turn database failures into ClassroomUnavailable (and unique-key races into
-        Conflict); ClassroomErrors pass through."""
+        """Turn database failures into ClassroomUnavailable (and pause: see
+        core.classroom.faults), refused values into InvalidInput, unique-key races into
+        Conflict; ClassroomErrors pass through."""
         try:
             yield
         except ClassroomError:
             raise
-        except IntegrityError:
-            raise Conflict(Msg("Someone changed the class at the same moment: please try "
-                               "again.")) from None
-        except (SQLAlchemyError, OSError) as exc:
-            raise self._unavailable(exc, write) from exc
         except Exception as exc:
-            dbapi = getattr(getattr(self._engine, "dialect", None), "loaded_dbapi", None)
-            if dbapi is not None and isinstance(exc, dbapi.Error):
-                raise self._unavailable(exc, write) from exc
-            raise
+            mapped = classify(exc, write)
+            if mapped is None:
+                raise
+            if isinstance(mapped, ClassroomUnavailable):
+                self._outages.record(write, mapped.args[0])
+            raise mapped from None
 
-    @staticmethod
-    def _unavailable(exc: BaseException, write: bool) -> ClassroomUnavailable:
-        message = (Msg("The class database cannot be written: {reason}", reason=_reason(exc))
-                   if write else
-                   Msg("The class database cannot be read: {reason}", reason=_reason(exc)))
-        return ClassroomUnavailable(message)
+    def _check_writable(self) -> None:
+        """ClassroomUnavailable before a write to a read-only or lost SQLite file."""
+        if self.read_only:
+            raise ClassroomUnavailable(READ_ONLY)
+        if self._file is not None:
+            self._file.check()
 
     @contextmanager
     def _tx(self, write: bool) -> Iterator[Connection]:
-        """A connection in a transaction, committed when the block ends without error."""
+        """A connection in a transaction, committed when the block ends without error
+        (refused at once while paused, or for a write the file cannot take)."""
+        self._outages.check(write)
         self.start()
+        if write:
+            self._check_writable()
         with self._guard(write), self._engine.connect() as conn:
             if write:
                 conn.execution_options(**{db.WRITE: True})
@@ -317,10 +361,12 @@ class ClassroomStore:
         with self._tx(write=False) as conn:
             return _info(self._class(conn, code))
 
-    def join(self, code: str, nickname: str) -> Student:
+    def join(self, code: str, nickname: str, client: str | None = None) -> Student:
         """Join a class (code in any case) under a nickname; the same code and nickname
-        (ignoring case and width) give back the same student, also once the class is
-        closed. New students are refused by a closed or full class."""
+        (ignoring case, width and look-alike letters) give back the same student, also once
+        the class is closed. New students are refused by a closed or full class, one whose
+        teacher stopped new joins, and a ``client`` (the page's opaque name for a browser or
+        address) that added too many nicknames lately or holds too many in the class."""
         nickname = check_nickname(nickname, self.limits.nickname_chars)
         same = nickname_key(nickname)
         with self._tx(write=True) as conn:
@@ -328,15 +374,53 @@ class ClassroomStore:
             row = conn.execute(select(db.students).where(
                 db.students.c.class_id == cls.id, db.students.c.nickname_key == same)).first()
             if row is None:
-                self._open_class(conn, code)
-                if self._count(conn, db.students, class_id=cls.id) >= self.limits.students:
-                    raise LimitReached(Msg("Class {code} is full ({n} students). Ask your "
-                                           "teacher.", code=cls.code, n=self.limits.students))
-                conn.execute(insert(db.students).values(class_id=cls.id, nickname=nickname,
-                                                     nickname_key=same, joined_at=self._now()))
+                mark = None if client is None else _client_hash(cls.key_hash, client)
+                self._may_add_student(conn, cls, code, mark)
+                if client is not None:
+                    self._count_join(client)
+                conn.execute(insert(db.students).values(
+                    class_id=cls.id, nickname=nickname, nickname_key=same,
+                    joined_at=self._now(), client=mark))
                 row = conn.execute(select(db.students).where(
                     db.students.c.class_id == cls.id, db.students.c.nickname_key == same)).one()
         return Student(cls.code, row.nickname, cls.id, row.id)
+
+    def _may_add_student(self, conn: Connection, cls, code: str, mark: str | None) -> None:
+        """Refuse a new student: class closed, joins stopped, class full, the client's share
+        of the class used up (LimitReached), or its joins too fast (TooManyAttempts)."""
+        self._open_class(conn, code)
+        if cls.joins_closed:
+            raise LimitReached(Msg("Class {code} takes no new students right now (the "
+                                   "teacher stopped joining). Students already in it can "
+                                   "rejoin with their nickname.", code=cls.code))
+        if self._count(conn, db.students, class_id=cls.id) >= self.limits.students:
+            raise LimitReached(Msg("Class {code} is full ({n} students). Ask your "
+                                   "teacher.", code=cls.code, n=self.limits.students))
+        if mark is None:
+            return
+        most = self.limits.nicknames_per_client
+        if self._count(conn, db.students, class_id=cls.id, client=mark) >= most:
+            raise LimitReached(Msg("This browser already joined class {code} under {n} "
+                                   "nicknames, the most one browser may use: rejoin with one "
+                                   "of them, or ask your teacher.", code=cls.code, n=most))
+
+    def _count_join(self, client: str) -> None:
+        """Record a new nickname from ``client`` on this server, or TooManyAttempts when it
+        added ``Limits.client_joins`` within ``client_join_window`` seconds."""
+        now, window = time.monotonic(), self.limits.client_join_window
+        with self._joins_lock:
+            times = self._joins.pop(client, None) or deque()
+            while times and times[0] <= now - window:
+                times.popleft()
+            if len(times) >= self.limits.client_joins:
+                self._joins[client] = times
+                wait = math.ceil(times[0] + window - now)
+                raise TooManyAttempts(Msg("Too many new nicknames from this browser: wait "
+                                          "{wait} seconds and try again.", wait=wait), wait)
+            times.append(now)
+            self._joins[client] = times  # the most recent client last
+            while len(self._joins) > CLIENTS_KEPT:
+                self._joins.pop(next(iter(self._joins)))
 
     def students(self, code: str) -> list[StudentEntry]:
         """The class's students in the order they joined, with their counts."""
@@ -543,14 +627,29 @@ class ClassroomStore:
 
     def remove_student(self, code: str, key: str, nickname: str) -> None:
         """Remove a student and everything they shared (runs and drawings). The nickname is
-        matched like a rejoin (ignoring case). They may join again as a new student."""
-        with self._teacher(code, key) as (conn, cls):
-            gone = conn.execute(delete(db.students).where(
-                db.students.c.class_id == cls.id,
-                db.students.c.nickname_key == nickname_key(str(nickname)))).rowcount
-        if not gone:
+        matched like a rejoin (ignoring case). They may join again as a new student (unless
+        the teacher stopped new joins)."""
+        if not self.remove_students(code, key, [nickname]):
             raise InvalidInput(Msg('No student called "{nickname}" is in class {code}.',
-                                   nickname=nickname, code=cls.code))
+                                   nickname=nickname, code=normalise_code(code) or code))
+
+    def remove_students(self, code: str, key: str, nicknames: Iterable[str]) -> int:
+        """Remove many students at once, with everything they shared; returns how many
+        were removed (nicknames matched like a rejoin; unknown ones are ignored)."""
+        keys = sorted({nickname_key(str(n)) for n in list(nicknames)[:self.limits.students * 4]})
+        with self._teacher(code, key) as (conn, cls):
+            if not keys:
+                return 0
+            return conn.execute(delete(db.students).where(
+                db.students.c.class_id == cls.id,
+                db.students.c.nickname_key.in_(keys))).rowcount
+
+    def set_joining(self, code: str, key: str, open_: bool) -> None:
+        """Let new students join (True) or stop them (False); students already in the class
+        can always rejoin."""
+        with self._teacher(code, key) as (conn, cls):
+            conn.execute(update(db.classes).where(db.classes.c.id == cls.id)
+                         .values(joins_closed=not open_))
 
     def close_class(self, code: str, key: str) -> None:
         """Close the class: no new students, runs, drawings or heartbeats. It stays readable
