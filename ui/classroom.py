@@ -38,7 +38,7 @@ from core.classroom.follower import Sharing, error_message, needs_follower, star
 from core.classroom.schema import default_url
 from core.i18n import Msg
 from ui.i18n import tr
-from ui.runs import current_job, run_name, session_runs
+from ui.runs import client_id, current_job, run_name, session_runs
 from ui.state import session
 from ui.widgets import image_key
 
@@ -48,34 +48,16 @@ UNAVAILABLE = Msg("The class database is not available right now, so the class f
                   "paused; everything else on the dashboard works. ({reason})")
 
 
-# database URL -> (monotonic time until which it is taken as down, why): a PostgreSQL
-# server that does not answer costs every call a connection timeout (5 s), so after one
-# failure the pages do not ask it again for RETRY_SECONDS (server-wide, like the store).
-_outages: dict[str, tuple[float, str]] = {}
-
-
 @st.cache_resource(show_spinner=False)
 def _store(url: str) -> ClassroomStore:
     return ClassroomStore(url)
 
 
 def store() -> ClassroomStore:
-    """The server's class store for the configured database (created on first use);
-    ClassroomUnavailable at once while the database is taken as down (see _outages)."""
-    url = default_url()
-    until, reason = _outages.get(url, (0.0, ""))
-    wait = until - time.monotonic()
-    if wait > 0:
-        raise ClassroomUnavailable(Msg("{reason}; trying again in {wait:.0f} s", reason=reason,
-                                       wait=wait))
-    return _store(url)
-
-
-def _record_outage(exc: ClassroomUnavailable) -> None:
-    """Take the database as down for RETRY_SECONDS (unless it already is)."""
-    url = default_url()
-    if _outages.get(url, (0.0, ""))[0] <= time.monotonic():
-        _outages[url] = (time.monotonic() + RETRY_SECONDS, error_message(exc))
+    """The server's class store for the configured database (created on first use). After
+    a failure the store itself answers "unavailable" for a while without asking the
+    database: writes only after a failed write (core.classroom.faults)."""
+    return _store(default_url())
 
 
 @dataclass
@@ -110,7 +92,6 @@ def say(exc: ClassroomError, where=st) -> None:
     plain text that may quote a nickname: shown literally, never as markdown."""
     message = markdown_literal(tr(error_message(exc)))
     if isinstance(exc, ClassroomUnavailable):
-        _record_outage(exc)
         where.error(tr(UNAVAILABLE, reason=message), icon=":material/cloud_off:")
     elif isinstance(exc, (ClassClosed, LimitReached)):
         where.warning(message)
@@ -150,7 +131,7 @@ def teacher_login(code: str, key: str) -> Membership:
 
 def join(code: str, nickname: str) -> Membership:
     """Join a class as a student (or rejoin: the same nickname is the same student)."""
-    student = store().join(code, nickname)
+    student = store().join(code, nickname, client=client_id())
     member = session().classroom = Membership(student.code, student=student)
     _keep_in_address(member)
     return member
