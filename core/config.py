@@ -27,6 +27,7 @@ class Setting:
     high: float | None
     choices: tuple[float, ...] | None = None  # what the Train page offers (None: any value)
     live: bool = False  # can it change while a run trains (the next batch uses it)?
+    term: str = ""  # what an error message calls it (default: the field's name)
 
     @property
     def offered(self) -> tuple[float, float | None]:
@@ -34,18 +35,19 @@ class Setting:
         return (min(self.choices), max(self.choices)) if self.choices else (self.low, self.high)
 
     def check(self, value) -> float:
-        """``value`` as this setting's type, or ValueError saying what is wrong."""
+        """``value`` as this setting's type, or ValueError saying what is wrong: the one
+        check of a setting, for a new config and for a change while a run trains."""
+        name = self.term or self.field
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"{self.field} must be a number, got {value!r}")
+            raise ValueError(f"{name} must be a number, got {value!r}")
         if not math.isfinite(value):
-            raise ValueError(f"{self.field} must be finite, got {value!r}")
+            raise ValueError(f"{name} must be {self.describe_range()} (a finite number), "
+                             f"got {value!r}")
+        if not self.low <= value <= (math.inf if self.high is None else self.high):
+            raise ValueError(f"{name} must be {self.describe_range()}, got {value:g}")
         if self.whole and value != int(value):
-            raise ValueError(f"{self.field} must be a whole number, got {value!r}")
-        value = int(value) if self.whole else float(value)
-        high = math.inf if self.high is None else self.high
-        if not self.low <= value <= high:
-            raise ValueError(f"{self.field} must be {self.describe_range()}, got {value:g}")
-        return value
+            raise ValueError(f"{name} must be a whole number, got {value!r}")
+        return int(value) if self.whole else float(value)
 
     def describe_range(self) -> str:
         """"between 1 and 10,000", "at least 1", ... as the error messages say it."""
@@ -62,12 +64,12 @@ SETTINGS = {s.field: s for s in (
     Setting("epochs", "epochs", Msg("Epochs"), True, 1, 10_000),
     Setting("learning_rate", "lr", Msg("Learning rate"), False, 1e-6, 1e3, LEARNING_RATES,
             live=True),
-    Setting("l2", "l2", Msg("L2 lambda"), False, 0.0, 1e2, LAMBDAS, live=True),
+    Setting("l2", "l2", Msg("L2 lambda"), False, 0.0, 1e2, LAMBDAS, live=True,
+            term="l2 lambda"),
     Setting("batch_size", "batch", Msg("Batch size"), True, 1, None),
     Setting("seed", "seed", Msg("Seed"), True, 0, 2**32 - 1),
 )}
 LEARNING_RATE_RANGE = (SETTINGS["learning_rate"].low, SETTINGS["learning_rate"].high)
-L2_MAX = SETTINGS["l2"].high
 MAX_EPOCHS = SETTINGS["epochs"].high
 
 

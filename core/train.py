@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.coach import RISING_EPOCHS, divergence, rising, slow_hint
-from core.config import L2_MAX, LEARNING_RATE_RANGE, TrainConfig
+from core.config import SETTINGS, TrainConfig
 from core.data import Dataset
 from core.i18n import Msg
 from core.model import LOG_CLIP, SoftmaxWeights
@@ -206,22 +206,24 @@ class TrainingRun:
 
     def set_learning_rate(self, lr: float) -> None:
         """Change the step size; the next batch uses it (recorded in :attr:`changes`)."""
-        self._change("learning_rate", lr, *LEARNING_RATE_RANGE)
-        self.learning_rate = float(lr)
+        self.change("learning_rate", lr)
 
     def set_l2(self, l2: float) -> None:
         """Change lambda, the L2 penalty; the next batch uses it (recorded in :attr:`changes`)."""
-        self._change("l2", l2, 0.0, L2_MAX)
-        self.l2 = float(l2)
+        self.change("l2", l2)
 
-    def _change(self, setting: str, value: float, lo: float, hi: float) -> None:
-        """Check a new value and record it with the point of the run it takes effect at."""
-        if isinstance(value, bool) or not (isinstance(value, (int, float)) and lo <= value <= hi):
-            name = "learning rate" if setting == "learning_rate" else "lambda"
-            raise ValueError(f"{name} must be between {lo:g} and {hi:g}, got {value!r}")
-        if float(value) != getattr(self, setting):
+    def change(self, setting: str, value: float) -> None:
+        """Change a setting that may change mid-run (``core.config.SETTINGS[setting].live``:
+        the learning rate or lambda), checked by the same rule as a new config; the next
+        batch uses it, and :attr:`changes` records the point of the run it took effect at."""
+        rule = SETTINGS[setting]
+        if not rule.live:
+            raise ValueError(f"{setting} cannot change while a run trains")
+        value = rule.check(value)
+        if value != getattr(self, setting):
             at = self.epochs_done + self.batches_done / self.n_batches
-            self.changes.append(SettingChange(round(at, 4), setting, float(value)))
+            self.changes.append(SettingChange(round(at, 4), setting, value))
+        setattr(self, setting, value)
 
     def extend(self, more_epochs: int) -> None:
         """Train ``more_epochs`` more epochs from where the run is now (call :meth:`run`
