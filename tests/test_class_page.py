@@ -358,8 +358,8 @@ def test_the_teachers_tools(classroom_db, sessions):
     downloads = [d.label for d in teacher.get("download_button") if "CSV" in d.label]
     assert len(downloads) == 2
 
-    remove = [s for s in teacher.selectbox if s.label.startswith("Remove a student")][0]
-    remove.set_value("bo")
+    remove = [s for s in teacher.multiselect if s.label.startswith("Remove students")][0]
+    remove.set_value(["bo"])
     teacher.checkbox[0].check()
     click(teacher, "Remove")
     assert [s.nickname for s in classroom_db.students(new.code)] == ["ana"]
@@ -375,6 +375,39 @@ def test_the_teachers_tools(classroom_db, sessions):
     assert any("closed" in w for w in teacher.warning.values)
     student = _join(sessions(), new.code, "cy")  # a closed class takes no new students
     assert _member(student) is None and len(student.warning) == 1
+
+
+def test_the_teacher_stops_a_flood_of_nicknames(classroom_db, sessions):
+    new = classroom_db.create_class()
+    for nick in ("ana", "bot 1", "bot 2", "bot 3"):
+        classroom_db.join(new.code, nick)
+    teacher = _teacher(sessions, new)
+    click(teacher, "Stop new students joining")
+    assert classroom_db.class_info(new.code).joins_closed
+    assert "No new students can join now." in teacher.success.values
+    bot = _join(sessions(), new.code, "bot 4")
+    assert _member(bot) is None
+    assert any("takes no new students" in w for w in bot.warning.values)
+    remove = [s for s in teacher.multiselect if s.label.startswith("Remove students")][0]
+    remove.set_value(["bot 1", "bot 2", "bot 3"])  # many at once
+    teacher.checkbox[0].check()
+    click(teacher, "Remove")
+    assert [s.nickname for s in classroom_db.students(new.code)] == ["ana"]
+    assert any(v.endswith(": 3.") for v in teacher.success.values)
+    assert _member(_join(sessions(), new.code, "ANA")) is not None  # students rejoin
+    click(teacher, "Let new students join")
+    assert not classroom_db.class_info(new.code).joins_closed
+
+
+def test_the_teacher_is_told_when_the_database_file_is_deleted(classroom_db, sessions,
+                                                              tmp_path):
+    new = classroom_db.create_class()
+    teacher = _teacher(sessions, new)
+    assert not any("deleted or replaced" in w for w in teacher.warning.values)
+    for file in tmp_path.glob("classes.sqlite3*"):  # git clean -fdx under a running server
+        file.unlink()
+    teacher.run()
+    assert any("deleted or replaced" in w for w in teacher.warning.values)
 
 
 def test_a_student_whose_database_goes_down_keeps_training(classroom_db, sessions, tmp_path,

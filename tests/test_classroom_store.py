@@ -901,3 +901,14 @@ def test_a_replaced_sqlite_file_stops_writes(tmp_path, clock):
         store.join(new.code, "Ben")
     assert store.problem() == FILE_LOST
     store.dispose()
+
+
+def test_nicknames_per_client_come_from_the_environment(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'classes.sqlite3'}"
+    monkeypatch.setenv("CLASSROOM_NICKNAMES_PER_CLIENT", "60")  # a whole class behind a NAT
+    limits = ClassroomStore(url).limits
+    assert (limits.nicknames_per_client, limits.client_joins) == (60, 60)
+    for wrong in ("0", "-3", "many", "1e9", "1001"):
+        monkeypatch.setenv("CLASSROOM_NICKNAMES_PER_CLIENT", wrong)
+        with pytest.raises(ValueError, match="CLASSROOM_NICKNAMES_PER_CLIENT"):
+            ClassroomStore(url)

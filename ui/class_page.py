@@ -340,6 +340,10 @@ def teacher_tools(member: Membership) -> None:
     if member.notice:
         st.success(tr(member.notice))
         member.notice = None
+    with reporting():
+        problem = store().problem()  # read-only, or its file deleted: writes stopped
+        if problem:
+            st.warning(tr(problem), icon=":material/database:")
     challenge_tab, students_tab, data_tab = st.tabs([tr("Challenge"), tr("Students"),
                                                      tr("Class data")])
     with challenge_tab:
@@ -390,6 +394,7 @@ def _challenge(preset: str, target: float, constraint: str, value: float,
 
 def _students(member: Membership) -> None:
     with reporting():
+        _joining(member)
         students = store().students(member.code)
         if not students:
             st.info(tr("No students yet: show them the join code."))
@@ -399,12 +404,25 @@ def _students(member: Membership) -> None:
                                     tr("training now"): s.training_now}
                                    for s in students]), hide_index=True)
         with st.form("class_remove"):
-            nick = st.selectbox(tr("Remove a student and everything they shared"),
-                                [s.nickname for s in students])
+            nicks = st.multiselect(tr("Remove students and everything they shared"),
+                                   [s.nickname for s in students])
             sure = st.checkbox(tr("Yes, remove them"))
-            if st.form_submit_button(tr("Remove")) and sure:
-                store().remove_student(member.code, member.teacher_key, nick)
-                _done(member, Msg("Removed, with everything they shared."))
+            if st.form_submit_button(tr("Remove")) and sure and nicks:
+                gone = store().remove_students(member.code, member.teacher_key, nicks)
+                _done(member, Msg("Students removed, with everything they shared: {n}.",
+                                  n=gone))
+
+
+def _joining(member: Membership) -> None:
+    """Stop new students joining (a flood of fake nicknames) or let them join again."""
+    stopped = store().class_info(member.code).joins_closed
+    st.caption(tr("New students cannot join now; students already in the class can rejoin.")
+               if stopped else tr("Anyone with the code can join as a new student."))
+    label = tr("Let new students join") if stopped else tr("Stop new students joining")
+    if st.button(label, key="class_joining", icon=":material/person_add_disabled:"):
+        store().set_joining(member.code, member.teacher_key, stopped)
+        _done(member, Msg("New students can join again.") if stopped else
+              Msg("No new students can join now."))
 
 
 def _confirmed_action(label: str, confirm: str, key: str) -> bool:

@@ -11,6 +11,10 @@ import os
 from dataclasses import dataclass, replace
 
 DAYS_VARIABLE = "CLASSROOM_DAYS"  # the environment variable that sets Limits.class_days
+# ... and the one that sets Limits.nicknames_per_client: a class whose students all reach
+# the server from one address (a school NAT in front of a server on the internet) needs
+# the class size here, e.g. 60.
+CLIENT_VARIABLE = "CLASSROOM_NICKNAMES_PER_CLIENT"
 
 
 @dataclass(frozen=True)
@@ -53,16 +57,33 @@ class Limits:
     retry_seconds: float = 15.0
 
 
-def limits_from_environment() -> Limits:
-    """The default Limits, with ``class_days`` from CLASSROOM_DAYS when it is set (a number
-    of days > 0; ValueError otherwise): how long a server keeps its classes."""
-    raw = os.environ.get(DAYS_VARIABLE, "").strip()
+def _number(name: str, kind: type, low: float, high: float) -> float | None:
+    """The environment variable ``name`` as a ``kind`` in (low, high], None when unset;
+    ValueError naming it otherwise."""
+    raw = os.environ.get(name, "").strip()
     if not raw:
-        return Limits()
+        return None
     try:
-        days = float(raw)
+        value = kind(raw)
     except ValueError:
-        days = 0.0
-    if not 0 < days < float("inf"):
-        raise ValueError(f"{DAYS_VARIABLE} must be a number of days above 0, got {raw!r}")
-    return replace(Limits(), class_days=days)
+        value = low
+    if not low < value <= high:
+        raise ValueError(f"{name} must be a number above {low:g} (at most {high:g}), "
+                         f"got {raw!r}")
+    return value
+
+
+def limits_from_environment() -> Limits:
+    """The default Limits, with ``class_days`` from CLASSROOM_DAYS (a number of days > 0:
+    how long a server keeps its classes) and ``nicknames_per_client`` from
+    CLASSROOM_NICKNAMES_PER_CLIENT (1-1000; new nicknames a minute per client follow it)
+    when they are set; ValueError for a value that is not such a number."""
+    limits = Limits()
+    days = _number(DAYS_VARIABLE, float, 0, 1e6)
+    if days is not None:
+        limits = replace(limits, class_days=days)
+    per_client = _number(CLIENT_VARIABLE, int, 0, 1000)
+    if per_client is not None:
+        limits = replace(limits, nicknames_per_client=per_client,
+                         client_joins=max(limits.client_joins, per_client))
+    return limits
