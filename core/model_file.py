@@ -128,7 +128,7 @@ def _check_directory(infos: list[zipfile.ZipInfo], name: str) -> dict[str, zipfi
     for info in infos:
         key = info.filename.removesuffix(".npy")
         if key not in MEMBERS or key in members or not info.filename.endswith(".npy"):
-            raise ModelFileError(Msg("{name}: holds {member!r}, which a model file never "
+            raise ModelFileError(Msg("{name}: holds '{member}', which a model file never "
                                      "holds; expected a file saved by this app", name=name,
                                      member=info.filename[:60]))
         if info.compress_type not in COMPRESSIONS or info.flag_bits & 0x1:  # bit 0: encrypted

@@ -68,6 +68,22 @@ def test_initialisation_follows_the_tutorial():
     np.testing.assert_array_equal(model.W, SoftmaxWeights.initialise(seed=34).W)
 
 
+def test_weights_report_the_settings_they_were_trained_with(trained_run):
+    """A model's hyperparameters are those its config records (they were once reported as
+    fit's defaults beside the real config); an untrained model records none."""
+    model = trained_run.model
+    assert model.hyperparameters == trained_run.config
+    assert repr(model) == ("SoftmaxWeights(784x10, epochs=3, learning_rate=0.1, l2=0.0001, "
+                           "batch_size=100, seed=34)")
+    bare = SoftmaxWeights(np.eye(3, dtype=np.float32), np.zeros(3, np.float32),
+                          ("cat", "dog", "eel"), {"epochs": 7})
+    assert bare.hyperparameters is None and repr(bare) == "SoftmaxWeights(3x3)"
+    assert bare.predict(np.array([[0, 5, 1], [9, 0, 0]], np.float32)).tolist() == [1, 0]
+    copy = bare.copy()
+    copy.W[0, 0] = 5
+    assert bare.W[0, 0] == 1  # a copy owns its weights
+
+
 def test_save_load_round_trip(tmp_path, trained_run):
     model = trained_run.model
     path = tmp_path / "m.npz"
@@ -91,15 +107,21 @@ GOOD = dict(W=np.zeros((784, 10), np.float32), b=np.zeros(10, np.float32),
 
 
 @pytest.mark.parametrize("data, message", [
-    (b"this is not a zip file", "not a valid .npz"),
-    (_npz(W=GOOD["W"]), "missing b, class_names, config"),
-    (_npz(**{**GOOD, "W": np.zeros((784, 9), np.float32)}), "must be float arrays of shapes"),
-    (_npz(**{**GOOD, "W": np.full((784, 10), np.nan, np.float32)}), "NaN or infinity"),
-    (_npz(**{**GOOD, "b": np.array([np.inf] * 10, np.float32)}), "NaN or infinity"),
-    (_npz(**{**GOOD, "class_names": np.array(["a", "b"])}), "2 class names"),
-    (_npz(**{**GOOD, "config": np.array("[1, 2")}), "not a JSON object"),
-    (_npz(**{**GOOD, "W": np.zeros((100, 10), np.float32)}), "made for 100 pixels"),
-    (b"\0" * 6_000_000, "too large"),
+    pytest.param(b"this is not a zip file", "not a valid .npz", id="not-a-zip"),
+    pytest.param(_npz(W=GOOD["W"]), "missing b, class_names, config", id="only-W"),
+    pytest.param(_npz(**{**GOOD, "W": np.zeros((784, 9), np.float32)}),
+                 "must be float arrays of shapes", id="W-and-b-disagree"),
+    pytest.param(_npz(**{**GOOD, "W": np.full((784, 10), np.nan, np.float32)}),
+                 "NaN or infinity", id="nan-weights"),
+    pytest.param(_npz(**{**GOOD, "b": np.array([np.inf] * 10, np.float32)}),
+                 "NaN or infinity", id="infinite-biases"),
+    pytest.param(_npz(**{**GOOD, "class_names": np.array(["a", "b"])}), "2 class names",
+                 id="2-class-names"),
+    pytest.param(_npz(**{**GOOD, "config": np.array("[1, 2")}), "not a JSON object",
+                 id="config-not-json"),
+    pytest.param(_npz(**{**GOOD, "W": np.zeros((100, 10), np.float32)}),
+                 "made for 100 pixels", id="100-pixels"),
+    pytest.param(b"\0" * 6_000_000, "too large", id="6-MB"),
 ])
 def test_bad_model_files_give_clear_errors(data, message):
     with pytest.raises(ModelFileError, match=message):
