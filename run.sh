@@ -102,8 +102,9 @@ case "${1:-}" in
     debian_test_packages
     make_venv
     pip_install test requirements.txt requirements-dev.txt
-    echo "Lint: ruff check ."
+    echo "Lint: ruff check . and lint-imports (the layers in pyproject.toml)"
     "$VENV/bin/ruff" check .
+    "$VENV/bin/lint-imports" --no-cache
     exec "$VENV/bin/python" -m pytest -q "${@:2}"
     ;;
   *)
