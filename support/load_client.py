@@ -32,7 +32,7 @@ from support.load_protocol import (
 )
 
 __all__ = ["BoardWatcher", "LoadReport", "LoadTestError", "SimulatedUser", "UserResult",
-           "run_load", "server_exceptions", "wait_until_quiet"]
+           "run_load", "sample_peak", "server_exceptions", "wait_until_quiet", "warm_up"]
 
 
 # ------------------------------------------------------------------ one user
@@ -43,8 +43,8 @@ class SimulatedUser(BrowserTab):
 
     def __init__(self, url: str, user: int = 0, epochs: int = 3, timeout: float = 120.0,
                  page_timeout: float = 60.0, query: str = "", page: str = "",
-                 chart_key: str = CHART_KEY):
-        super().__init__(url, user, timeout, page_timeout, query, page, chart_key)
+                 chart_key: str = CHART_KEY, source: str | None = None):
+        super().__init__(url, user, timeout, page_timeout, query, page, chart_key, source)
         self.epochs = epochs
 
     async def run(self) -> UserResult:
@@ -283,7 +283,7 @@ def server_exceptions(log: str, ignore: tuple[str, ...] = BENIGN_SERVER_EXCEPTIO
     return found
 
 
-async def _sample_peak(pid: int, peak: list[float], stop: asyncio.Event) -> None:
+async def sample_peak(pid: int, peak: list[float], stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
             peak[0] = max(peak[0], rss_mb(pid))
@@ -315,6 +315,20 @@ async def wait_until_quiet(pid: int, quiet: float = 0.5, share: float = 0.1,
             return now - t0
 
 
+async def warm_up(url: str, pid: int, settle_timeout: float = 30.0) -> tuple[float, float]:
+    """The server's memory idle, then after one page load (the dataset is loaded once per
+    server) once it has gone quiet, in MB."""
+    rss_idle = rss_mb(pid)
+    warm = SimulatedUser(url, user=-1, timeout=120)
+    async with warm.connect() as ws:
+        warm.ws = ws
+        await warm._full_rerun("warm-up", time.monotonic() + 120)
+    if warm.result.errors:
+        raise LoadTestError(f"warm-up visit failed: {warm.result.errors}")
+    await wait_until_quiet(pid, timeout=settle_timeout)
+    return rss_idle, rss_mb(pid)
+
+
 async def run_load(url: str, pid: int, users: int, epochs: int, timeout: float,
                    stagger: float = 0.0, settle_timeout: float = 30.0,
                    class_code: str | None = None, boards: int = 0) -> LoadReport:
@@ -324,18 +338,10 @@ async def run_load(url: str, pid: int, users: int, epochs: int, timeout: float,
     ``settle_timeout`` s). With ``class_code`` the users are students of that class (in
     their address: their finished runs are shared) and ``boards`` more tabs watch its
     board (:class:`BoardWatcher`)."""
-    rss_idle = rss_mb(pid)
-    warm = SimulatedUser(url, user=-1, timeout=120)
-    async with warm.connect() as ws:
-        warm.ws = ws
-        await warm._full_rerun("warm-up", time.monotonic() + 120)
-    if warm.result.errors:
-        raise LoadTestError(f"warm-up visit failed: {warm.result.errors}")
-    await wait_until_quiet(pid, timeout=settle_timeout)
-    rss_before = rss_mb(pid)
+    rss_idle, rss_before = await warm_up(url, pid, settle_timeout)
     peak = [rss_before]
     stop = asyncio.Event()
-    sampler = asyncio.create_task(_sample_peak(pid, peak, stop))
+    sampler = asyncio.create_task(sample_peak(pid, peak, stop))
     t0, cpu0 = time.monotonic(), cpu_seconds(pid)
 
     query = "" if class_code is None else f"class={class_code}&nick=student-{{}}"

@@ -44,6 +44,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import http.client
+import ipaddress
 import json
 import os
 import re
@@ -53,6 +55,7 @@ from urllib.parse import urlparse
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.Common_pb2 import FileURLsResponse
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.NumberInput_pb2 import NumberInput
@@ -128,10 +131,19 @@ class BrowserTab:
 
     def __init__(self, url: str, user: int = 0, timeout: float = 120.0,
                  page_timeout: float = 60.0, query: str = "", page: str = "",
-                 chart_key: str = CHART_KEY):
+                 chart_key: str = CHART_KEY, source: str | None = None,
+                 headers: dict[str, str] | None = None):
         parsed = urlparse(url)
         if parsed.hostname not in LOOPBACK:
             raise ValueError(f"the load test only talks to loopback, not {parsed.hostname!r}")
+        if source is not None and not ipaddress.ip_address(source).is_loopback:
+            raise ValueError(f"the load test only connects from loopback, not {source!r}")
+        # the machine the tab runs on: a loopback address of its own (127.0.0.0/8) makes it
+        # another client for the server's fair queue; extra request headers, e.g. a forged
+        # X-Forwarded-For
+        self.source, self.headers = source, dict(headers or {})
+        self.session_id = ""  # the server's AppSession id (new_session), for uploads
+        self.file_urls: dict[str, FileURLsResponse] = {}  # request id -> response
         self.http_url = f"{parsed.scheme}://{parsed.netloc}"
         self.ws_url = f"ws://{parsed.netloc}/_stcore/stream"
         self.timeout, self.page_timeout = timeout, page_timeout
@@ -160,10 +172,44 @@ class BrowserTab:
 
 
     def connect(self, open_timeout: float = 30):
-        """The websocket to the server, as the browser opens it (use with ``async with``)."""
+        """The websocket to the server, as the browser opens it (use with ``async with``),
+        from :attr:`source` when set, with :attr:`headers`."""
+        extra = {"local_addr": (self.source, 0)} if self.source else {}
         return websockets.connect(self.ws_url, subprotocols=["streamlit"], origin=self.http_url,
                                   open_timeout=open_timeout, ping_interval=None, close_timeout=5,
-                                  max_size=None)
+                                  max_size=None, additional_headers=self.headers or None,
+                                  **extra)
+
+    def alerts(self) -> list[str]:
+        """The messages (st.info, st.error, ...) on the page now."""
+        return [s.element.alert.body for s in self.page.values()
+                if s.element.WhichOneof("type") == "alert"]
+
+    async def upload(self, label: str, name: str, data: bytes, deadline: float) -> None:
+        """Put a file in the file uploader labelled ``label`` as the browser does: ask the
+        server for an upload URL (``file_urls_request``), PUT the file there (multipart,
+        with the XSRF cookie and header the frontend sends), then set the widget's state and
+        rerun the page."""
+        uploader = self._widget("file_uploader", label).file_uploader
+        request_id = f"upload-{len(self.file_urls) + 1}"
+        msg = BackMsg()
+        msg.file_urls_request.request_id = request_id
+        msg.file_urls_request.session_id = self.session_id
+        msg.file_urls_request.file_names.append(name)
+        await self.ws.send(msg.SerializeToString())
+        await self._pump_until(lambda: request_id in self.file_urls, "upload", deadline)
+        response = self.file_urls[request_id]
+        if response.error_msg or not response.file_urls:
+            raise LoadTestError(f"no upload URL: {response.error_msg}")
+        urls = response.file_urls[0]
+        await asyncio.to_thread(_put_file, self.http_url + urls.upload_url, name, data,
+                                self.source)
+        state = WidgetState(id=uploader.id)
+        info = state.file_uploader_state_value.uploaded_file_info.add()
+        info.name, info.size, info.file_id = name, len(data), urls.file_id
+        info.file_urls.CopyFrom(urls)
+        self.widget_states[uploader.id] = state
+        await self._full_rerun("upload", deadline)
 
     # -------------------------------------------------------------- what the user does
 
@@ -266,6 +312,8 @@ class BrowserTab:
         elif kind == "stop_auto_rerun":
             for fragment_id in msg.stop_auto_rerun.fragment_ids:
                 self.timers.pop(fragment_id, None)
+        elif kind == "file_urls_response":
+            self.file_urls[msg.file_urls_response.response_id] = msg.file_urls_response
         elif kind == "page_info_changed":
             self.query_string = msg.page_info_changed.query_string
         elif kind == "session_event":
@@ -277,6 +325,7 @@ class BrowserTab:
             self._error("the server sent a cached-message reference although none was offered")
 
     def _run_started(self, msg: ForwardMsg) -> None:
+        self.session_id = msg.new_session.initialize.session_id or self.session_id
         self.run_id = msg.metadata.run.script_run_id
         self.run_fragments = set(msg.metadata.run.fragment_ids)
         self.run_started = time.monotonic()
@@ -443,6 +492,31 @@ class BrowserTab:
                  if s.element.WhichOneof("type") == "alert"]
         return (f"after {self.finishes} runs; timers {sorted(self.timers)}; "
                 f"messages on the page: {texts}; chart {self._chart_curves().get('train')}")
+
+
+def _put_file(url: str, name: str, data: bytes, source: str | None) -> None:
+    """HTTP PUT of one file as the frontend's uploader sends it (multipart/form-data, field
+    "file"), with a double-submit XSRF token (the same value as cookie and header)."""
+    from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
+
+    token = generate_xsrf_token_string()
+    boundary = f"loadtest{time.monotonic_ns()}"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"'
+            f"\r\nContent-Type: application/octet-stream\r\n\r\n").encode() + data + \
+        f"\r\n--{boundary}--\r\n".encode()
+    parsed = urlparse(url)
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60,
+                                      source_address=(source, 0) if source else None)
+    try:
+        conn.request("PUT", parsed.path, body, {
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "X-Xsrftoken": token, "Cookie": f"_streamlit_xsrf={token}"})
+        reply = conn.getresponse()
+        reply.read()
+    finally:
+        conn.close()
+    if reply.status >= 300:
+        raise LoadTestError(f"upload refused by the server: HTTP {reply.status}")
 
 
 def _element_id(element: Element) -> str:
