@@ -414,7 +414,11 @@ def allowed_folder(typed: str, allowed: Sequence[Path]) -> Path:
         raise DataError(NOT_OFFERED) from None
     if not typed.strip() or not any(real == r or r in real.parents for r in allowed):
         raise DataError(NOT_OFFERED)
-    if declared_bytes(real) > _env_mb("FOLDER_MB", FOLDER_MB):
+    try:
+        size = declared_bytes(real)
+    except DataError as exc:  # named as typed, not where it really is
+        raise DataError(str(exc).replace(str(real), typed.strip())) from None
+    if size > _env_mb("FOLDER_MB", FOLDER_MB):
         raise DataError(Msg("its IDX files hold more than {mb} MB: too large to serve here",
                             mb=_env_mb("FOLDER_MB", FOLDER_MB) // 1_000_000))
     return real

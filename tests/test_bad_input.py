@@ -166,13 +166,15 @@ def _folder(tmp_path, damage: str):
     ("size", "expected 28x28"),
     ("missing", "not a folder"),
 ])
-def test_bad_data_folders_are_refused_and_mnist_and_the_run_stay(app, tmp_path, damage, message):
+def test_bad_data_folders_are_refused_and_mnist_and_the_run_stay(app, tmp_path, damage, message,
+                                                                  monkeypatch):
+    monkeypatch.setenv("DATA_FOLDERS", str(tmp_path))  # the folder box is off without it
     earlier = _finished_run(app)
     folder = tmp_path / "nowhere" if damage == "missing" else _folder(tmp_path, damage)
     app.selectbox(key="_source_select").set_value("folder").run()
     app.text_input(key="_folder").input(str(folder)).run()
     _no_traceback(app)
-    errors = [e.value for e in app.error]
+    errors = [plain(e.value) for e in app.error]
     assert any("could not be loaded, so MNIST stays" in e and message in e for e in errors), errors
     assert session_of(app).source == "mnist"
     assert session_of(app).job is earlier  # the run is untouched

@@ -15,7 +15,7 @@ from core.jobs import RunSlots
 from core.model import SoftmaxWeights
 from core.model_file import ModelFileError, load_model
 from core.preprocess import NO_PREPROCESSING
-from ui.state import session
+from ui.state import UPLOAD_SOURCE, session
 
 DEFAULT_MODEL = BUNDLED_MNIST.parent / "default_model.npz"  # the article's: plain digits
 DESKEWED_MODEL = BUNDLED_MNIST.parent / "deskewed_model.npz"  # the same, on deskewed digits
@@ -85,9 +85,12 @@ def available_sources() -> dict[str, str]:
 
 
 def current_data(preprocessing: str = NO_PREPROCESSING) -> Dataset:
-    """The dataset this session looks at (from the shared cache), its images prepared as
-    ``preprocessing`` says."""
-    source = session().source
+    """The dataset this session looks at (from the shared cache, or the session's own
+    upload), its images prepared as ``preprocessing`` says."""
+    state = session()
+    if state.source == UPLOAD_SOURCE and state.uploaded_data is not None:
+        return state.uploaded_data.prepared(preprocessing)  # deskewed once, in the session
+    source = state.source if state.source != UPLOAD_SOURCE else "mnist"
     return dataset(source) if preprocessing == NO_PREPROCESSING else \
         prepared_dataset(source, preprocessing)
 

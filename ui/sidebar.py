@@ -1,10 +1,29 @@
-"""The sidebar every page shares: the dataset, the model the pages show, the run's status."""
+"""The sidebar every page shares: the dataset, the model the pages show, the run's status.
+
+The dataset comes from the server's own choices (bundled MNIST, Debian's Fashion-MNIST), a
+folder the visitor types (only when the admin lists allowed folders in ``DATA_FOLDERS``:
+core.data.allowed_folder), or the four IDX files the visitor uploads (kept in the session,
+size-capped: core.data.dataset_from_upload). Whatever a visitor typed or uploaded is quoted
+back as text (core.markup), never a resolved path.
+"""
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import streamlit as st
 
-from core.data import DataError
+from core.data import (
+    PATH_CHARS,
+    DataError,
+    allowed_folder,
+    allowed_folders,
+    dataset_from_upload,
+    source_folder,
+)
+from core.i18n import Msg
+from core.markup import markdown_literal
 from core.model_file import model_to_bytes
 from core.run_state import STATUS_WORDS
 from ui.caches import available_sources, current_data, dataset
@@ -12,10 +31,14 @@ from ui.i18n import language_picker, tr
 from ui.models import add_upload, chosen_model, model_choices
 from ui.refresh import STATUS_SECONDS
 from ui.runs import current_job, job_active, retire_current_job
-from ui.state import session
+from ui.state import UPLOAD_SOURCE, session
 
 FOLDER = "folder"
 SOURCE_WIDGET, FOLDER_WIDGET, UPLOAD_WIDGET = "_source_select", "_folder", "_upload"
+DATA_UPLOAD_WIDGET = "_data_upload"
+UPLOAD_FILE_MB = 30  # per file, compressed (Fashion-MNIST's training images: 26 MB)
+UNREADABLE = Msg("its files could not be read")
+log = logging.getLogger(__name__)
 
 
 def sidebar(run_status: bool = True) -> None:
@@ -32,29 +55,79 @@ def sidebar(run_status: bool = True) -> None:
 
 def _on_source_change() -> None:
     choice = st.session_state[SOURCE_WIDGET]
-    if choice != FOLDER:
+    if choice not in (FOLDER, UPLOAD_SOURCE):
         _switch_source(choice)
+    elif choice == UPLOAD_SOURCE and session().uploaded_data is not None:
+        _adopt(UPLOAD_SOURCE)  # back to the upload this session made
 
 
 def _on_folder_entered() -> None:
-    path = st.session_state.get(FOLDER_WIDGET, "").strip()
-    if path:
-        _switch_source(path)
+    """A typed folder: loaded only if it lies within the allowed folders."""
+    typed = st.session_state.get(FOLDER_WIDGET) or ""
+    if len(typed) > PATH_CHARS:  # the browser caps it (max_chars); a crafted message may not
+        st.session_state[FOLDER_WIDGET] = ""
+    if not typed.strip():
+        return
+    try:
+        real = allowed_folder(typed, allowed_folders())
+    except DataError as exc:
+        session().source_error = exc.args[0]
+        return
+    session().folder_text = typed.strip()
+    _switch_source(str(real), shown=typed.strip())
 
 
-def _switch_source(source: str) -> None:
-    """Load ``source``; on failure keep the current dataset and say why."""
+def _switch_source(source: str, shown: str | None = None) -> None:
+    """Load ``source``; on failure keep the current dataset and say why (naming the folder
+    as ``shown``, as the visitor typed it, never where it really is)."""
     state = session()
     try:
         dataset(source)
     except (DataError, OSError) as exc:
-        state.source_error = str(exc)
+        state.source_error = _without_path(exc, source, shown)
         return
+    except Exception:  # a bad input gets a message, never a traceback
+        log.exception("dataset %r could not be loaded", source)
+        state.source_error = UNREADABLE
+        return
+    _adopt(source)
+
+
+def _adopt(source: str) -> None:
+    """Make ``source`` this session's dataset (a run on another one is put aside)."""
+    state = session()
     state.source_error = None
-    if source != state.source:
+    if source != state.source or source == UPLOAD_SOURCE:
         retire_current_job()  # a run belongs to its dataset: put it aside
         state.source = source
         state.model_choice = "current"
+
+
+def _without_path(exc: Exception, source: str, shown: str | None) -> str:
+    """The error's message with the folder's real path replaced by how it was named."""
+    message = exc.args[0] if isinstance(exc, DataError) and exc.args else str(exc)
+    folder = source_folder(source)
+    if isinstance(message, Msg) or folder is None:
+        return message
+    return message.replace(str(folder), shown or Path(folder).name)
+
+
+def _on_dataset_upload() -> None:
+    """The four IDX files uploaded: made this session's dataset, or refused with a reason.
+    Fewer than four: the uploader waits for the rest."""
+    files = st.session_state.get(DATA_UPLOAD_WIDGET) or []
+    if len(files) < 4:
+        return
+    state = session()
+    try:
+        data = dataset_from_upload([(f.name, f.getvalue()) for f in files])
+        for split in ("valid", "test"):
+            data.features(split)
+    except DataError as exc:
+        state.source_error = exc.args[0]
+        return
+    state.uploaded_data = data
+    _adopt(UPLOAD_SOURCE)
 
 
 def _on_upload() -> None:
@@ -66,19 +139,37 @@ def _on_upload() -> None:
 def _dataset_picker(active: bool) -> None:
     state = session()
     sources = {k: tr(name) for k, name in available_sources().items()}
-    sources[FOLDER] = tr("Another folder of IDX files...")
-    shown = state.source if state.source in sources else FOLDER
+    folders = allowed_folders()
+    if folders:  # the admin's DATA_FOLDERS: else no visitor can type a server path
+        sources[FOLDER] = tr("Another folder of IDX files...")
+    sources[UPLOAD_SOURCE] = tr("Upload IDX files...")
+    shown = state.source if state.source in sources else FOLDER if folders else "mnist"
     st.selectbox(tr("Dataset"), list(sources), format_func=sources.get,
                  key=SOURCE_WIDGET, index=list(sources).index(shown),
                  on_change=_on_source_change, disabled=active,
                  help=tr("Stop the current run to switch dataset.") if active else None)
-    if st.session_state.get(SOURCE_WIDGET) == FOLDER:
+    if st.session_state.get(SOURCE_WIDGET) == FOLDER and folders:
         st.text_input(tr("Folder holding the four MNIST-format IDX files"), key=FOLDER_WIDGET,
-                      value=state.source if shown == FOLDER else "", on_change=_on_folder_entered,
-                      disabled=active, placeholder="/path/to/idx/files")
+                      value=state.folder_text if shown == FOLDER else "", max_chars=PATH_CHARS,
+                      on_change=_on_folder_entered, disabled=active,
+                      placeholder="/path/to/idx/files")
+    if st.session_state.get(SOURCE_WIDGET) == UPLOAD_SOURCE:
+        _dataset_uploader(active)
     if state.source_error:
         st.error(tr("That dataset could not be loaded, so {name} stays: {error}",
-                    name=tr(current_data().name), error=tr(state.source_error)))
+                    name=tr(current_data().name), error=markdown_literal(tr(state.source_error))))
+
+
+def _dataset_uploader(active: bool) -> None:
+    files = st.file_uploader(
+        tr("The four IDX files (.gz or plain)"), accept_multiple_files=True,
+        key=DATA_UPLOAD_WIDGET, on_change=_on_dataset_upload, disabled=active,
+        max_upload_size=UPLOAD_FILE_MB,
+        help=tr("Training and test images and labels, named as MNIST's are "
+                "(train-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz, ...). Only your "
+                "session sees them."))
+    if files and len(files) < 4:
+        st.caption(tr("{n} of the 4 files so far.", n=len(files)))
 
 
 def _model_picker() -> None:
@@ -106,7 +197,8 @@ def _model_picker() -> None:
                      on_change=_on_upload,
                      help=tr("A model saved by this app or by `python -m core.train --out`."))
     if session().upload_error:
-        st.error(tr("Upload refused, nothing changed: {error}", error=tr(session().upload_error)))
+        st.error(tr("Upload refused, nothing changed: {error}",
+                    error=markdown_literal(tr(session().upload_error))))
 
 
 def _training_status() -> None:

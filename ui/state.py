@@ -18,14 +18,17 @@ import streamlit as st
 from core.preprocess import NO_PREPROCESSING
 
 SESSION_KEY = "session"
+UPLOAD_SOURCE = "upload"  # SessionState.source for the session's own uploaded dataset
 
 
 @dataclass
 class SessionState:
     """Everything a session keeps. Jobs, models and sweeps are core objects."""
 
-    source: str = "mnist"  # the dataset: a core.data.load_source string
+    source: str = "mnist"  # the dataset: a core.data.load_source string, or UPLOAD_SOURCE
     source_error: str | None = None  # why the last dataset switch failed
+    folder_text: str = ""  # the folder as typed (shown back: never its resolved path)
+    uploaded_data: Any = None  # this session's uploaded core.data.Dataset (UPLOAD_SOURCE)
     job: Any = None  # the current run: core.jobs.TrainingJob or None
     kept_runs: list = field(default_factory=list)  # earlier TrainingJobs, newest last
     model_choice: str = "current"  # which model Results, Draw, Weights... show
