@@ -28,7 +28,6 @@ Run it from the command line (:mod:`core.cli`)::
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from core.config import SETTINGS, TrainConfig
 from core.data import Dataset
 from core.i18n import Msg
 from core.model import LOG_CLIP, SoftmaxWeights
+from core.run_control import RunControls
 from core.run_state import EpochMetrics, RunStatus, SettingChange
 from core.sgd import SGD
 from core.snapshots import WeightHistory
@@ -74,7 +74,7 @@ def tutorial_stream(seed: int, n_examples: int) -> np.random.RandomState:
     return rng
 
 
-class TrainingRun:
+class TrainingRun(RunControls):
     """One training run: a model, its config, its history, and controls for a UI.
 
     Call :meth:`run` (blocking; the dashboard calls it in a worker thread) or iterate
@@ -118,21 +118,7 @@ class TrainingRun:
         self._snapshot = self._best = self._keep(0)
         self.weights = WeightHistory()
         self.weights.add(0, self.model.W, self.model.b)
-        self._init_controls()
-
-    def _init_controls(self) -> None:
-        """The state a UI reads and steers: status, messages, progress, pause and stop."""
-        self.status = RunStatus.READY
-        self.message = ""
-        self.hint = ""  # advice for a run that goes on (learning slowly), never a rollback
-        self.suggested_learning_rate: float | None = None
-        self.batches_done = 0
-        self.epoch_started_at: float | None = None
-        self._stop_requested = False
-        self._stop_reason = ""
-        self._running = threading.Event()
-        self._running.set()
-        self.held = threading.Event()  # set while the trainer waits between batches
+        RunControls.__init__(self)
 
     @property
     def learning_rate(self) -> float:
@@ -180,29 +166,6 @@ class TrainingRun:
     @property
     def epochs_done(self) -> int:
         return len(self.history)
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in (RunStatus.RUNNING, RunStatus.PAUSED)
-
-    def pause(self) -> None:
-        """Hold training after the current batch until :meth:`resume` or :meth:`stop`."""
-        self._running.clear()
-        if self.status is RunStatus.RUNNING:
-            self.status = RunStatus.PAUSED
-
-    def resume(self) -> None:
-        if self.status is RunStatus.PAUSED:
-            self.status = RunStatus.RUNNING
-            self.message = ""
-        self._running.set()
-
-    def stop(self, reason: str = "") -> None:
-        """End the run after the current batch; the weights of the last full epoch are kept.
-        ``reason`` (e.g. "the tab was closed") is shown in :attr:`message`."""
-        self._stop_reason = reason
-        self._stop_requested = True
-        self._running.set()
 
     def set_learning_rate(self, lr: float) -> None:
         """Change the step size; the next batch uses it (recorded in :attr:`changes`)."""
@@ -337,17 +300,6 @@ class TrainingRun:
                            "are kept.", epoch=self.epochs_done + 1, kept=self.snapshot_epoch,
                            reason=Msg(": {why}", why=reason) if reason else "")
         self._restore(self._snapshot)
-
-    def _wait_while_paused(self) -> bool:
-        """Block while paused; False means stop."""
-        if not self._running.is_set():
-            self.status = RunStatus.PAUSED
-            self.held.set()
-            self._running.wait()
-            self.held.clear()
-            if not self._stop_requested:
-                self.status = RunStatus.RUNNING
-        return not self._stop_requested
 
     # ------------------------------------------------------------------ kept weights
 
