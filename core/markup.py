@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["WORD_JOINER", "markdown_literal", "plain"]
+__all__ = ["WORD_JOINER", "file_label", "markdown_literal", "plain"]
 
 WORD_JOINER = "\u2060"
 SHOWN_CHARS = 1000  # the most of a text shown (a class challenge's text is at most 1,000)
@@ -48,6 +48,17 @@ def markdown_literal(text: object, limit: int = SHOWN_CHARS) -> str:
     if len(text) > limit:
         text = text[:limit] + "…"
     return MARKDOWN_SPECIAL.sub(r"\\\1", _LINK_START.sub(r"\1" + WORD_JOINER, text))
+
+
+def file_label(name: object, limit: int = 60) -> str:
+    """An uploaded file's name made safe to show anywhere, in markdown and in plain widgets
+    (a select box's options are not markdown, so escapes would show there): letters and
+    digits of any script, spaces, "-", "_" and "." are kept, anything else becomes "-",
+    "www." loses its dot, and it is cut to ``limit`` characters. "[x](http://e.vil).npz"
+    becomes "-x--http---e.vil-.npz": no link, image, tag, directive or LaTeX can form."""
+    kept = "".join(c if c.isalnum() or c in " -_." else "-" for c in " ".join(str(name).split()))
+    kept = re.sub(r"(?i)(www)\.", r"\1-", kept)
+    return kept[:limit] + ("…" if len(kept) > limit else "")
 
 
 def plain(shown: str) -> str:

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from core.markup import SHOWN_CHARS, WORD_JOINER, markdown_literal, plain
+from core.markup import SHOWN_CHARS, WORD_JOINER, file_label, markdown_literal, plain
 
 HOSTILE = [
     "[Your session expired - click here](http://evil/phish)", "![](//evil/img)",
@@ -49,3 +49,12 @@ def test_long_text_is_cut_with_an_ellipsis():
 def test_ordinary_text_is_left_alone():
     assert markdown_literal("はなこ 42") == "はなこ 42"
     assert WORD_JOINER not in markdown_literal("my digits 2024")
+
+
+@pytest.mark.parametrize("name", HOSTILE + ["x" * 500 + ".npz"])
+def test_an_uploaded_files_name_is_made_safe_for_markdown_and_plain_widgets(name):
+    label = file_label(name)
+    assert len(label) <= 61
+    assert not re.search(r"[\[\]()<>!*~$:`#|&@\\]", label), label
+    assert not BARE_ADDRESS.search(label), label
+    assert file_label("モデル_1 v2.npz") == "モデル_1 v2.npz"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from core.i18n import Msg
+from core.markup import file_label
 from core.metrics import Evaluation, evaluate
 from core.model import SoftmaxWeights
 from core.model_file import ModelFileError, model_from_bytes
@@ -95,7 +96,8 @@ def add_upload(data: bytes, name: str) -> None:
         return
     state.upload_error = None
     key = f"upload-{len(state.uploaded) + 1}"
-    state.uploaded.append((key, Msg("Uploaded: {name}", name=name), model))
+    # the file's name, which anyone can choose, is shown in captions (markdown): made safe
+    state.uploaded.append((key, Msg("Uploaded: {name}", name=file_label(name)), model))
     del state.uploaded[:-MAX_KEPT_RUNS]
     state.model_choice = key
 
