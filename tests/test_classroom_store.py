@@ -87,11 +87,12 @@ def clock():
 
 @pytest.fixture
 def make_store(db_url, clock):
-    """make_store(**limits) -> a store on the test's database (disposed after the test)."""
+    """make_store(server=None, **limits) -> a store on the test's database (disposed after
+    the test)."""
     made = []
 
-    def make(url: str = db_url, **limits) -> ClassroomStore:
-        store = ClassroomStore(url, limits=Limits(**limits), clock=clock)
+    def make(url: str = db_url, server: str | None = None, **limits) -> ClassroomStore:
+        store = ClassroomStore(url, limits=Limits(**limits), clock=clock, server=server)
         made.append(store)
         return store
 
@@ -719,6 +720,7 @@ def test_a_version_1_database_is_upgraded(store, make_store):
     with engine.begin() as conn:  # back to version 1: no new columns, the old keys
         conn.execute(text("ALTER TABLE classes DROP COLUMN joins_closed"))
         conn.execute(text("ALTER TABLE students DROP COLUMN client"))
+        conn.execute(text("ALTER TABLE students DROP COLUMN training_by"))
         conn.execute(text("UPDATE schema_version SET version = 1"))
         class_id = conn.execute(text("SELECT id FROM classes")).scalar_one()
         conn.execute(text("INSERT INTO students (class_id, nickname, nickname_key, joined_at) "
@@ -912,3 +914,19 @@ def test_nicknames_per_client_come_from_the_environment(monkeypatch, tmp_path):
         monkeypatch.setenv("CLASSROOM_NICKNAMES_PER_CLIENT", wrong)
         with pytest.raises(ValueError, match="CLASSROOM_NICKNAMES_PER_CLIENT"):
             ClassroomStore(url)
+
+
+def test_a_killed_servers_runs_stop_counting_as_training_when_it_restarts(make_store, clock):
+    before = make_store(server="host-a")  # the process that kill -9 ends
+    new = before.create_class()
+    ana, ben = before.join(new.code, "Ana"), before.join(new.code, "Ben")
+    before.set_training(ana, True)
+    replica = make_store(server="host-b")  # another server, still running, still beating
+    replica.set_training(ben, True)
+    assert replica.board(new.code).training_now == 2
+    restarted = make_store(server="host-a")  # the killed server starts again
+    board = restarted.board(new.code)
+    assert board.training_now == 1  # its old run no longer counts; the replica's does
+    assert [s.training_now for s in restarted.students(new.code)] == [False, True]
+    clock.advance(61)  # a replica killed for good: its heartbeat stops counting after 60 s
+    assert restarted.board(new.code).training_now == 0

@@ -110,6 +110,7 @@ students = Table(
     Column("joined_at", Double, nullable=False),
     Column("training_at", Double),  # the last "training now" heartbeat, NULL: not training
     Column("client", String(64)),  # version 2: a keyed hash of who joined (never an address)
+    Column("training_by", String(64)),  # version 2: the server that sent the heartbeat
     UniqueConstraint("class_id", "nickname_key"),
 )
 runs = Table(
@@ -155,12 +156,14 @@ key_failures = Table(
 
 def _add_flood_guards(conn: Connection) -> None:
     """Version 1 -> 2 (issue 19): the teacher's "no new students" switch, the joining
-    client's hash, and nickname keys that also fold look-alike letters (UTS #39 skeleton).
-    Two students whose new keys collide keep their rows: the later one's key gets its row
-    id appended, so neither is lost (the one who joined first is the one a rejoin finds)."""
+    client's hash, the server that sent a "training now" heartbeat, and nickname keys that
+    also fold look-alike letters (UTS #39 skeleton). Two students whose new keys collide
+    keep their rows: the later one's key gets its row id appended, so neither is lost (the
+    one who joined first is the one a rejoin finds)."""
     conn.execute(text("ALTER TABLE classes ADD COLUMN joins_closed BOOLEAN NOT NULL "
                       "DEFAULT FALSE"))
     conn.execute(text("ALTER TABLE students ADD COLUMN client VARCHAR(64)"))
+    conn.execute(text("ALTER TABLE students ADD COLUMN training_by VARCHAR(64)"))
     rows = conn.execute(select(students.c.id, students.c.class_id, students.c.nickname)
                         .order_by(students.c.id)).all()
     conn.execute(update(students).values(nickname_key=students.c.id.cast(String)))

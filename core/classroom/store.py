@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import hmac
 import math
+import socket
 import statistics
 import threading
 import time
@@ -177,14 +178,20 @@ class ClassroomStore:
     ``url``: a SQLAlchemy URL (default: :func:`core.classroom.schema.default_url`).
     ``limits``: the bounds (default: :class:`Limits`, its days from ``CLASSROOM_DAYS``).
     ``clock``: returns the time in Unix seconds (tests pass a fake one).
+    ``server``: this server's name on its heartbeats (default: the host's name). A store
+    starting clears the "training now" heartbeats its name left: a server that starts has no
+    run training yet, so a run its previous process (ended by kill -9) was training no
+    longer counts. Replicas on one host share the name: their heartbeats come back with
+    their next beat.
     Creating a store touches nothing; the first call (or :meth:`start`) opens the database,
     creates or upgrades its schema and deletes expired classes, and is retried by the next
     call if the database was unavailable.
     """
 
     def __init__(self, url: str | None = None, *, limits: Limits | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, server: str | None = None) -> None:
         self.url = url or db.default_url()
+        self.server = (server or socket.gethostname() or "server")[:64]
         self.limits = limits or limits_from_environment()
         self._clock = clock
         self._engine = None
@@ -210,6 +217,13 @@ class ClassroomStore:
             self._started = True
         with contextlib.suppress(ClassroomUnavailable):
             self.cleanup_expired()
+            self._forget_own_heartbeats()
+
+    def _forget_own_heartbeats(self) -> None:
+        """Clear the heartbeats this server's name left (see the class's docstring)."""
+        with self._tx(write=True) as conn:
+            conn.execute(update(db.students).where(db.students.c.training_by == self.server)
+                         .values(training_at=None, training_by=None))
 
     def _prepare(self) -> None:
         """Create the engine (an SQLite file this process cannot write opens read-only), then
@@ -448,7 +462,8 @@ class ClassroomStore:
         with self._tx(write=True) as conn:
             self._student(conn, student)
             conn.execute(update(db.students).where(db.students.c.id == student.student_id)
-                         .values(training_at=self._now() if training else None))
+                         .values(training_at=self._now() if training else None,
+                                 training_by=self.server if training else None))
 
     # ----------------------------------------------------------------- runs and the board
 
