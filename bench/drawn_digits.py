@@ -30,7 +30,7 @@ from PIL import Image, ImageDraw
 from core.data import PROJECT_ROOT
 from core.model import SoftmaxWeights
 from core.model_file import load_model
-from core.preprocess import prepare_images, preprocess_canvas
+from core.preprocess import preprocess_canvas
 
 CANVAS = 280  # the Draw page's canvas
 BOX = (120, 190)  # an upright digit's width and height on it, in canvas pixels
@@ -122,7 +122,7 @@ def score(models: dict[str, SoftmaxWeights], seed: int = 12) -> dict[str, dict]:
     digits = np.array([lab["digit"] for lab in labels])
     out = {}
     for name, model in models.items():
-        right = model.predict(prepare_images(x, model.preprocessing)) == digits
+        right = model.read(x)[1].argmax(axis=1) == digits
         groups = defaultdict(list)
         for ok, lab in zip(right, labels, strict=True):
             groups[f"slant {lab['slant']:+d}"].append(ok)

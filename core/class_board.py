@@ -21,9 +21,9 @@ from core.classroom import Challenge, RunEntry
 from core.config import LAMBDAS, LEARNING_RATES
 from core.i18n import ENGLISH, Msg, Translator
 from core.markup import markdown_literal  # noqa: F401 (the pages' import)
-from core.metrics import Evaluation, evaluate
+from core.metrics import Evaluation
 from core.model import SoftmaxWeights
-from core.preprocess import PREPROCESSINGS, prepare_images
+from core.preprocess import PREPROCESSINGS
 from core.style import FONT, REFERENCE_ACCURACIES, VERDICTS
 
 # What the board's x axis can show: the run's field and its name on the axis.
@@ -240,5 +240,4 @@ def class_set_evaluation(model: SoftmaxWeights, images: np.ndarray,
     prepared as the model's own preprocessing says); None without drawings."""
     if len(labels) == 0:
         return None
-    x = prepare_images(np.asarray(images, np.uint8), model.preprocessing)
-    return evaluate(model, x.astype(np.float32) / np.float32(255), labels)
+    return Evaluation(model.read(np.asarray(images, np.uint8))[1], np.asarray(labels))

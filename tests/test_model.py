@@ -9,9 +9,11 @@ import json
 import numpy as np
 import pytest
 
+from conftest import ROOT
 from core.metrics import confusion_matrix, evaluate, per_class_accuracy
 from core.model import SoftmaxWeights, cross_entropy, softmax
 from core.model_file import ModelFileError, load_model, model_from_bytes, save_model
+from core.preprocess import prepare_images
 
 
 def test_softmax_is_stable_for_huge_logits():
@@ -82,6 +84,24 @@ def test_weights_report_the_settings_they_were_trained_with(trained_run):
     copy = bare.copy()
     copy.W[0, 0] = 5
     assert bare.W[0, 0] == 1  # a copy owns its weights
+
+
+@pytest.mark.parametrize("name", ["default", "deskewed"])
+def test_read_prepares_raw_images_as_the_model_expects(mnist, name):
+    """model.read: raw images (uint8 0-255 or float 0-1, flat or 28x28) prepared as the
+    model's own training digits were, scaled, and read: the deskewed model sees the test
+    set as its deskewed copy holds it."""
+    model = load_model(ROOT / "data" / f"{name}_model.npz")
+    prepared = mnist.prepared(model.preprocessing)
+    inputs, proba = model.read(mnist.x_test[:200])
+    np.testing.assert_allclose(inputs, prepared.features("test")[:200], atol=1e-6)
+    np.testing.assert_array_equal(proba, model.predict_proba(inputs))
+    assert inputs.shape == (200, 784) and proba.shape == (200, 10)
+    floats = mnist.features("test")[:200].reshape(200, 28, 28)  # 0-1, as a drawing is
+    float_inputs = prepare_images(floats.reshape(200, 784), model.preprocessing)
+    np.testing.assert_array_equal(model.read(floats)[1], model.predict_proba(float_inputs))
+    one, p_one = model.read(floats[7])
+    assert one.shape == (1, 784) and np.array_equal(p_one, model.read(floats[7:8])[1])
 
 
 def test_save_load_round_trip(tmp_path, trained_run):

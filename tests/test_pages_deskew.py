@@ -104,6 +104,26 @@ def test_draw_feeds_each_model_its_own_preprocessing(app, monkeypatch, models, k
     assert f"**{why.logit_gap:+.3f}**" in markdown
 
 
+def test_draw_deskews_the_drawing_once(app, monkeypatch):
+    """What the model reads and the step-by-step row's last step are one deskewed image,
+    computed once (the page used to deskew the drawing a second time for the row)."""
+    from core import preprocess
+
+    go(app, "views/results.py")
+    model_select(app).set_value("deskewed").run()
+    drawings, deskew_batch = [], preprocess._deskew_batch
+
+    def counting(images, *args, **kwargs):
+        if len(images) == 1:  # one drawing (the test set is deskewed in chunks, once)
+            drawings.append(images.copy())
+        return deskew_batch(images, *args, **kwargs)
+
+    monkeypatch.setattr(preprocess, "_deskew_batch", counting)
+    _draw(app, monkeypatch, _leaning_seven())
+    assert len([m for m in app.markdown if m.value.startswith("model says")]) == 5
+    assert len(drawings) == 1
+
+
 def test_the_deskewing_lesson_sets_the_switch_the_link_and_trains_on_deskewed_digits(app):
     app.selectbox(key="lesson").set_value("deskewing").run()
     assert app.toggle(key="deskew").value is True

@@ -27,7 +27,6 @@ from core.classroom import Challenge, Condition
 from core.figures import confusion_figure, curves_figure, upscale
 from core.i18n import Msg
 from core.metrics import select_examples
-from core.preprocess import prepare_images
 from core.presets import PRESETS
 from core.style import references_caption
 from ui.caches import current_data
@@ -323,7 +322,7 @@ def class_set_gallery(model) -> None:
                        "first.", right=len(ev.y_true) - ev.n_wrong, n=len(ev.y_true),
                        accuracy=ev.accuracy,
                        kind=Msg("correct") if kind == "Correct" else Msg("incorrect")))
-        seen = prepare_images(drawings.images[shown], model.preprocessing)  # the shown only
+        seen = model.read(drawings.images[shown])[0]  # prepared: the shown drawings only
         cols = st.columns(GALLERY_COLUMNS)
         for n, i in enumerate(shown):
             cols[n % GALLERY_COLUMNS].image(

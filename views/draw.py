@@ -12,7 +12,6 @@ from core.preprocess import (
     NothingDrawn,
     drawing_warnings,
     model_inputs_per_step,
-    prepare_images,
     preprocess_steps,
 )
 from ui import classroom, i18n
@@ -70,9 +69,8 @@ if steps is None:
     st.stop()
 
 deskews = model.preprocessing != NO_PREPROCESSING
-seen = prepare_images(steps["centred"], model.preprocessing)  # what this model's digits were like
-x = seen.reshape(1, -1)
-proba = model.predict_proba(x)[0]
+x, probas = model.read(steps["centred"])  # (1, 784): prepared as this model's digits were
+seen, proba = x.reshape(28, 28), probas[0]
 pred = int(proba.argmax())
 with middle:
     st.image(upscale(seen, 6), caption=tr(
@@ -101,7 +99,7 @@ st.caption(tr("The model's answer if preprocessing stopped after each step: the 
               "the training digits looked like.{deskewed}",
               deskewed=Msg(" This model learnt from deskewed digits, so the last step shears the "
                            "slant away.") if deskews else ""))
-inputs = model_inputs_per_step(steps, model.preprocessing)
+inputs = model_inputs_per_step(steps) | ({"deskewed": seen} if deskews else {})  # deskewed once
 for col, (step, img) in zip(st.columns(len(inputs)), inputs.items(), strict=True):
     p = model.predict_proba(img.reshape(1, -1))[0]
     k = int(p.argmax())
