@@ -43,6 +43,7 @@ from core.idx import (  # noqa: F401 (IMAGE_SIDE: lessons)
     parse_idx,
     read_idx_folder,
 )
+from core.markup import file_label
 from core.preprocess import (
     DESKEW,
     NO_PREPROCESSING,
@@ -268,7 +269,9 @@ def load_folder(folder: str | os.PathLike, name: str | None = None) -> Dataset:
             f"{folder}: only {len(arrays[0]):,} training images; need more than {N_VALID:,} "
             "to hold out a validation set"
         )
-    return make_dataset(name or folder.name, *arrays, class_names=guess_class_names(folder))
+    # a folder's name is shown in captions (markdown): core.markup.file_label keeps it text
+    return make_dataset(name or file_label(folder.name), *arrays,
+                        class_names=guess_class_names(folder))
 
 
 def load_mnist() -> Dataset:

@@ -6,9 +6,12 @@ exists; an uploaded dataset is checked before it is decompressed and stays in it
 
 from __future__ import annotations
 
+import gc
 import gzip
 import struct
+import weakref
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -135,3 +138,38 @@ def test_a_bomb_upload_is_refused_before_it_is_decompressed(app):
     assert len(errors) == 1 and "more than" in plain(errors[0]), errors
     assert "](" not in errors[0].replace("\\]\\(", "")  # the file's name is quoted as text
     assert session_of(app).source == "mnist" and session_of(app).uploaded_data is None
+
+
+def _small_folder(folder, seed: int):
+    """A folder of the four files: 10,010 random training images (the fewest that leave a
+    validation set) and 20 test images, about 8 MB."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir()
+    for name, shape in [("train-images-idx3-ubyte", (10_010, 28, 28)),
+                        ("train-labels-idx1-ubyte", (10_010,)),
+                        ("t10k-images-idx3-ubyte", (20, 28, 28)),
+                        ("t10k-labels-idx1-ubyte", (20,))]:
+        high = 256 if len(shape) == 3 else 10
+        array = rng.integers(0, high, shape).astype(np.uint8)
+        header = bytes([0, 0, 8, len(shape)]) + b"".join(struct.pack(">I", d) for d in shape)
+        (folder / name).write_bytes(header + array.tobytes())
+    return folder
+
+
+def test_an_accepted_folder_does_not_stay_cached_for_the_whole_server(allowed, app):
+    """The shared dataset cache keeps the last few folders (LRU): after six others, the
+    first one's dataset is gone from memory."""
+    first = None
+    for i in range(7):
+        folder = _small_folder(allowed / f"set{i}", i)
+        assert not _type_folder(app, str(folder))
+        if first is None:
+            from ui.caches import dataset
+
+            data = dataset(session_of(app).source)  # the shared cache's copy
+            assert data.name == "set0" and len(data.y_test) == 20
+            first = weakref.ref(data)
+            del data
+    app.selectbox(key="_source_select").set_value("mnist").run()
+    gc.collect()
+    assert first() is None, "the first folder's dataset is still held"
