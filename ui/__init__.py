@@ -39,13 +39,13 @@ from ui.runs import (
     current_job,
     job_active,
     kept_runs,
-    new_job,
     owner_alive_check,
     retire_current_job,
     run_name,
     run_record,
     session_runs,
-    start_job,
+    start_run,
+    steer,
 )
 from ui.sidebar import sidebar
 from ui.state import SessionState, session
@@ -57,7 +57,7 @@ __all__ = [
     "chosen_model",
     "current_data", "current_job", "data_for", "dataset", "default_model", "job_active",
     "kept_runs",
-    "live_figure", "live_seconds", "model_choices", "new_job", "owner_alive_check", "require_model",
+    "live_figure", "live_seconds", "model_choices", "owner_alive_check", "require_model",
     "retire_current_job", "run_name", "run_record", "run_slots", "session", "session_runs",
-    "show_why", "sidebar", "start_job", "test_evaluation", "tr", "verdict", "waiting",
+    "show_why", "sidebar", "start_run", "steer", "test_evaluation", "tr", "verdict", "waiting",
 ]

@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 
 from core.clients import client_address, parse_networks
+from core.config import SETTINGS, TrainConfig
+from core.data import Dataset
 from core.i18n import Msg
 from core.jobs import DEFAULT_MAX_RUN_EXAMPLES, TrainingJob
 from core.preprocess import PREPROCESSINGS
@@ -64,6 +66,23 @@ def start_job(job: TrainingJob) -> None:
     state = session()
     state.job = job
     state.model_choice = "current"
+
+
+def start_run(data: Dataset, config: TrainConfig) -> None:
+    """Train ``config`` on ``data`` as this session's current run, with the coach watching
+    (the Train page's Start): one call from the settings to a queued job. ValueError if the
+    settings do not fit the data; :class:`core.tasks.Refused` as :func:`start_job`."""
+    start_job(new_job(TrainingRun(data, config, coach=True)))
+
+
+def steer(setting: str, value: float) -> None:
+    """Change ``setting`` of the run training now (the next batch uses it), checked by the
+    same rule as at Start (:meth:`core.train.TrainingRun.change`). Nothing happens when no
+    run trains or the setting cannot change mid-run (the page then keeps it for the next
+    Start)."""
+    job = current_job()
+    if job_active(job) and SETTINGS[setting].live:
+        job.run.change(setting, value)
 
 
 def owner_alive_check():

@@ -18,17 +18,14 @@ from core.presets import (
     query_from_settings,
     settings_from_query,
 )
-from core.train import TrainingRun
 from ui import classroom
 from ui.caches import current_data
 from ui.i18n import current, tr, url_params
-from ui.runs import current_job, job_active
+from ui.runs import steer
 from ui.state import session
 
 LESSON_WIDGET = "lesson"
 DESKEW_WIDGET = DESKEW_QUERY  # the switch's key, as the link names it
-# settings that can change while a run trains (the next batch uses them), by field
-STEER = {"learning_rate": TrainingRun.set_learning_rate, "l2": TrainingRun.set_l2}
 WIDTHS = {"epochs": 1, "learning_rate": 2, "l2": 2, "batch_size": 1, "seed": 1}
 QUERY_CHARS = 100  # a setting in a link is a few characters: a longer value is cut to this
 
@@ -135,9 +132,7 @@ def _remember(s: Setting) -> None:
     state.settings[s.field] = st.session_state[s.query]
     state.preset = None
     state.url_notes = []
-    job = current_job()
-    if s.field in STEER and job_active(job):
-        STEER[s.field](job.run, st.session_state[s.query])
+    steer(s.field, st.session_state[s.query])
 
 
 def _remember_deskew() -> None:

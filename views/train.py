@@ -8,7 +8,6 @@ from core.figures import curves_figure
 from core.presets import DEFAULTS, nearest_choice
 from core.run_state import RunStatus
 from core.style import references_caption
-from core.train import TrainingRun
 from ui import classroom, i18n, run_view, settings_form
 from ui.i18n import tr
 
@@ -31,10 +30,9 @@ classroom.train_banner()  # in a class: its challenge, and which runs are shared
 
 def _start(**override) -> None:
     try:
-        run = TrainingRun(settings_form.training_data(), settings_form.config(**override),
-                          coach=True)
-        session.settings = run.config.to_dict()
-        ui.start_job(ui.new_job(run))  # core.tasks.Refused: too large, or no place left
+        config = settings_form.config(**override)
+        session.settings = config.to_dict()
+        ui.start_run(settings_form.training_data(), config)  # Refused: too large, no place
     except ValueError as exc:
         session.train_error = str(exc)
         return
