@@ -127,10 +127,13 @@ def slow_hint(start_loss: float, valid_loss: float, learning_rate: float, n_batc
               batch_size: int) -> Msg | str:
     """After the first epoch of a run from scratch (validation loss ``start_loss`` before
     it, ``valid_loss`` after): "" if it took at least SLOW_DROP off, else why it may be slow
-    (never a rollback: nothing went wrong)."""
-    if start_loss - valid_loss >= SLOW_DROP * start_loss:
-        return ""
+    (never a rollback: nothing went wrong). A loss that rose after many updates is not slow
+    learning but too large a step (:func:`divergence`'s and :func:`rising`'s question): no
+    hint then; after a few updates it is, and the hint says the loss rose."""
     few = n_batches < 100
+    rose = valid_loss >= start_loss
+    if start_loss - valid_loss >= SLOW_DROP * start_loss or (rose and not few):
+        return ""
     higher = learning_rate * 10
     small = higher <= LEARNING_RATE_RANGE[1] and learning_rate < 0.05
     updates = Msg("{n:,} updates", n=n_batches) if n_batches > 1 else Msg("one update")
@@ -140,5 +143,8 @@ def slow_hint(start_loss: float, valid_loss: float, learning_rate: float, n_batc
                      lr=learning_rate, higher=higher)
     advice = (Msg("{first} Or: {second}", first=few_updates, second=small_rate) if few and small
               else few_updates if few else small_rate if small else Msg("More epochs will help."))
+    if rose:
+        return Msg("Learning slowly: after epoch 1 the validation loss went from {start:.3f} "
+                   "to {now:.3f}. {advice}", start=start_loss, now=valid_loss, advice=advice)
     return Msg("Learning slowly: after epoch 1 the validation loss only fell from {start:.3f} to "
                "{now:.3f}. {advice}", start=start_loss, now=valid_loss, advice=advice)

@@ -190,6 +190,15 @@ def test_weight_history_replays_exact_epochs_and_stays_bounded(mnist):
     assert kept_bytes == len(history) * (16 + 8)
 
 
+def test_a_loss_that_rose_in_epoch_1_is_not_called_slow(mnist):
+    """At learning rate 10 the validation loss rises in epoch 1 (2.34 -> 2.45): the run is
+    not "learning slowly, the loss only fell from 2.337 to 2.453"."""
+    run = TrainingRun(mnist, TrainConfig(epochs=1, learning_rate=10.0))
+    run.run()
+    assert run.history[0].valid_loss > run.start_loss
+    assert run.hint == ""
+
+
 @pytest.mark.parametrize("config", [
     TrainConfig(epochs=1, learning_rate=1e-4, seed=2),
     TrainConfig(epochs=1, learning_rate=1e-4, batch_size=50_000),
@@ -207,6 +216,8 @@ def test_a_slow_run_is_not_diverged_and_is_told_why(mnist, config):
     assert run.suggested_learning_rate is None
     if run.history[0].valid_loss > 0.9 * run.start_loss:
         assert run.hint.startswith("Learning slowly")
+        fell = run.history[0].valid_loss < run.start_loss
+        assert ("only fell" in run.hint) == fell  # a rise is not called a fall
         if config.learning_rate < 0.05:
             assert f"try {config.learning_rate * 10:g}" in run.hint
         if run.n_batches < 100:
