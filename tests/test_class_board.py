@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
+from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -20,9 +23,10 @@ from core.class_board import (
 )
 from core.classroom import Challenge, Condition, RunEntry, SharedRun
 from core.figures import curves_figure
-from core.i18n import translator
+from core.i18n import display_width, translator
 from core.style import REFERENCE_ACCURACIES
 
+ROOT = Path(__file__).resolve().parent.parent
 CHALLENGE = Challenge("lambda-too-high", "", Condition("test_acc", ">=", 0.92),
                       (Condition("l2", ">=", 1e-3),))
 
@@ -49,10 +53,11 @@ def test_board_figure_marks_challenge_and_diverged_runs_on_a_log_axis():
     go.Figure(fig)  # valid for plotly
     json.dumps(fig, allow_nan=False)
     by_name = {t["name"]: t for t in fig["data"]}
-    assert set(by_name) == {"run", "meets the challenge", "diverged"}
+    below = "below the axis (diverged or far lower)"
+    assert set(by_name) == {"run", "meets the challenge", below}
     assert by_name["meets the challenge"]["customdata"] == ["b"]
     bottom = fig["layout"]["yaxis"]["range"][0]
-    assert by_name["diverged"]["customdata"] == ["c"] and by_name["diverged"]["y"] == [bottom]
+    assert by_name[below]["customdata"] == ["c"] and by_name[below]["y"] == [bottom]
     assert fig["layout"]["xaxis"]["type"] == "log"
     low, high = fig["layout"]["xaxis"]["range"]  # decades: every offered learning rate
     assert low < -4 < 1 < high
@@ -129,3 +134,98 @@ def test_the_challenges_count_reads_naturally(n, english, japanese):
 def test_clearing_the_board_says_how_many_runs_went_in_words(n, english, japanese):
     assert runs_deleted(n) == english
     assert translator("ja")(runs_deleted(n)) == japanese
+
+
+# ------------------------------------------------------------------ issue 21, items 15 and 16
+
+
+def _ranges(fig: dict) -> tuple[float, float]:
+    return tuple(fig["layout"]["yaxis"]["range"])
+
+
+def test_one_diverged_run_does_not_squash_the_axis_and_sits_on_its_edge():
+    """Issue 21, item 15: lr 10 at 12 % once stretched the axis to 9 %-95 %."""
+    fine = [_entry(f"s{i}", f"r{i}", acc=0.90 + i * 0.004) for i in range(6)]
+    wild = _entry("wild", "w", lr=10.0, acc=0.12, diverged=True)
+    fig = board_figure([*fine, wild], "learning_rate")
+    bottom, top = _ranges(fig)
+    assert 0.80 < bottom < 0.88 and top < 0.96  # the useful range: runs and references
+    edge = [t for t in fig["data"] if "w" in t["customdata"]]
+    assert len(edge) == 1 and edge[0]["y"] == [bottom]
+    assert edge[0]["marker"]["symbol"] == "triangle-down"
+    assert edge[0]["texttemplate"] == ["12%"]  # its real accuracy, printed at the edge
+    assert "test 12.00%" in edge[0]["text"][0]  # and in its hover
+    ja = board_figure([*fine, wild], tr=translator("ja"))
+    assert all(t["name"] and not t["name"].isascii() for t in ja["data"])
+
+
+def test_reference_labels_never_print_over_each_other():
+    """A run at 74 % widens the axis so the 91.6 % and 92.5 % lines are ~14 px apart."""
+    fig = board_figure([_entry("a", "a", acc=0.74), _entry("b", "b", acc=0.93)], height=520)
+    bottom, top = _ranges(fig)
+    px_per_unit = (520 - 150) / (top - bottom)
+    labels = sorted(a["y"] for a in fig["layout"]["annotations"] if a.get("hovertext"))
+    assert len(labels) == len(REFERENCE_ACCURACIES)
+    assert all((b - a) * px_per_unit >= 19.9 for a, b in itertools.pairwise(labels))
+    assert all(bottom <= y <= top for y in labels)
+    levels = sorted(s["y0"] for s in fig["layout"]["shapes"])  # the lines stay where they are
+    assert levels == sorted(r.accuracy for r in REFERENCE_ACCURACIES)
+
+
+def test_runs_with_the_same_setting_and_score_spread_apart_the_same_way_every_time():
+    """Issue 21, item 16: 30 runs at lambda 1e-4 with the same accuracy once stacked."""
+    same = [_entry(f"s{i}", f"r{i}", acc=0.92) for i in range(30)]
+    fig = board_figure(same, "l2")
+    xs = [x for t in fig["data"] for x in t["x"]]
+    assert len(set(xs)) == 30 and xs[0] == 1e-4  # all apart, the first on its setting
+    assert all(abs(np.log10(x) + 4) <= 0.14 + 1e-9 for x in xs)
+    assert board_figure(same, "l2") == fig  # deterministic
+    far = board_figure([_entry("a", "a", acc=0.85), _entry("b", "b", acc=0.93)], "l2")
+    assert [x for t in far["data"] for x in t["x"]] == [1e-4, 1e-4]  # no overlap: in place
+
+
+def test_a_student_sees_their_own_runs_marked_you_and_names_on_hover_are_large():
+    entries = [_entry("ana", "a"), _entry("bo", "b", acc=0.925), _entry("ana", "a2", lr=1.0)]
+    fig = board_figure(entries, me="ana")
+    you = [t for t in fig["data"] if t["name"] == "you"]
+    assert len(you) == 1 and you[0]["customdata"] == ["a", "a2"]
+    assert you[0]["texttemplate"] == ["you", "you"] and "text" in you[0]["mode"]
+    others = {t["marker"]["symbol"] for t in fig["data"] if t["name"] != "you"}
+    assert you[0]["marker"]["symbol"] not in others  # a shape of its own, not colour alone
+    assert fig["layout"]["hoverlabel"]["font"]["size"] >= 16
+    assert not any(t["name"] == "you" for t in board_figure(entries)["data"])  # teacher
+    ja = board_figure(entries, me="ana", tr=translator("ja"))
+    assert [t for t in ja["data"] if t["customdata"] == ["a", "a2"]][0]["texttemplate"][0] \
+        == "あなた"
+
+
+# ------------------------------------------------------------------ issue 21, items 10, 20, 22
+
+
+def test_a_challenge_on_accuracy_reads_as_a_percentage_in_both_languages():
+    ch = Challenge("", "", Condition("test_acc", ">=", 0.915), (Condition("l2", ">=", 1e-3),))
+    assert ch.describe() == "test accuracy ≥ 91.5 % with lambda ≥ 0.001"
+    assert translator("ja")(ch.describe()).startswith("テストデータの正解率 ≥ 91.5 %")
+    assert Condition("valid_acc", ">", 0.9).describe() == "validation accuracy > 90 %"
+    assert Condition("epochs_done", "<=", 20).describe() == "epochs done ≤ 20"
+
+
+BOARD_FIGURES = ("Runs shared", "Students", "Training now", "Best test accuracy",
+                 "Median test accuracy")
+
+
+def test_the_boards_figures_fit_a_fifth_of_a_tablet_in_japanese():
+    """Issue 21, item 20: at 768 px each of the five figures has ~130 px, 16 half-width
+    characters of 14 px type; "テスト正解率の中央値" (20) was cut."""
+    ja = translator("ja")
+    assert all(display_width(ja(m)) <= 16 for m in BOARD_FIGURES), [ja(m) for m in BOARD_FIGURES]
+    by = ja("by {who}", who="たろう")
+    assert by != "たろう" and "たろう" in by  # "by" is said, not dropped
+
+
+def test_no_message_puts_a_or_an_before_a_number_it_does_not_know():
+    """Issue 21, item 22: "Added as a 8" (the article depends on the digit)."""
+    catalogue = (ROOT / "locale" / "ja" / "LC_MESSAGES" / "messages.po").read_text("utf-8")
+    msgids = re.findall(r'^msgid "(.*)"$', catalogue, re.M)
+    assert len(msgids) > 100
+    assert not [m for m in msgids if re.search(r"\ban? \{(label|digit|n|k|true|pred)\b", m)]

@@ -252,7 +252,7 @@ def test_the_challenge_shows_on_every_students_train_page(classroom_db, sessions
     assert "meets the challenge" not in list(member.shared.values())[0]
     banner = [m for m in student.markdown.values if "Class challenge" in m]
     assert len(banner) == 1
-    assert "test accuracy ≥ 0.92 with lambda ≥ 0.001" in banner[0].replace("\\", "")
+    assert "test accuracy ≥ 92 % with lambda ≥ 0.001" in banner[0].replace("\\", "")
     assert "No \\*\\*cheating\\*\\*" in banner[0]
 
 
@@ -273,7 +273,7 @@ def test_a_drawing_joins_the_class_set_and_the_board_scores_it(classroom_db, ses
                         lambda **kwargs: SimpleNamespace(image_data=rgba))
     student.run()
     click(student, "Add to our class set")
-    assert any("Added as a 7" in s for s in student.success.values)
+    assert any("set as the digit 7." in s for s in student.success.values)
     drawings = classroom_db.drawings(new.code)
     assert list(drawings.labels) == [7] and drawings.raw.shape == (1, 56, 56)
     assert drawings.images[0].reshape(28, 28)[14, :].max() > 100  # ink in the middle

@@ -315,7 +315,7 @@ def test_challenge_is_met_or_not(store):
     new = store.create_class()
     challenge = Challenge("lambda too high", "Beat 92 % with **lambda** ≥ 0.001",
                           Condition("test_acc", ">=", 0.92), (Condition("l2", ">=", 1e-3),))
-    assert challenge.describe() == "test accuracy ≥ 0.92 with lambda ≥ 0.001"
+    assert challenge.describe() == "test accuracy ≥ 92 % with lambda ≥ 0.001"
     assert challenge.is_met(a_run(test_acc=0.93, l2=1e-3))
     assert not challenge.is_met(a_run(test_acc=0.93, l2=1e-4))
     assert not challenge.is_met(a_run(test_acc=0.91, l2=1e-2))

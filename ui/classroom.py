@@ -283,7 +283,7 @@ def draw_share(grey: np.ndarray, centred: np.ndarray, pred: int) -> None:
             raw = shrink_drawing(grey)
             added = store().add_drawing(member.student, image, raw, int(label),
                                         drawing_id=image_key(raw))
-            st.success(tr("Added as a {label} to class {code}'s set.", label=label,
+            st.success(tr("Added to class {code}'s set as the digit {label}.", label=label,
                           code=member.code) if added
                        else tr("This drawing is already in the class set."))
     st.caption(tr("The label is the digit you meant, not the model's guess: check it before "

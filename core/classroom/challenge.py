@@ -27,6 +27,7 @@ FIELDS = {"test_acc": Msg("test accuracy"), "valid_acc": Msg("validation accurac
           "learning_rate": Msg("learning rate"), "l2": Msg("lambda"),
           "batch_size": Msg("batch size"), "epochs": Msg("epochs"),
           "epochs_done": Msg("epochs done")}
+ACCURACY_FIELDS = ("test_acc", "valid_acc", "train_acc")  # fractions, described as percentages
 MAX_TEXT = 1000
 MAX_PRESET = 60
 
@@ -45,7 +46,11 @@ class Condition:
         return mine is not None and OPERATORS[self.op](mine, self.value)
 
     def describe(self) -> Msg:
-        """In words, e.g. "test accuracy ≥ 0.92"."""
+        """In words, e.g. "test accuracy ≥ 91.5 %" (an accuracy as a percentage, as every
+        other accuracy is shown) or "lambda ≥ 0.001"."""
+        if self.field in ACCURACY_FIELDS:
+            return Msg("{field} {op} {percent:g} %", field=FIELDS[self.field],
+                       op=SYMBOLS[self.op], percent=round(self.value * 100, 6))
         return Msg("{field} {op} {value:g}", field=FIELDS[self.field], op=SYMBOLS[self.op],
                    value=self.value)
 
@@ -64,7 +69,7 @@ class Challenge:
         return not run.diverged and all(c.holds(run) for c in (self.goal, *self.constraints))
 
     def describe(self) -> Msg:
-        """The target in words, e.g. "test accuracy ≥ 0.92 with lambda ≥ 0.001"."""
+        """The target in words, e.g. "test accuracy ≥ 92 % with lambda ≥ 0.001"."""
         if not self.constraints:
             return self.goal.describe()
         both = self.constraints[0].describe()
