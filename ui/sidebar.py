@@ -112,13 +112,20 @@ def _without_path(exc: Exception, source: str, shown: str | None) -> str:
     return message.replace(str(folder), shown or Path(folder).name)
 
 
+def _data_upload_key() -> str:
+    """The dataset uploader's key: a new one after each try, so that Streamlit lets go of
+    the uploaded files (up to 4 x UPLOAD_FILE_MB) once they are read or refused."""
+    return f"{DATA_UPLOAD_WIDGET}-{session().data_upload_generation}"
+
+
 def _on_dataset_upload() -> None:
     """The four IDX files uploaded: made this session's dataset, or refused with a reason.
     Fewer than four: the uploader waits for the rest."""
-    files = st.session_state.get(DATA_UPLOAD_WIDGET) or []
+    files = st.session_state.get(_data_upload_key()) or []
     if len(files) < 4:
         return
     state = session()
+    state.data_upload_generation += 1  # the files are dropped after this run
     try:
         data = dataset_from_upload([(f.name, f.getvalue()) for f in files])
         for split in ("valid", "test"):
@@ -163,7 +170,7 @@ def _dataset_picker(active: bool) -> None:
 def _dataset_uploader(active: bool) -> None:
     files = st.file_uploader(
         tr("The four IDX files (.gz or plain)"), accept_multiple_files=True,
-        key=DATA_UPLOAD_WIDGET, on_change=_on_dataset_upload, disabled=active,
+        key=_data_upload_key(), on_change=_on_dataset_upload, disabled=active,
         max_upload_size=UPLOAD_FILE_MB,
         help=tr("Training and test images and labels, named as MNIST's are "
                 "(train-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz, ...). Only your "

@@ -29,6 +29,7 @@ class SessionState:
     source_error: str | None = None  # why the last dataset switch failed
     folder_text: str = ""  # the folder as typed (shown back: never its resolved path)
     uploaded_data: Any = None  # this session's uploaded core.data.Dataset (UPLOAD_SOURCE)
+    data_upload_generation: int = 0  # a new dataset uploader (and its files let go)
     job: Any = None  # the current run: core.jobs.TrainingJob or None
     kept_runs: list = field(default_factory=list)  # earlier TrainingJobs, newest last
     model_choice: str = "current"  # which model Results, Draw, Weights... show
