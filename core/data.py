@@ -343,7 +343,10 @@ def source_folder(source: str) -> Path | None:
         return FASHION_MNIST_DEBIAN
     if source.startswith("keras:"):
         return None
-    return Path(source).expanduser().resolve()
+    try:
+        return Path(source).expanduser().resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # ~nosuchuser, link loops, NUL bytes
+        raise DataError(f"{source[:200]!r}: not a usable folder path ({exc})") from None
 
 
 def load_source(source: str, preprocessing: str = NO_PREPROCESSING) -> Dataset:

@@ -195,3 +195,14 @@ def test_bad_uploads_are_refused_with_a_message(change, message):
     with pytest.raises(DataError, match=message):
         dataset_from_upload(change(_mnist_files()), budget=budget)
     assert budget.used == 0
+
+
+@pytest.mark.parametrize("typed", ["~nosuchuser", "a\x00b", "loop"])
+def test_the_command_lines_folder_gets_a_message_for_a_bad_path(tmp_path, typed):
+    """``--data`` takes any folder (the admin's command line is trusted), but a path that
+    cannot be resolved is a DataError (a message), not a RuntimeError's traceback."""
+    from core.data import load_source
+
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    with pytest.raises(DataError):
+        load_source(str(tmp_path / typed) if typed == "loop" else typed)
