@@ -93,7 +93,10 @@ def test_batch_of_one_and_a_single_epoch_train(app):
     assert job.run.history[0].valid_acc > 0.85
 
 
-def test_ten_thousand_epochs_can_be_requested_and_stopped(app):
+def test_ten_thousand_epochs_are_refused_unless_the_admin_allows_them(app, monkeypatch):
+    assert _train(app, 10_000, batch=500) is None  # MAX_RUN_EXAMPLES: 500 MNIST epochs
+    assert any("more training than this server allows" in e.value for e in app.error)
+    monkeypatch.setenv("MAX_RUN_EXAMPLES", "0")  # the admin's: no limit
     job = _train(app, 10_000, batch=500)
     wait_for(lambda: job.run.epochs_done >= 1, "an epoch")
     app.run()
