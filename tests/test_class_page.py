@@ -410,6 +410,38 @@ def test_the_teacher_is_told_when_the_database_file_is_deleted(classroom_db, ses
     assert any("deleted or replaced" in w for w in teacher.warning.values)
 
 
+def test_a_failed_write_leaves_the_board_readable(monkeypatch, sessions):
+    from postgres_support import running_postgres
+
+    from core.classroom import ClassroomStore, SharedRun
+    from ui import classroom
+
+    with running_postgres() as server:
+        url = server.fresh_url()
+        writer = ClassroomStore(url)
+        new = writer.create_class()
+        writer.share_run(writer.join(new.code, "ana"),
+                         SharedRun("r-ana", "mnist", "none", 0.1, 1e-4, 100, 2, 34, 2,
+                                   test_acc=0.9))
+        writer.dispose()
+        # the same database, every transaction read-only: reads work, writes fail
+        monkeypatch.setenv("CLASSROOM_DB_URL",
+                           f"{url}%20-cdefault_transaction_read_only%3Don")
+        classroom._store.clear()
+        try:
+            teacher = _teacher(sessions, new)
+            click(teacher, "Set the challenge")
+            written = [e for e in teacher.error.values if "cannot be written" in e]
+            assert written and "it is read" in written[0]  # (shown escaped: read\\-only)
+            teacher.run()  # the next page run: the board is still read, at once
+            assert _metrics(teacher)["Runs shared"] == "1"
+            assert not any("not available" in e for e in teacher.error.values), \
+                teacher.error.values
+        finally:
+            classroom.store().dispose()
+            classroom._store.clear()
+
+
 def test_a_student_whose_database_goes_down_keeps_training(classroom_db, sessions, tmp_path,
                                                           monkeypatch):
     new = classroom_db.create_class()

@@ -105,8 +105,8 @@ def unavailable(exc: BaseException, write: bool) -> ClassroomUnavailable:
                 type(getattr(exc, "orig", None) or exc).__name__, driver_detail(exc))
     reason = plain_reason(exc)
     return ClassroomUnavailable(
-        Msg("The class database cannot be written ({reason}).", reason=reason) if write else
-        Msg("The class database cannot be read ({reason}).", reason=reason))
+        Msg("The class database cannot be written: {reason}", reason=reason) if write else
+        Msg("The class database cannot be read: {reason}", reason=reason))
 
 
 def classify(exc: BaseException, write: bool) -> Exception | None:
