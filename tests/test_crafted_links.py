@@ -4,8 +4,9 @@ link inside the app's own warning, and ``/?lr=![](//evil/img)`` made the browser
 outside image; the address bar is rewritten afterwards, so the victim never saw them.
 
 Each query parameter the app reads gets each hostile value (a link, an image, HTML, a
-colour directive, LaTeX, a bare address, 100 KB, a NUL byte) on the Train page and on the
-Class page; no element's markdown may then hold markup from the link, and no exception.
+colour directive, LaTeX, a bare address, 100 KB, a NUL byte) on the Train page, the Class
+page and the projector view; no element's markdown may then hold markup from the link,
+and no exception.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from core.markup import plain
 from core.presets import DESKEW_QUERY
 from ui.classroom import CLASS_QUERY, NICK_QUERY
 from ui.i18n import LANG_QUERY
+from ui.projector import AXIS_QUERY, NAMES_QUERY
 
 # Every parameter the app reads from the address (test_every_read_parameter_is_tested
 # fails when a page reads one more).
 PARAMETERS = ["preset", *(s.query for s in SETTINGS.values()), DESKEW_QUERY, LANG_QUERY,
-              CLASS_QUERY, NICK_QUERY]
+              CLASS_QUERY, NICK_QUERY, NAMES_QUERY, AXIS_QUERY]
 HOSTILE = {
     "link": "[Your session expired - click here](http://evil.example/phish)",
     "image": "![](//evil.example/img)",
@@ -38,6 +40,7 @@ HOSTILE = {
     "NUL": "0.1\x00[x](http://evil.example)",
 }
 CLASS_PAGE = "views/classroom.py"
+PROJECTOR = "views/projector.py"  # the teacher's projector view (?class=, ?names=, ?axis=)
 # Markup that the page would draw: an unescaped link, image or HTML tag, a directive, LaTeX.
 MARKUP = re.compile(r"(?<!\\)(\]\(|!\[|<[a-zA-Z/]|:[a-z]+\[|:material/|\$)")
 BARE_ADDRESS = re.compile(r"(?i)(https?://|www\.|\w@\w)")  # linked by GitHub's link finder
@@ -90,7 +93,7 @@ def _assert_shown_as_text(at: AppTest) -> None:
 @pytest.mark.parametrize("kind", HOSTILE)
 def test_every_parameter_at_once_shows_hostile_values_as_text(kind):
     query = dict.fromkeys(PARAMETERS, HOSTILE[kind])
-    for page in (None, CLASS_PAGE):
+    for page in (None, CLASS_PAGE, PROJECTOR):
         at = _open(query, page)
         _assert_shown_as_text(at)
 
@@ -100,6 +103,7 @@ def test_each_parameter_alone_shows_a_crafted_link_as_text(name):
     at = _open({name: HOSTILE["link"]})
     _assert_shown_as_text(at)
     _assert_shown_as_text(_open({name: HOSTILE["image"]}, CLASS_PAGE))
+    _assert_shown_as_text(_open({name: HOSTILE["bare address"]}, PROJECTOR))
 
 
 def test_the_issues_two_links_are_quoted_as_typed():
@@ -131,6 +135,7 @@ def test_every_read_parameter_is_tested():
         reads |= set(re.findall(r"query_params\.get\(\s*([A-Za-z_\"']+)", text))
         reads |= {"to_dict" for _ in re.findall(r"query_params\.to_dict\(\)", text)}
     known = {"LANG_QUERY": LANG_QUERY, "CLASS_QUERY": CLASS_QUERY, "NICK_QUERY": NICK_QUERY,
+             "NAMES_QUERY": NAMES_QUERY, "AXIS_QUERY": AXIS_QUERY,
              "name": "(ui.classroom's own address keeping)",
              "to_dict": "(the Train page: presets.settings_from_query and preprocessing)"}
     assert reads <= set(known), f"a page reads {reads - set(known)} from the address"
