@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ["NUMBA_BOUNDSCHECK"] = "1"
 os.environ["NUMBA_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / "numba-cache-boundscheck")
 # scikit-learn's estimator checks include one that runs with array-API dispatch on NumPy
-# input (core.model's SoftmaxWeights must give the same results); SciPy allows that only
+# input (core.estimator's SoftmaxRegression must give the same results); SciPy allows that only
 # when this is set before it is imported. Without it the check would be skipped.
 os.environ["SCIPY_ARRAY_API"] = "1"
 if str(ROOT) not in sys.path:
