@@ -19,9 +19,13 @@ pages = [
     st.Page("views/how_it_works.py", title=tr("How it works"), icon=":material/school:"),
     st.Page("views/classroom.py", title=tr("Class"), icon=":material/groups:"),
 ]
-navigation = st.navigation(pages)
+# The projector view (/projector?class=CODE): not in the menu, no sidebar, no class session.
+projector = st.Page("views/projector.py", title=tr("Projector"), icon=":material/co_present:",
+                    visibility="hidden")
+navigation = st.navigation([*pages, projector])
 i18n.keep_in_url()  # ?lang=ja: a link opens in the same language
-ui.sidebar(run_status=navigation.url_path != train.url_path)  # Train shows the run itself
-classroom.sync()  # Classroom mode: rejoin from the link, share finished runs
+if navigation.url_path != projector.url_path:
+    ui.sidebar(run_status=navigation.url_path != train.url_path)  # Train shows the run itself
+    classroom.sync()  # Classroom mode: rejoin from the link, share finished runs
 navigation.run()
 ui.PAGE_DRAWN.set()

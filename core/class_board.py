@@ -11,13 +11,14 @@ core.markup), and counts in words (:func:`meeting_challenge`, :func:`runs_delete
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from core.board_scatter import X_AXES, ZERO_LAMBDA_AT, board_figure  # noqa: F401 (re-exported)
 from core.classroom import Challenge, RunEntry
-from core.i18n import Msg
+from core.classroom.handwriting import HandScore
+from core.i18n import ENGLISH, Msg, Translator
 from core.markup import markdown_literal  # noqa: F401 (the pages' import)
 from core.metrics import Evaluation
 from core.model import SoftmaxWeights
@@ -28,7 +29,8 @@ BOARD_COLUMNS = {"student": Msg("student"), "test acc": Msg("test acc"),
                  "learning rate": Msg("learning rate"), "lambda": Msg("lambda"),
                  "epochs": Msg("epochs"), "meets challenge": Msg("meets challenge"),
                  "diverged": Msg("diverged"), "valid acc": Msg("valid acc"),
-                 "train acc": Msg("train acc"), "batch": Msg("batch"), "digits": Msg("digits")}
+                 "train acc": Msg("train acc"), "batch": Msg("batch"), "digits": Msg("digits"),
+                 "handwriting": Msg("our handwriting")}
 
 
 def meeting_challenge(n: int) -> Msg:
@@ -49,14 +51,20 @@ def runs_deleted(n: int) -> Msg:
     return Msg("{n} runs deleted; drawings stay.", n=n)
 
 
-def board_rows(entries: Sequence[RunEntry], challenge: Challenge | None = None) -> list[dict]:
+def board_rows(entries: Sequence[RunEntry], challenge: Challenge | None = None,
+               handwriting: Mapping[str, HandScore | None] | None = None) -> list[dict]:
     """The board's table: one row per run, oldest first, so a row keeps its place while
-    runs are added (the table sorts itself when a column's header is clicked)."""
+    runs are added (the table sorts itself when a column's header is clicked). With
+    ``handwriting`` ({run id: score}, core.class_scores) a column "handwriting" holds each
+    run's accuracy on the class's drawings when it was shared (None: not scored)."""
     rows = []
     for e in entries:
         r = e.run
         row = {"student": e.nickname, "test acc": r.test_acc, "learning rate": r.learning_rate,
                "lambda": r.l2, "epochs": r.epochs_done}
+        if handwriting is not None:
+            score = handwriting.get(r.run_id)
+            row["handwriting"] = None if score is None else score.accuracy
         if challenge is not None:
             row["meets challenge"] = challenge.is_met(r)
         row.update({"diverged": r.diverged, "valid acc": r.valid_acc, "train acc": r.train_acc,
@@ -65,6 +73,15 @@ def board_rows(entries: Sequence[RunEntry], challenge: Challenge | None = None) 
                     "run_id": r.run_id, "shared_at": e.shared_at})
         rows.append(row)
     return rows
+
+
+def anonymised(entries: Sequence[RunEntry], tr: Translator = ENGLISH) -> list[RunEntry]:
+    """``entries`` with each nickname replaced by "student 1", "student 2", ... in the order
+    the students first shared (for a public display: ``/projector?...&names=0``)."""
+    numbers: dict[str, int] = {}
+    return [replace(e, nickname=tr("student {n}", n=numbers.setdefault(e.nickname,
+                                                                         len(numbers) + 1)))
+            for e in entries]
 
 
 @dataclass(frozen=True)

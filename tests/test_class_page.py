@@ -356,7 +356,8 @@ def test_the_teachers_tools(classroom_db, sessions):
     teacher = _teacher(sessions, new)
     assert _metrics(teacher)["Runs shared"] == "2"
     downloads = [d.label for d in teacher.get("download_button") if "CSV" in d.label]
-    assert len(downloads) == 2
+    assert downloads == ["Download the runs (CSV)", "Download the runs' curves (CSV)",
+                         "Download the drawings' list (CSV)"]  # curves: a file of their own
 
     remove = [s for s in teacher.multiselect if s.label.startswith("Remove students")][0]
     remove.set_value(["bo"])

@@ -19,16 +19,18 @@ from core.class_board import (
     board_rows,
     class_set_evaluation,
     history_from_curves,
-    markdown_literal,
-    meeting_challenge,
     runs_deleted,
 )
-from core.classroom import Challenge, Condition
+from core.class_scores import SCORES, best_on_handwriting, class_curves_csv
+from core.classroom import Challenge, ClassroomError, Condition
+from core.classroom.follower import error_message
 from core.figures import confusion_figure, curves_figure, upscale
 from core.i18n import Msg
 from core.metrics import select_examples
 from core.presets import PRESETS
 from core.style import references_caption
+from ui import projector
+from ui.board_summary import board_summary
 from ui.caches import current_data
 from ui.classroom import (
     CLASS_QUERY,
@@ -60,7 +62,7 @@ CONSTRAINT_WORDS = {"no constraint": Msg("no constraint"), "lambda ≥": Msg("la
                     "learning rate ≥": Msg("learning rate ≥"), "epochs ≤": Msg("epochs ≤")}
 KINDS = {"Incorrect": Msg("Incorrect"), "Correct": Msg("Correct")}
 BOARD_FORMATS = {"test acc": "percent", "valid acc": "percent", "train acc": "percent",
-                 "learning rate": "%g", "lambda": "%g"}
+                 "handwriting": "percent", "learning rate": "%g", "lambda": "%g"}
 TABLE_KEY = "board_table"  # the board's table (its selection picks the run whose curves show)
 BIG_CODE = ('<div style="font-size:3.6rem;font-weight:700;letter-spacing:0.25em;'
             'line-height:1.1">{code}</div>')
@@ -165,44 +167,21 @@ def _board() -> None:
         return
     with reporting():
         summary = store().board(member.code)  # one transaction: counts, runs and challenge
-        rows = board_rows(summary.entries, summary.challenge)
+        scores = SCORES.scores(store(), member.code, summary.entries)  # our handwriting
+        rows = board_rows(summary.entries, summary.challenge, scores)
         selected = _selected_row(rows)
-        _summary(summary)
-        _scatter(summary.entries, summary.challenge, selected and selected["run_id"])
-        _table(member.code, rows, selected)
+        board_summary(summary, best_on_handwriting(summary.entries, scores))
+        _scatter(summary.entries, summary.challenge, selected and selected["run_id"],
+                 member.student and member.student.nickname)
+        _table(member, rows, selected)
 
 
-def _summary(summary) -> None:
-    """Counts, best and median test accuracy, the challenge: large, for a projector."""
-    if summary.closed:
-        st.warning(tr("This class is closed: the board is read-only."))
-    c = st.columns(5)
-    c[0].metric(tr("Runs shared"), summary.runs)
-    c[1].metric(tr("Students"), summary.students)
-    c[2].metric(tr("Training now"), summary.training_now)
-    best = summary.best
-    c[3].metric(tr("Best test accuracy"), "-" if best is None else f"{best.run.test_acc:.2%}")
-    c[4].metric(tr("Median test accuracy"), "-" if summary.median_test_acc is None
-                else f"{summary.median_test_acc:.2%}")
-    if best is not None:
-        c[3].markdown(tr("by {who}", who=nickname_markdown(best.nickname)))
-    if summary.challenge is not None:
-        ch = summary.challenge
-        lesson = tr(PRESETS[ch.preset].title) if ch.preset in PRESETS else ""
-        text = tr("**Challenge{lesson}: {target}**", target=markdown_literal(tr(ch.describe())),
-                  lesson=tr(" ({lesson})", lesson=markdown_literal(lesson)) if lesson else "")
-        if ch.text.strip():
-            text += f"  \n{markdown_literal(ch.text)}"
-        meeting = tr(meeting_challenge(summary.meeting_challenge))
-        st.info(f"{text}  \n{meeting}", icon=":material/flag:")
-
-
-def _scatter(entries, challenge, selected: str | None) -> None:
+def _scatter(entries, challenge, selected: str | None, me: str | None) -> None:
     t = current()  # also outside the script's run, in format_func
     axis = st.segmented_control(tr("Across"), list(X_AXES), format_func=lambda k: t(X_AXES[k]),
                                 default="learning_rate", key="board_axis") or "learning_rate"
-    st.plotly_chart(board_figure(entries, axis, challenge, selected, tr=t), key="board_scatter",
-                    config={"displayModeBar": False})
+    st.plotly_chart(board_figure(entries, axis, challenge, selected, tr=t, me=me),
+                    key="board_scatter", config={"displayModeBar": False})
     st.caption(references_caption(t))
 
 
@@ -226,7 +205,7 @@ def _selected_row(rows: list[dict]) -> dict | None:
     return rows[chosen[0]] if chosen and chosen[0] < len(rows) else None
 
 
-def _table(code: str, rows: list[dict], selected: dict | None) -> None:
+def _table(member: Membership, rows: list[dict], selected: dict | None) -> None:
     """The runs as a sortable table; a selected row shows that run's curves."""
     if not rows:
         st.info(tr("No runs shared yet. Runs that students finish or stop appear here."))
@@ -242,10 +221,12 @@ def _table(code: str, rows: list[dict], selected: dict | None) -> None:
         st.caption(tr("Click a row's left edge to see that run's curves (click a column's "
                       "header to sort)."))
         return
-    curves = store().run_curves(code, selected["run_id"])
+    curves = store().run_curves(member.code, selected["run_id"])
     st.markdown(tr("Curves of the run by {who}", who=nickname_markdown(selected["student"])))
     st.plotly_chart(curves_figure(history_from_curves(curves), references=True, tr=current()),
                     key="board_curves", config=CHART_CONFIG)
+    if member.teacher_key:
+        projector.spotlight_button(member.code, selected["run_id"])
 
 
 # ------------------------------------------------------------------ the class's handwriting
@@ -343,14 +324,16 @@ def teacher_tools(member: Membership) -> None:
         problem = store().problem()  # read-only, or its file deleted: writes stopped
         if problem:
             st.warning(tr(problem), icon=":material/database:")
-    challenge_tab, students_tab, data_tab = st.tabs([tr("Challenge"), tr("Students"),
-                                                     tr("Class data")])
+    challenge_tab, students_tab, data_tab, projector_tab = st.tabs(
+        [tr("Challenge"), tr("Students"), tr("Class data"), tr("Projector")])
     with challenge_tab:
         _challenge_form(member)
     with students_tab:
         _students(member)
     with data_tab:
         _class_data(member)
+    with projector_tab:
+        projector.teacher_panel(member)
 
 
 def _done(member: Membership, message: Msg) -> None:
@@ -424,6 +407,37 @@ def _joining(member: Membership) -> None:
               Msg("No new students can join now."))
 
 
+def _downloads(member: Membership) -> None:
+    """The class's three CSV files (core.classroom.export), each built when its button is
+    pressed (so it holds the newest runs): runs, curves (long format), drawings."""
+    code, key = member.code, member.teacher_key
+    files = {"runs": (Msg("Download the runs (CSV)"),
+                      lambda: store().export_csv(code, key).runs_csv),
+             "curves": (Msg("Download the runs' curves (CSV)"),
+                        lambda: class_curves_csv(store(), code, key)),
+             "drawings": (Msg("Download the drawings' list (CSV)"),
+                          lambda: store().export_csv(code, key).drawings_csv)}
+    t = current()  # the download runs outside the script's run
+    for column, (name, (label, build)) in zip(st.columns(3), files.items(), strict=True):
+        column.download_button(tr(label), _or_error(build, t),
+                               file_name=f"class-{code}-{name}.csv",
+                               mime="text/csv", icon=":material/download:",
+                               key=f"class_csv_{name}")
+    st.caption(tr("UTF-8 with a byte order mark (Excel opens it as it is); times in UTC."))
+
+
+def _or_error(build, t):
+    """``build`` for a download: the CSV, or a one-line file saying why it could not be made
+    (in the language ``t``; a download runs outside the page: nothing else can tell)."""
+    def run() -> str:
+        try:
+            return build()
+        except ClassroomError as exc:
+            message = t(error_message(exc))
+            return f"error\n{message}\n"
+    return run
+
+
 def _confirmed_action(label: str, confirm: str, key: str) -> bool:
     """A button that acts only with its confirmation box ticked."""
     sure = st.checkbox(confirm, key=f"{key}_sure")
@@ -432,14 +446,7 @@ def _confirmed_action(label: str, confirm: str, key: str) -> bool:
 
 def _class_data(member: Membership) -> None:
     with reporting():
-        export = store().export_csv(member.code, member.teacher_key)
-        left, right = st.columns(2)
-        left.download_button(tr("Download the runs (CSV)"), export.runs_csv,
-                             file_name=f"class-{member.code}-runs.csv", mime="text/csv",
-                             icon=":material/download:")
-        right.download_button(tr("Download the drawings' list (CSV)"), export.drawings_csv,
-                              file_name=f"class-{member.code}-drawings.csv", mime="text/csv",
-                              icon=":material/download:")
+        _downloads(member)
         st.divider()
         if _confirmed_action(tr("Clear the board"), tr("Yes, delete every shared run"),
                              "class_clear"):

@@ -5,8 +5,9 @@ thread of its own (:func:`start_follower`) that:
 
 1. while the run trains, tells the class "training now" every HEARTBEAT_SECONDS (the store
    counts a heartbeat for 60 s), and "no longer" once it ends;
-2. when it ends, shares it (:func:`shared_run`: settings, final numbers, curves) unless the
-   student turned sharing off, and names it in the student's list (:func:`share_label`).
+2. when it ends, shares it (:func:`shared_run`: settings, final numbers, curves, and its
+   score on the class's drawings, :func:`class_score`) unless the student turned sharing
+   off, and names it in the student's list (:func:`share_label`).
 
 A run continued for more epochs is a new run to share, at its new length: what was shared
 or skipped is recorded by ``(ticket, epochs done)`` in :class:`Sharing`. The test set is
@@ -27,11 +28,12 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from core.classroom.challenge import Challenge
 from core.classroom.errors import ClassroomError, ClassroomUnavailable, Conflict
+from core.classroom.handwriting import HandScore, score_drawings, with_score
 from core.classroom.shared import SharedRun
 from core.i18n import Msg
 from core.jobs import RunScore
@@ -104,6 +106,20 @@ def shared_run(sharing: Sharing, job: TrainingJob) -> SharedRun:
         test_loss=test.loss, diverged=run.status is RunStatus.DIVERGED, curves=curves)
 
 
+def class_score(classes: ClassroomStore, sharing: Sharing, job: TrainingJob) -> HandScore | None:
+    """The run's model on the class's drawings as they are now (core.classroom.handwriting:
+    shared with the run, since the board never sees its weights); None for a run not on
+    digits, without drawings, or when the drawings cannot be read (the run is shared all
+    the same)."""
+    if not job.run.data.is_digits:
+        return None
+    try:
+        drawings = classes.drawings(sharing.student.code)
+    except ClassroomError:
+        return None
+    return score_drawings(job.run.model, drawings.images, drawings.labels)
+
+
 def share_label(name: str, run: SharedRun, challenge: Challenge | None) -> str:
     """A shared run in the student's list, e.g. "run 3 (20 epochs, test 92.4%, meets the
     challenge)" (a Msg, translated where shown); ``name`` is the run's name ("run 3")."""
@@ -139,6 +155,7 @@ def _share_ended(sharing: Sharing, job: TrainingJob, classes: ClassroomStore,
         sharing.skipped.add(key)
         return
     run = shared_run(sharing, job)
+    run = replace(run, curves=with_score(run.curves, class_score(classes, sharing, job)))
     classes.share_run(sharing.student, run)
     challenge = classes.class_info(sharing.student.code).challenge
     sharing.shared[key] = share_label(name, run, challenge)
