@@ -6,7 +6,7 @@ them: white lines with round ends on the 280x280 black canvas, in several styles
 slanted left and right, thin, medium and thick strokes, a few "writers" who each place the
 points a little differently, two shapes for most digits: a 1 with and without its flag, a 7
 with and without its bar, an open and a closed 4, ...). Each drawing goes through the Draw
-page's own preprocessing (:func:`core.preprocess.preprocess_canvas`, then
+page's own preprocessing (:func:`core.canvas.preprocess_canvas`, then
 :func:`core.preprocess.prepare_images` for the model's own preprocessing) and each model reads
 it. It prints the accuracy of each model, overall and by slant and by stroke width.
 
@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from core.canvas import preprocess_canvas
 from core.data import PROJECT_ROOT
 from core.model import SoftmaxWeights
 from core.model_file import load_model
-from core.preprocess import preprocess_canvas
 
 CANVAS = 280  # the Draw page's canvas
 BOX = (120, 190)  # an upright digit's width and height on it, in canvas pixels

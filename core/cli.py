@@ -3,7 +3,7 @@
     python -m core.train --epochs 20            # prints the tutorial's lines, saves model.npz
     python -m core.train --lr 0.5 --l2 0 --batch-size 50 --seed 1 --out m.npz --grid grid.png
     python -m core.train --data fashion         # Debian's Fashion-MNIST, or a folder of IDX files
-    python -m core.train --deskew --out d.npz   # on deskewed digits (core.preprocess.deskew)
+    python -m core.train --deskew --out d.npz   # on deskewed digits (core.deskew.deskew)
 
 It prints the article's ``EPOCH n: Valid Loss=..., Valid Acc=...`` line for epoch 1 and
 every tenth (:mod:`core.tutorial`), a progress bar on a terminal, then the test accuracy.

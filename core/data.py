@@ -6,7 +6,7 @@ shared :class:`Dataset`; :meth:`Dataset.features` gives the float32 version in [
 the model reads, computed once per process and shared read-only by every caller. 10,000
 training images are held out for validation, as the tutorial does.
 
-:meth:`Dataset.prepared` gives the same images deskewed (:func:`core.preprocess.deskew`),
+:meth:`Dataset.prepared` gives the same images deskewed (:func:`core.deskew.deskew`),
 once per process, still uint8: a dataset says what its images went through in
 ``preprocessing``, and a model trained on it remembers that.
 
@@ -43,14 +43,9 @@ from core.idx import (  # noqa: F401 (IMAGE_SIDE: lessons)
     parse_idx,
     read_idx_folder,
 )
+from core.deskew import deskew_images
 from core.markup import file_label
-from core.preprocess import (
-    DESKEW,
-    NO_PREPROCESSING,
-    PREPROCESSINGS,
-    check_preprocessing,
-    deskew_images,
-)
+from core.preprocess import DESKEW, NO_PREPROCESSING, PREPROCESSINGS, check_preprocessing
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_MNIST = PROJECT_ROOT / "data" / "mnist"
@@ -162,7 +157,7 @@ class Dataset:
         """The same dataset with its images prepared as ``preprocessing`` says.
 
         ``"none"``: the plain images; ``"deskew"``: every training, validation and test
-        image deskewed by :func:`core.preprocess.deskew_images` (70,000 MNIST images: about
+        image deskewed by :func:`core.deskew.deskew_images` (70,000 MNIST images: about
         1.5 s), once per process, then shared like the plain ones: uint8, read-only, the same
         labels, split and name. Only 28x28 uint8 images can be deskewed (ValueError else).
         """

@@ -33,8 +33,9 @@ from dataclasses import fields
 
 import numpy as np
 
+from core.canvas import MNIST_SIDE
 from core.config import TrainConfig
-from core.preprocess import MNIST_SIDE, NO_PREPROCESSING, check_preprocessing, prepare_images
+from core.preprocess import NO_PREPROCESSING, check_preprocessing, prepare_images
 
 LOG_CLIP = 1e-10  # log(p) is taken of max(p, 1e-10), so a confident mistake costs <= 23.03
 

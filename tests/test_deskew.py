@@ -1,4 +1,4 @@
-"""Deskewing (core.preprocess.deskew and friends) and the deskewed dataset (core.data)."""
+"""Deskewing (core.deskew.deskew and friends) and the deskewed dataset (core.data)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,10 @@ import numpy as np
 import pytest
 from scipy.ndimage import affine_transform
 
+from core.canvas import centre_of_mass
 from core.data import Dataset, load_source
-from core.preprocess import (
-    DESKEW,
-    NO_PREPROCESSING,
-    centre_of_mass,
-    deskew,
-    deskew_images,
-    prepare_images,
-    skew_moments,
-)
+from core.deskew import deskew, deskew_images, skew_moments
+from core.preprocess import DESKEW, NO_PREPROCESSING, prepare_images
 
 
 def upright_bar() -> np.ndarray:

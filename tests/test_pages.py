@@ -420,7 +420,7 @@ def test_draw_without_ink_shows_no_prediction(app):
 def test_draw_a_digit_gets_the_models_prediction(app, default_eval, monkeypatch):
     """The canvas is replaced by one that returns test digit #0 (a 7) drawn 10x larger, as
     the real canvas would return it: RGBA, white ink on black, opaque."""
-    from core.preprocess import preprocess_canvas
+    from core.canvas import preprocess_canvas
 
     model, data, _ = default_eval
     digit = data.x_test[0].reshape(28, 28)

@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from apptest_support import TIMEOUT, app, click, go, model_select, session_of  # noqa: F401
 from conftest import ROOT
-from core.preprocess import DESKEW, NO_PREPROCESSING, prepare_images, preprocess_canvas
+from core.canvas import preprocess_canvas
+from core.preprocess import DESKEW, NO_PREPROCESSING, prepare_images
 
 
 @pytest.fixture(scope="module")
@@ -107,18 +108,18 @@ def test_draw_feeds_each_model_its_own_preprocessing(app, monkeypatch, models, k
 def test_draw_deskews_the_drawing_once(app, monkeypatch):
     """What the model reads and the step-by-step row's last step are one deskewed image,
     computed once (the page used to deskew the drawing a second time for the row)."""
-    from core import preprocess
+    from core import deskew
 
     go(app, "views/results.py")
     model_select(app).set_value("deskewed").run()
-    drawings, deskew_batch = [], preprocess._deskew_batch
+    drawings, deskew_batch = [], deskew._deskew_batch
 
     def counting(images, *args, **kwargs):
         if len(images) == 1:  # one drawing (the test set is deskewed in chunks, once)
             drawings.append(images.copy())
         return deskew_batch(images, *args, **kwargs)
 
-    monkeypatch.setattr(preprocess, "_deskew_batch", counting)
+    monkeypatch.setattr(deskew, "_deskew_batch", counting)
     _draw(app, monkeypatch, _leaning_seven())
     assert len([m for m in app.markdown if m.value.startswith("model says")]) == 5
     assert len(drawings) == 1

@@ -1,4 +1,4 @@
-"""Tests for core.preprocess on real MNIST digits and a freshly trained model."""
+"""Tests for core.canvas on real MNIST digits and a freshly trained model."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.preprocess import (
+from core.canvas import (
     NothingDrawn,
     centre_of_mass,
     preprocess_canvas,

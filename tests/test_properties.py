@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from core.canvas import NothingDrawn, preprocess_canvas
 from core.model import SoftmaxWeights, softmax
-from core.preprocess import NothingDrawn, preprocess_canvas
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -72,8 +72,8 @@ def _two_images(probas: list[np.ndarray]) -> tuple[int, int, int]:
 
 def test_draw_a_new_digit_resets_the_picker_to_its_runner_up(app, mnist, default_model,
                                                              monkeypatch):
+    from core.canvas import preprocess_canvas
     from core.explain import runner_up
-    from core.preprocess import preprocess_canvas
 
     names = list(mnist.class_names)
     drawings = [_canvas_rgba(mnist.x_test[i]) for i in range(8)]

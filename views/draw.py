@@ -5,15 +5,10 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas  # imported here only: it needs a running app
 
 import ui
+from core.canvas import NothingDrawn, drawing_warnings, model_inputs_per_step, preprocess_steps
 from core.figures import probability_figure, upscale
 from core.i18n import Msg
-from core.preprocess import (
-    NO_PREPROCESSING,
-    NothingDrawn,
-    drawing_warnings,
-    model_inputs_per_step,
-    preprocess_steps,
-)
+from core.preprocess import NO_PREPROCESSING
 from ui import classroom, i18n
 from ui.i18n import tr
 
