@@ -113,13 +113,23 @@ students = Table(
     Column("training_by", String(64)),  # version 2: the server that sent the heartbeat
     UniqueConstraint("class_id", "nickname_key"),
 )
-runs = Table(
-    "runs", metadata,
-    Column("id", Integer, primary_key=True),
-    _owner("class_id", "classes"),
-    _owner("student_id", "students"),
-    Column("run_id", String(64), nullable=False),
-    Column("shared_at", Double, nullable=False),
+
+
+def _shared(name: str, item_id: str, at: str, *columns: Column) -> Table:
+    """A table of things students share in a class (runs, drawings): the class, the student,
+    the page's id for the thing (unique in the class: a retry finds it), when it came."""
+    return Table(name, metadata,
+                 Column("id", Integer, primary_key=True),
+                 _owner("class_id", "classes"),
+                 _owner("student_id", "students"),
+                 Column(item_id, String(64), nullable=False),
+                 Column(at, Double, nullable=False),
+                 *columns,
+                 UniqueConstraint("class_id", item_id))
+
+
+runs = _shared(
+    "runs", "run_id", "shared_at",
     Column("dataset", String(40), nullable=False),
     Column("preprocessing", String(40), nullable=False),
     Column("learning_rate", Double, nullable=False),
@@ -132,19 +142,12 @@ runs = Table(
                                    "train_loss", "valid_loss", "test_loss")),
     Column("diverged", Boolean, nullable=False),
     Column("curves", Text, nullable=False),  # compact JSON (core.classroom.shared)
-    UniqueConstraint("class_id", "run_id"),
 )
-drawings = Table(
-    "drawings", metadata,
-    Column("id", Integer, primary_key=True),
-    _owner("class_id", "classes"),
-    _owner("student_id", "students"),
-    Column("drawing_id", String(64), nullable=False),
-    Column("added_at", Double, nullable=False),
+drawings = _shared(
+    "drawings", "drawing_id", "added_at",
     Column("label", SmallInteger, nullable=False),
     Column("image", LargeBinary, nullable=False),  # 28x28 uint8, the model's input
     Column("raw", LargeBinary, nullable=False),  # 56x56 uint8, the drawing shrunk
-    UniqueConstraint("class_id", "drawing_id"),
 )
 key_failures = Table(
     "key_failures", metadata,
