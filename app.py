@@ -27,5 +27,6 @@ i18n.keep_in_url()  # ?lang=ja: a link opens in the same language
 if navigation.url_path != projector.url_path:
     ui.sidebar(run_status=navigation.url_path != train.url_path)  # Train shows the run itself
     classroom.sync()  # Classroom mode: rejoin from the link, share finished runs
+    ui.reclaim()  # a browser back after a reload: its run paused while nobody watched goes on
 navigation.run()
 ui.PAGE_DRAWN.set()

@@ -68,6 +68,9 @@ class TrainingJob(BackgroundTask):
         self.run = run
         self.max_examples = max_examples
         self.score: RunScore | None = None  # filled in when training ends
+        self.abandoned = False  # paused because nobody watched: goes on when they come back
+        run.on_hold = self._release_slot  # a paused run does not keep a slot from others
+        run.on_unhold = self._wait_for_slot
 
     @property
     def test_accuracy(self) -> float | None:
@@ -108,6 +111,27 @@ class TrainingJob(BackgroundTask):
             self.slots.leave(self.ticket)
             raise
         self.start()
+
+    def abandon(self) -> None:
+        """Nobody has watched this run for a while (every tab of its browser closed): pause
+        it, so that its slot goes to someone else, until :meth:`reclaim`."""
+        if self.alive and self.run.status is not RunStatus.PAUSED:
+            self.abandoned = True
+            self.run.pause()  # a queued run pauses as soon as it gets its turn
+            self.run.message = Msg("Paused while nobody was watching it (the page was closed); "
+                                   "it goes on when you come back.")
+
+    def reclaim(self) -> None:
+        """Its owner is back (a page of its browser opened again): a run :meth:`abandon`
+        paused goes on, watched again."""
+        if not self.abandoned:
+            return
+        self.abandoned = False
+        if self.alive:
+            self.run.resume()
+            self.run.message = ""
+            if self.owner_alive is not None:
+                WATCHDOG.watch(self)
 
     def _work(self) -> None:
         if not self._wait_for_slot():

@@ -12,6 +12,7 @@ actually waits, so a test or a page can tell "asked to pause" from "paused".
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from core.run_state import RunStatus
 
@@ -33,6 +34,10 @@ class RunControls:
         self._running = threading.Event()
         self._running.set()
         self.held = threading.Event()  # set while the trainer waits between batches
+        # what the trainer does around a pause (core.jobs: give its training slot back while
+        # it waits, and queue for one again before it goes on; False: stopped meanwhile)
+        self.on_hold: Callable[[], None] | None = None
+        self.on_unhold: Callable[[], bool] | None = None
 
     @property
     def is_active(self) -> bool:
@@ -58,12 +63,18 @@ class RunControls:
         self._running.set()
 
     def _wait_while_paused(self) -> bool:
-        """Block while paused; False means stop."""
+        """Block while paused; False means stop. Around the wait, :attr:`on_hold` and
+        :attr:`on_unhold` (a paused run frees its training slot and queues for one again
+        when resumed: the status is RUNNING again while it waits in that queue)."""
         if not self._running.is_set():
             self.status = RunStatus.PAUSED
             self.held.set()
+            if self.on_hold is not None:
+                self.on_hold()
             self._running.wait()
             self.held.clear()
             if not self._stop_requested:
                 self.status = RunStatus.RUNNING
+                if self.on_unhold is not None and not self.on_unhold():
+                    self._stop_requested = True  # stopped while waiting for a slot
         return not self._stop_requested

@@ -309,6 +309,11 @@ class BackgroundTask:
         self._cancel.set()
         self._interrupt(reason)
 
+    def abandon(self) -> None:
+        """Nobody watches this task any more (see :class:`Watchdog`): stop it. A subclass
+        may keep it for its owner's return instead (core.jobs.TrainingJob pauses)."""
+        self.stop("the browser tab that started it was closed")
+
     def join(self, timeout: float | None = None) -> None:
         if self._thread is not None:
             self._thread.join(timeout)
@@ -373,11 +378,13 @@ def _yield_to_pages() -> None:
 
 
 class Watchdog:
-    """Stops tasks whose owner went away (a closed browser tab), so that no worker thread
-    outlives its session for long and its slot goes to someone else.
+    """Lets go of tasks whose owner went away (every browser tab of it closed), so that no
+    worker thread holds a training slot for someone who is not there.
 
     One daemon thread checks every watched task's ``owner_alive()`` every ``interval``
-    seconds; a task whose owner has been gone for ``grace`` seconds is stopped.
+    seconds; a task whose owner has been gone for ``grace`` seconds is abandoned
+    (:meth:`BackgroundTask.abandon`: a training run pauses and frees its slot until its
+    owner comes back, anything else stops) and no longer watched.
     """
 
     def __init__(self, interval: float = 5.0, grace: float = 30.0):
@@ -408,7 +415,7 @@ class Watchdog:
                 elif gone_since is None:
                     self._tasks[ticket] = (task, now)
                 elif now - gone_since >= self.grace:
-                    task.stop("the browser tab that started it was closed")
+                    task.abandon()
                     stopped.append(task)
                     del self._tasks[ticket]
         return stopped

@@ -64,9 +64,12 @@ def test_stop_while_queued_leaves_the_queue_without_training(mnist):
     assert slots.busy == 0 and slots.ahead_of(waiting.ticket) is None
 
 
-def test_watchdog_stops_a_job_whose_tab_closed_after_the_grace_period(mnist):
+def test_watchdog_pauses_a_job_nobody_watches_and_it_goes_on_when_they_come_back(mnist):
+    """Every tab of the run's browser closed for the grace period: the run pauses (it is not
+    lost) and its slot goes to someone else; its owner back, it trains on from there."""
     connected = {"yes": True}
-    job = _job(mnist, RunSlots(capacity=2), epochs=500, owner_alive=lambda: connected["yes"])
+    slots = RunSlots(capacity=1)
+    job = _job(mnist, slots, epochs=500, owner_alive=lambda: connected["yes"])
     watchdog = Watchdog(interval=1000, grace=30)  # checked by hand below
     job.start()
     watchdog.watch(job)
@@ -77,9 +80,48 @@ def test_watchdog_stops_a_job_whose_tab_closed_after_the_grace_period(mnist):
     assert watchdog.check(now=39) == []
     assert job.alive
     assert watchdog.check(now=41) == [job]
+    _wait_for(job.run.held.is_set)
+    assert job.alive and job.run.status is RunStatus.PAUSED and job.abandoned
+    assert "nobody was watching" in job.run.message and watchdog.watched == 0
+    assert slots.busy == 0  # the slot is free: another student's run trains meanwhile
+    other = _job(mnist, slots, epochs=1, batch=1000)
+    other.start()
+    other.join(60)
+    assert other.run.status is RunStatus.FINISHED
+    where = (job.run.epochs_done, job.run.batches_done)
+    connected["yes"] = True
+    job.reclaim()
+    _wait_for(lambda: (job.run.epochs_done, job.run.batches_done) > where)
+    assert job.run.status is RunStatus.RUNNING and job.run.message == "" and not job.abandoned
+    assert slots.busy == 1
+    job.stop()
     job.join(30)
-    assert not job.alive and job.run.status is RunStatus.STOPPED
-    assert "tab" in job.run.message and watchdog.watched == 0
+    assert slots.busy == 0
+
+
+def test_a_paused_run_frees_its_slot_and_queues_again_when_resumed(mnist):
+    """Paused by its student (or the coach), a run waits without a slot: the next run in
+    the queue trains (issue 21: a student waited behind a run the coach had paused). On
+    resume it queues for a slot like any other run."""
+    slots = RunSlots(capacity=1)
+    paused, other = _job(mnist, slots, epochs=500), _job(mnist, slots, epochs=500)
+    paused.start()
+    _wait_for(lambda: paused.run.batches_done > 0)
+    other.start()
+    assert other.queued
+    paused.run.pause()
+    _wait_for(lambda: not other.queued and other.run.batches_done > 0)
+    assert paused.run.status is RunStatus.PAUSED and slots.busy == 1
+    paused.run.resume()
+    _wait_for(lambda: paused.queued)  # its turn comes when the other run gives the slot up
+    where = paused.run.batches_done
+    other.stop()
+    other.join(30)
+    _wait_for(lambda: not paused.queued and paused.run.batches_done != where)
+    assert paused.run.status is RunStatus.RUNNING
+    paused.stop()
+    paused.join(30)
+    assert slots.busy == 0 and not paused.alive
 
 
 def test_a_failing_run_is_stopped_with_the_error_shown_and_its_slot_freed(mnist, monkeypatch):

@@ -40,6 +40,7 @@ from ui.runs import (
     job_active,
     kept_runs,
     owner_alive_check,
+    reclaim,
     retire_current_job,
     run_name,
     run_record,
@@ -48,7 +49,7 @@ from ui.runs import (
     steer,
 )
 from ui.sidebar import sidebar
-from ui.state import SessionState, session
+from ui.state import SessionState, session, tab
 from ui.widgets import CHART_CONFIG, live_figure, show_why, verdict
 
 __all__ = [
@@ -57,7 +58,9 @@ __all__ = [
     "chosen_model",
     "current_data", "current_job", "data_for", "dataset", "default_model", "job_active",
     "kept_runs",
-    "live_figure", "live_seconds", "model_choices", "owner_alive_check", "require_model",
+    "live_figure", "live_seconds", "model_choices", "owner_alive_check", "reclaim",
+    "require_model",
     "retire_current_job", "run_name", "run_record", "run_slots", "session", "session_runs",
-    "show_why", "sidebar", "start_run", "steer", "test_evaluation", "tr", "verdict", "waiting",
+    "show_why", "sidebar", "start_run", "steer", "tab", "test_evaluation", "tr", "verdict",
+    "waiting",
 ]

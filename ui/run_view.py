@@ -23,6 +23,7 @@ from core.runs import (
 )
 from ui.i18n import current, tr
 from ui.runs import MAX_KEPT_RUNS, kept_runs, run_name, run_record, session_runs
+from ui.state import session
 
 PINNED_WIDGET = "pinned"  # the earlier runs drawn faded under the live curves (tickets)
 
@@ -95,7 +96,7 @@ def epoch_seconds_text(history: list) -> str:
 
 def pinned_histories() -> list[tuple[str, list]]:
     """(name, history) of the earlier runs pinned under the live curves."""
-    chosen = st.session_state.get(PINNED_WIDGET, [])
+    chosen = st.session_state.get(PINNED_WIDGET, session().pinned)
     return [(Msg("{label}{note}", label=run_name(j), note=preprocessing_note(
                  j.run.data.preprocessing)), j.run.history)
             for j in kept_runs() if j.ticket in chosen]
@@ -109,9 +110,11 @@ def runs_table() -> None:
     st.subheader(tr("Runs in this session"))
     earlier, t = {j.ticket: j for j in kept_runs()}, current()  # t: also outside the run
     if earlier:
+        if PINNED_WIDGET not in st.session_state:  # a new tab: the workspace's pins
+            st.session_state[PINNED_WIDGET] = [k for k in session().pinned if k in earlier]
         st.multiselect(tr("Pin earlier runs on the chart (drawn faded)"), list(earlier),
                        key=PINNED_WIDGET, format_func=lambda k: _pin_label(earlier[k], t),
-                       placeholder=tr("Choose runs"))
+                       placeholder=tr("Choose runs"), on_change=_remember_pins)
     records = [run_record(j) for j in runs]
     percent = st.column_config.NumberColumn(format="percent")
     column = {key: t(name) for key, name in COLUMNS.items()}
@@ -122,6 +125,11 @@ def runs_table() -> None:
                   n=MAX_KEPT_RUNS))
     st.download_button(tr("Download all runs' metrics (CSV)"), metrics_csv(records),
                        file_name="runs.csv", mime="text/csv", icon=":material/download:")
+
+
+def _remember_pins() -> None:
+    """The pins belong to the browser's workspace: a reload draws them again."""
+    session().pinned = list(st.session_state[PINNED_WIDGET])
 
 
 def _pin_label(job: TrainingJob, t: Translator) -> str:

@@ -66,6 +66,8 @@ def start_job(job: TrainingJob) -> None:
     state = session()
     state.job = job
     state.model_choice = "current"
+    state.runs_started += 1  # a student's runs are numbered from 1 (the tickets count server-wide)
+    state.run_numbers[job.ticket] = state.runs_started
 
 
 def start_run(data: Dataset, config: TrainConfig) -> None:
@@ -86,19 +88,41 @@ def steer(setting: str, value: float) -> None:
 
 
 def owner_alive_check():
-    """A callable telling whether this browser session is still connected (None outside a
-    real server, e.g. under AppTest)."""
+    """A callable telling whether any tab of this browser's workspace is still connected
+    (None outside a real server, e.g. under AppTest)."""
     try:
         from streamlit.runtime import Runtime
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-        ctx = get_script_run_ctx()
-        if ctx is None or not Runtime.exists():
+        if not Runtime.exists():
             return None
-        runtime, session_id = Runtime.instance(), ctx.session_id
-        return lambda: runtime.is_active_session(session_id)
+        runtime, tabs = Runtime.instance(), session().tabs
+        return lambda: any(runtime.is_active_session(t) for t in list(tabs) if t)
     except Exception:
         return None
+
+
+def reclaim() -> None:
+    """This browser is back (a reload, a reopened tab): a run the watchdog paused while no
+    tab of it was open goes on (core.jobs.TrainingJob.reclaim), and tabs that are gone are
+    forgotten."""
+    state = session()
+    if not state.returning:
+        return
+    state.returning = False
+    _forget_closed_tabs(state.tabs)
+    if state.job is not None:
+        state.job.reclaim()
+
+
+def _forget_closed_tabs(tabs: set) -> None:
+    try:
+        from streamlit.runtime import Runtime
+
+        if Runtime.exists():
+            runtime = Runtime.instance()
+            tabs.intersection_update({t for t in tabs if t and runtime.is_active_session(t)})
+    except Exception:
+        pass
 
 
 LOCALHOST = {"127.0.0.1", "::1"}  # the server's own machine (Streamlit's "localhost")
@@ -145,7 +169,8 @@ def new_job(run: TrainingRun) -> TrainingJob:
 
 
 def run_name(job: TrainingJob) -> str:
-    return Msg("run {ticket}", ticket=job.ticket)
+    """"run 3": the student's third run (numbered in their workspace from 1)."""
+    return Msg("run {ticket}", ticket=session().run_numbers.get(job.ticket, job.ticket))
 
 
 def run_record(job: TrainingJob) -> dict:

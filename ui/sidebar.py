@@ -2,8 +2,8 @@
 
 The dataset comes from the server's own choices (bundled MNIST, Debian's Fashion-MNIST), a
 folder the visitor types (only when the admin lists allowed folders in ``DATA_FOLDERS``:
-core.data.allowed_folder), or the four IDX files the visitor uploads (kept in the session,
-size-capped: core.data.dataset_from_upload). Whatever a visitor typed or uploaded is quoted
+core.web_data.allowed_folder), or the four IDX files the visitor uploads (kept in the session,
+size-capped: core.web_data.dataset_from_upload). Whatever a visitor typed or uploaded is quoted
 back as text (core.markup), never a resolved path.
 """
 
@@ -14,24 +14,19 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.data import (
-    PATH_CHARS,
-    DataError,
-    allowed_folder,
-    allowed_folders,
-    dataset_from_upload,
-    source_folder,
-)
+from core.data import DataError, source_folder
 from core.i18n import Msg
 from core.markup import markdown_literal
 from core.model_file import model_to_bytes
 from core.run_state import STATUS_WORDS
+from core.web_data import PATH_CHARS, allowed_folder, allowed_folders, dataset_from_upload
 from ui.caches import available_sources, current_data, dataset
 from ui.i18n import language_picker, tr
 from ui.models import add_upload, chosen_model, model_choices
 from ui.refresh import STATUS_SECONDS
 from ui.runs import current_job, job_active, retire_current_job
 from ui.state import UPLOAD_SOURCE, session
+from ui.workspace import set_cookie
 
 FOLDER = "folder"
 SOURCE_WIDGET, FOLDER_WIDGET, UPLOAD_WIDGET = "_source_select", "_folder", "_upload"
@@ -51,6 +46,7 @@ def sidebar(run_status: bool = True) -> None:
         _model_picker()  # not in the timed fragment: at 40 users that froze the live charts
         if run_status:
             st.fragment(_training_status, run_every=STATUS_SECONDS if active else None)()
+        set_cookie()  # a new browser learns its workspace key (ui.workspace)
 
 
 def _on_source_change() -> None:

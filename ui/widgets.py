@@ -13,7 +13,7 @@ from core.live_figure import LiveFigure
 from core.model import SoftmaxWeights
 from core.style import VERDICTS
 from ui.i18n import current, tr
-from ui.state import session
+from ui.state import tab
 
 # Every chart's toolbar: only "download as PNG" and "reset the axes" (plotly's own shows nine
 # buttons, which on a 768-px tablet, where there is no hover to hide it, sat over the chart
@@ -29,7 +29,7 @@ CHART_CONFIG = {
 def live_figure(key: str, spec: dict):
     """A figure redrawn while training, validated once per session and structure (see
     core.live_figure.LiveFigure): keeps the training thread's interpreter time for training."""
-    return session().live_figures.setdefault(key, LiveFigure()).update(spec)
+    return tab().live_figures.setdefault(key, LiveFigure()).update(spec)
 
 
 def verdict(correct: bool) -> str:

@@ -81,7 +81,7 @@ epoch_key, follow_key = f"weights_epoch_{shown.ticket}", f"weights_follow_{shown
 def _epoch_slider(epochs: list[int]) -> int:
     """The "Epoch" slider, on the newest epoch while the user has not moved it (see
     ui.epoch_follower.EpochFollower for why following a live run needs care)."""
-    follower = ui.session().followers.setdefault(follow_key, EpochFollower())
+    follower = ui.tab().followers.setdefault(follow_key, EpochFollower())
     epoch, write = follower.step(st.session_state.get(epoch_key), epochs, time.monotonic())
     if write:
         st.session_state[epoch_key] = epoch
