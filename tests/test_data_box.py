@@ -17,8 +17,9 @@ from streamlit.testing.v1 import AppTest
 
 from apptest_support import TIMEOUT, app, go, session_of  # noqa: F401
 from conftest import ROOT
-from core.data import BUNDLED_MNIST, NOT_OFFERED
+from core.data import BUNDLED_MNIST
 from core.markup import plain
+from core.web_data import NOT_OFFERED
 
 HOSTILE_PATHS = {
     "~nosuchuser": "~nosuchuser",

@@ -14,18 +14,16 @@ import struct
 import numpy as np
 import pytest
 
-from core.data import (
-    BUNDLED_MNIST,
-    DIGIT_NAMES,
+from core.data import BUNDLED_MNIST, DIGIT_NAMES, DataError
+from core.idx import declared_bytes, parse_idx, read_idx
+from core.web_data import (
     NOT_OFFERED,
     PATH_CHARS,
-    DataError,
     MemoryBudget,
     allowed_folder,
     allowed_folders,
     dataset_from_upload,
 )
-from core.idx import declared_bytes, parse_idx, read_idx
 
 HUGE = (2**31, 2**31, 4)  # 2^64 bytes: in int64 arithmetic the product wraps around to 0
 
