@@ -12,6 +12,7 @@ actually waits, so a test or a page can tell "asked to pause" from "paused".
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from core.run_state import RunStatus
@@ -38,6 +39,7 @@ class RunControls:
         # it waits, and queue for one again before it goes on; False: stopped meanwhile)
         self.on_hold: Callable[[], None] | None = None
         self.on_unhold: Callable[[], bool] | None = None
+        self.held_seconds = 0.0  # how long the trainer has waited paused, in all
 
     @property
     def is_active(self) -> bool:
@@ -67,6 +69,7 @@ class RunControls:
         :attr:`on_unhold` (a paused run frees its training slot and queues for one again
         when resumed: the status is RUNNING again while it waits in that queue)."""
         if not self._running.is_set():
+            since = time.perf_counter()
             self.status = RunStatus.PAUSED
             self.held.set()
             if self.on_hold is not None:
@@ -77,4 +80,5 @@ class RunControls:
                 self.status = RunStatus.RUNNING
                 if self.on_unhold is not None and not self.on_unhold():
                     self._stop_requested = True  # stopped while waiting for a slot
+            self.held_seconds += time.perf_counter() - since
         return not self._stop_requested

@@ -241,6 +241,7 @@ class TrainingRun(RunControls):
     def _one_epoch(self) -> EpochMetrics | None:
         n = len(self.data.y_train)
         started = self.epoch_started_at = time.perf_counter()
+        held_before = self.held_seconds
         order = self._next_order()
         p_true = np.empty(n, np.float32)  # probability given to the true class
         hit = np.empty(n, bool)  # was the true class the top score?
@@ -256,7 +257,12 @@ class TrainingRun(RunControls):
         valid_loss, valid_acc = self._validate()
         return EpochMetrics(self.epochs_done + 1, train_loss, float(hit.mean()),
                             valid_loss, valid_acc, self.learning_rate,
-                            time.perf_counter() - started, self.l2)
+                            self._seconds_since(started, held_before), self.l2)
+
+    def _seconds_since(self, started: float, held_before: float) -> float:
+        """The seconds this epoch trained: the wall time since ``started`` less the time it
+        was held paused (or queued for a slot again) meanwhile."""
+        return time.perf_counter() - started - (self.held_seconds - held_before)
 
     def _next_order(self) -> np.ndarray:
         """The order of the training examples (n,) for the next epoch. As the tutorial

@@ -62,6 +62,25 @@ def _wait_for(condition, timeout=30.0):
         time.sleep(0.005)
 
 
+def test_an_epochs_seconds_leave_out_the_time_it_was_paused(mnist):
+    """Seconds per epoch is training time: a pause (or a wait for a slot after it) in the
+    middle of an epoch is not counted."""
+    run = TrainingRun(mnist, TrainConfig(epochs=1, batch_size=10))
+    thread = _run_in_thread(run)
+    _wait_for(lambda: run.batches_done > 5)
+    begun = run.epoch_started_at
+    run.pause()
+    assert run.held.wait(30)
+    paused_at = time.perf_counter()
+    while time.perf_counter() - paused_at < 1.0:  # the pause being measured, not a condition
+        time.sleep(0.05)
+    run.resume()
+    thread.join(60)
+    wall = time.perf_counter() - begun
+    assert run.held_seconds >= 1.0
+    assert run.history[0].seconds <= wall - run.held_seconds + 1e-3
+
+
 def test_pause_holds_between_batches_and_settings_change_mid_run(mnist):
     run = TrainingRun(mnist, TrainConfig(epochs=2, batch_size=10))
     stepped = threading.Event()
