@@ -41,7 +41,7 @@ MARKERS = {  # how a run is drawn: (legend name, plotly symbol, colour, size)
 YOU_SYMBOL, YOU_SIZE = "square-open", 34  # the ring around a student's own runs
 OFF_RANGE = 0.15  # a run this far below the lowest published accuracy sits on the edge
 HOVER_FONT = 18  # px: names readable on hover
-LABEL_PX = 20  # the dotted lines' labels keep at least this far apart (14 px type)
+LABEL_PX = 22  # the dotted lines' labels keep at least this far apart (16 px type)
 PLOT_CHROME_PX = 150  # the figure's height minus its plotting area (margins, axis, legend)
 MARKER_PX = 16  # runs closer than this (in y) with the same setting are spread sideways
 SPREAD_STEP = 0.07  # decades between neighbours spread sideways ...
@@ -188,7 +188,7 @@ def _reference_lines(tr: Translator, bottom: float, top: float,
                            y1=ref.accuracy, line=dict(color="#555", width=1, dash="dot")))
         notes.append(dict(text=f"{ref.accuracy:.1%}", xref="x domain", yref="y", x=1.0,
                           y=at, xanchor="left", yanchor="middle", showarrow=False,
-                          hovertext=tr(ref.label), font=dict(size=14, color="#555")))
+                          hovertext=tr(ref.label), font=dict(size=16, color="#555")))
     return shapes, notes
 
 

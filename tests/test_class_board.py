@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from core.board_scatter import LABEL_PX
 from core.class_board import (
     ZERO_LAMBDA_AT,
     board_figure,
@@ -166,7 +167,7 @@ def test_reference_labels_never_print_over_each_other():
     px_per_unit = (520 - 150) / (top - bottom)
     labels = sorted(a["y"] for a in fig["layout"]["annotations"] if a.get("hovertext"))
     assert len(labels) == len(REFERENCE_ACCURACIES)
-    assert all((b - a) * px_per_unit >= 19.9 for a, b in itertools.pairwise(labels))
+    assert all((b - a) * px_per_unit >= LABEL_PX - 0.01 for a, b in itertools.pairwise(labels))
     assert all(bottom <= y <= top for y in labels)
     levels = sorted(s["y0"] for s in fig["layout"]["shapes"])  # the lines stay where they are
     assert levels == sorted(r.accuracy for r in REFERENCE_ACCURACIES)

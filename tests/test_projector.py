@@ -83,7 +83,7 @@ def test_the_projector_shows_code_link_qr_and_board_without_sidebar_or_tools(les
     assert "display: none" in page and "stSidebar" in page  # the sidebar is hidden
     assert not at.sidebar.children or not list(at.sidebar)  # and nothing is drawn in it
     assert not at.text_input and not at.button and not at.selectbox  # no tools, no key
-    assert [c for img in at.image for c in img.captions] == ["Scan to join"]  # QR
+    assert len(at.image) == 1 and "Scan to join" in page  # the QR code
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Runs shared"] == "2" and metrics["Best test accuracy"] == "92.10%"
     assert metrics["Best on handwriting"] == "75.0%"

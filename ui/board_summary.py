@@ -12,13 +12,14 @@ from ui.classroom import nickname_markdown
 from ui.i18n import tr
 
 
-def board_summary(summary, hand_best=None, best=None) -> None:
-    """Counts, best and median test accuracy, the best run on the class's handwriting under
-    the best on MNIST (``hand_best``: (entry, HandScore), core.class_scores), the challenge:
-    large, for a projector. ``best`` stands for the board's best run (e.g. anonymised)."""
+def board_summary(summary, hand_best=None, best=None, wide: bool = False) -> None:
+    """Counts, best and median test accuracy, the best run on the class's handwriting
+    (``hand_best``: (entry, HandScore), core.class_scores; under the best on MNIST, or in a
+    sixth column beside it when ``wide``, as on the projector), the challenge: large, for
+    a projector. ``best`` stands for the board's best run (e.g. anonymised)."""
     if summary.closed:
         st.warning(tr("This class is closed: the board is read-only."))
-    c = st.columns(5)
+    c = st.columns(6 if wide else 5)
     c[0].metric(tr("Runs shared"), summary.runs)
     c[1].metric(tr("Students"), summary.students)
     c[2].metric(tr("Training now"), summary.training_now)
@@ -30,10 +31,11 @@ def board_summary(summary, hand_best=None, best=None) -> None:
         c[3].markdown(tr("by {who}", who=nickname_markdown(best.nickname)))
     if hand_best is not None:
         entry, score = hand_best
-        c[3].metric(tr("Best on handwriting"), f"{score.accuracy:.1%}",
+        where = c[5] if wide else c[3]
+        where.metric(tr("Best on handwriting"), f"{score.accuracy:.1%}",
                     help=tr("The best shared run on the class's own drawings ({n} when it was "
                             "shared), beside the best on MNIST's test digits.", n=score.n))
-        c[3].markdown(tr("by {who}", who=nickname_markdown(entry.nickname)))
+        where.markdown(tr("by {who}", who=nickname_markdown(entry.nickname)))
     if summary.challenge is not None:
         ch = summary.challenge
         lesson = tr(PRESETS[ch.preset].title) if ch.preset in PRESETS else ""

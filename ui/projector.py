@@ -36,19 +36,25 @@ from ui.i18n import current, tr, url_params
 PROJECTOR_SECONDS = 3.0  # the projector reads the board again this often
 NAMES_QUERY, AXIS_QUERY = "names", "axis"
 CODE_CHARS = 12  # the most of ?class= read (a code has 6 letters, dashes and spaces allowed)
-QR_PX = 330  # the QR code's side on the screen
+QR_PX = 290  # the QR code's side on the screen
 DRAWING_PX = 280  # a spotlighted drawing's side
+CHART_PX = 420  # the scatter's height: the whole board fits a 1080-pixel screen
+CURVES_PX = 280  # a spotlighted run's curves
 CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"]
 {display: none !important;}
-[data-testid="stMainBlockContainer"] {padding: 1.2rem 2.5rem 0.5rem; max-width: 100%;}
-.join-code {font-size: 200px; font-weight: 800; letter-spacing: 0.08em; line-height: 1;
+[data-testid="stMainBlockContainer"] {padding: 0.8rem 2.5rem 0.5rem; max-width: 100%;}
+.join-code {font-size: 190px; font-weight: 800; letter-spacing: 0.08em; line-height: 0.95;
             font-family: "DejaVu Sans Mono", "Noto Sans Mono", monospace; color: #111;}
-.join-link {font-size: 38px; line-height: 1.25; word-break: break-all; color: #111;}
-.join-hint {font-size: 30px; color: #444; margin: 0;}
-[data-testid="stMetricValue"] {font-size: 3rem;}
-[data-testid="stMetricLabel"] p {font-size: 1.35rem;}
+.join-link {font-size: 40px; line-height: 1.2; word-break: break-all; color: #111;}
+.join-hint {font-size: 34px !important; line-height: 1.2; color: #333;}
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {font-size: 3.2rem !important;
+                                                                line-height: 1.15;}
+[data-testid="stMetricLabel"] p {font-size: 1.4rem !important;}
+[data-testid="stMarkdownContainer"] p {font-size: 1.5rem;}
+[data-testid="stAlert"] p {font-size: 1.6rem !important; margin: 0;}
+.qr-hint {text-align: center;}
 </style>"""
 
 
@@ -105,10 +111,12 @@ def _header(code: str) -> None:
     text, qr = st.columns([4, 1], vertical_alignment="center")
     hint = tr("Join the class with this code")
     with text:
-        st.markdown(f'<p class="join-hint">{_escape(hint)}</p>'
+        st.markdown(f'<div class="join-hint">{_escape(hint)}</div>'
                     f'<div class="join-code">{code}</div>'
                     f'<div class="join-link">{_escape(link)}</div>', unsafe_allow_html=True)
-    qr.image(qr_png(link), width=QR_PX, caption=tr("Scan to join"))
+    qr.image(qr_png(link), width=QR_PX)
+    qr.markdown(f'<div class="join-hint qr-hint">{_escape(tr("Scan to join"))}</div>',
+                unsafe_allow_html=True)
 
 
 def _escape(text: str) -> str:
@@ -125,15 +133,24 @@ def _live(code: str, names: bool, axis: str) -> None:
         entries = summary.entries if names else anonymised(summary.entries, current())
         spot = SPOTLIGHTS.get(code)
         board_summary(summary, best_on_handwriting(entries, scores),
-                      best=_entry_of(entries, summary.best))
+                      best=_entry_of(entries, summary.best), wide=True)
         chart, side = st.columns([5, 2]) if spot else (st.container(), None)
-        chart.plotly_chart(
-            board_figure(entries, axis, summary.challenge, spot and spot.item_id, height=470,
-                         tr=current()),
-            key="projector_scatter", config={"displayModeBar": False})
+        figure = board_figure(entries, axis, summary.challenge, spot and spot.item_id,
+                              height=CHART_PX, tr=current())
+        chart.plotly_chart(_own_type(figure), key="projector_scatter", theme=None,
+                           config={"displayModeBar": False})
         if side is not None:
             with side:
                 _spotlight(code, spot, entries, names)
+
+
+def _own_type(figure: dict) -> dict:
+    """The figure in its own large type (Streamlit's chart theme would shrink it), on
+    white, its legend above the plot."""
+    figure["layout"].update(template="plotly_white", paper_bgcolor="white",
+                            legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0,
+                                        font=dict(size=18)))
+    return figure
 
 
 def _entry_of(entries, best):
@@ -164,13 +181,14 @@ def _run_card(code: str, entry) -> None:
     r = entry.run
     st.subheader(tr("Spotlight: {who}", who=markdown_literal(entry.nickname)))
     acc = "-" if r.test_acc is None else f"{r.test_acc:.2%}"
-    st.metric(tr("Test accuracy"), acc)
-    st.markdown(tr("lr {lr:g}, λ {l2:g}, batch {batch}, {epochs} epochs", lr=r.learning_rate,
-                   l2=r.l2, batch=r.batch_size, epochs=r.epochs_done))
+    st.markdown(tr("**Test accuracy {acc}**  \nlr {lr:g}, λ {l2:g}, batch {batch}, {epochs} "
+                   "epochs", acc=acc, lr=r.learning_rate, l2=r.l2, batch=r.batch_size,
+                   epochs=r.epochs_done))
     curves = store().run_curves(code, r.run_id)
     figure = curves_figure(history_from_curves(curves), references=True, tr=current())
-    figure["layout"].update(height=300, showlegend=False)
-    st.plotly_chart(figure, key="projector_curves", config={"displayModeBar": False})
+    figure["layout"].update(height=CURVES_PX, showlegend=False, template="plotly_white")
+    st.plotly_chart(figure, key="projector_curves", theme=None,
+                    config={"displayModeBar": False})
 
 
 @st.cache_data(ttl=60, max_entries=64, show_spinner=False)
