@@ -275,13 +275,16 @@ def test_two_browsers_on_one_address_keep_their_own_replica_run_and_images(proxy
             s.wait_finished(timeout=30_000)
             s.assert_own_run()
 
-        # a full reload is a new Streamlit session by design, but on the same replica
+        # a full reload is a new Streamlit session by design, but on the same replica,
+        # which finds the browser's workspace (ui.workspace's cookie): its own run is there
         for s in (a, b):
             s.responses.clear()
             s.page.reload()
             s.page.get_by_role("heading", level=1).first.wait_for(timeout=30_000)
             settle(s.page)
             assert s.document_replica() == s.replica
+            s.wait_finished(timeout=30_000)
+            s.assert_own_run()
         a_replica, b_replica = a.replica, b.replica
     finally:
         a.context.close()
