@@ -44,18 +44,15 @@ PRESETS = {p.key: p for p in [
            dict(epochs=200, learning_rate=0.1, l2=1e-4, batch_size=100, seed=34)),
     Preset("lr-too-high", Msg("Learning rate too high"),
            Msg("With steps this large the loss jumps about instead of falling; the coach "
-               "pauses the "
-               "run when it keeps rising, or it diverges."),
+               "pauses the run when it keeps rising, or it diverges."),
            dict(epochs=30, learning_rate=5.0)),
     Preset("lambda-too-high", Msg("Lambda too high"),
            Msg("A strong L2 penalty keeps the weights small: train and validation accuracy "
-               "stay low "
-               "together (underfitting), and the weight templates turn smooth."),
+               "stay low together (underfitting), and the weight templates turn smooth."),
            dict(epochs=30, l2=0.1)),
     Preset("too-few-epochs", Msg("Too few epochs"),
            Msg("With a small learning rate, two epochs are not enough: the curves are still "
-               "falling "
-               "steeply when training stops."),
+               "falling steeply when training stops."),
            dict(epochs=2, learning_rate=0.01)),
     Preset("tiny-batches", Msg("Tiny batches"),
            Msg("One image per step: 50,000 noisy updates an epoch. Each epoch is much slower, and "

@@ -74,6 +74,30 @@ def tutorial_stream(seed: int, n_examples: int) -> np.random.RandomState:
     return rng
 
 
+class Forwarded:
+    """An attribute of a run that lives in one of its parts: ``Forwarded("sgd", float)``
+    makes ``run.<name>`` read ``run.sgd.<name>`` and an assignment set it there, converted
+    by ``float``; ``Forwarded("_best", field="epoch")`` reads ``run._best.epoch`` and cannot
+    be assigned (AttributeError, as a read-only property). One descriptor in place of a
+    property (and setter) for each of the learning rate, lambda and the kept epochs."""
+
+    def __init__(self, part: str, convert: Callable | None = None, field: str | None = None,
+                 doc: str | None = None) -> None:
+        self.part, self.convert, self.field, self.__doc__ = part, convert, field, doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.field = self.field or name
+
+    def __get__(self, run: object, owner: type | None = None):
+        return self if run is None else getattr(getattr(run, self.part), self.field)
+
+    def __set__(self, run: object, value) -> None:
+        if self.convert is None:
+            raise AttributeError(f"{self.name} cannot be set")
+        setattr(getattr(run, self.part), self.field, self.convert(value))
+
+
 class TrainingRun(RunControls):
     """One training run: a model, its config, its history, and controls for a UI.
 
@@ -120,41 +144,16 @@ class TrainingRun(RunControls):
         self.weights.add(0, self.model.W, self.model.b)
         RunControls.__init__(self)
 
-    @property
-    def learning_rate(self) -> float:
-        """The step size the next batch uses (see :meth:`set_learning_rate`)."""
-        return self.sgd.learning_rate
-
-    @learning_rate.setter
-    def learning_rate(self, value: float) -> None:
-        self.sgd.learning_rate = float(value)
-
-    @property
-    def l2(self) -> float:
-        """Lambda, the L2 penalty the next batch uses (see :meth:`set_l2`)."""
-        return self.sgd.l2
-
-    @l2.setter
-    def l2(self, value: float) -> None:
-        self.sgd.l2 = float(value)
-
-    @property
-    def snapshot(self) -> SoftmaxWeights:
-        """A copy of the model at the last finished epoch, safe to read while training."""
-        return self._snapshot.model
-
-    @property
-    def snapshot_epoch(self) -> int:
-        return self._snapshot.epoch
-
-    @property
-    def best(self) -> SoftmaxWeights:
-        """The model of the epoch with the lowest validation loss so far."""
-        return self._best.model
-
-    @property
-    def best_epoch(self) -> int:
-        return self._best.epoch
+    learning_rate = Forwarded("sgd", float, doc="The step size the next batch uses "
+                              "(see :meth:`set_learning_rate`).")
+    l2 = Forwarded("sgd", float, doc="Lambda, the L2 penalty the next batch uses "
+                   "(see :meth:`set_l2`).")
+    snapshot = Forwarded("_snapshot", field="model", doc="A copy of the model at the last "
+                         "finished epoch, safe to read while training.")
+    snapshot_epoch = Forwarded("_snapshot", field="epoch")
+    best = Forwarded("_best", field="model",
+                     doc="The model of the epoch with the lowest validation loss so far.")
+    best_epoch = Forwarded("_best", field="epoch")
 
     @property
     def best_loss(self) -> float:

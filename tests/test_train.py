@@ -114,6 +114,20 @@ def test_pause_holds_between_batches_and_settings_change_mid_run(mnist):
         run.set_l2(float("nan"))
 
 
+def test_the_rate_and_lambda_are_the_steps_own_and_the_kept_epochs_are_read_only(mnist):
+    """TrainingRun's learning_rate and l2 live in its SGD step (set there as floats); best,
+    snapshot and their epochs read the kept weights and cannot be assigned."""
+    run = TrainingRun(mnist, TrainConfig(epochs=1))
+    run.learning_rate, run.l2 = 1, np.float32(0.5)
+    assert (run.learning_rate, run.l2) == (run.sgd.learning_rate, run.sgd.l2) == (1.0, 0.5)
+    assert type(run.sgd.learning_rate) is float and type(run.sgd.l2) is float
+    assert run.best is run.snapshot is run._best.model  # epoch 0's kept weights, one copy
+    assert run.best_epoch == run.snapshot_epoch == 0 and run.best.W.shape == run.model.W.shape
+    for name in ("best", "best_epoch", "snapshot", "snapshot_epoch"):
+        with pytest.raises(AttributeError):
+            setattr(run, name, None)
+
+
 def test_stop_mid_epoch_keeps_the_last_full_epoch(mnist):
     run = TrainingRun(mnist, TrainConfig(epochs=50, batch_size=10))
     thread = _run_in_thread(run)
