@@ -192,7 +192,8 @@ class AbuseReport:
             f"{h.median * 1000:.0f} ms, max {h.latency(1.0) * 1000:.0f} ms "
             f"({len(h.latencies)} refreshes); errors {len(h.errors)}",
             *[f"  {e}" for e in h.errors[:10]],
-            f"server RSS: before {h.rss_before_mb:.0f} MB, peak {h.rss_peak_mb:.0f} MB "
+            f"server RSS: idle {h.rss_idle_mb:.0f} MB, after a first page "
+            f"{h.rss_before_mb:.0f} MB, peak {h.rss_peak_mb:.0f} MB "
             f"(goal < 1536), after {h.rss_after_mb:.0f} MB"
             + (f", {self.rss_later_mb:.0f} MB later" if self.rss_later_mb is not None else ""),
             f"load average (1 min): {self.load[0]:.1f} at the start, {self.load[1]:.1f} at "

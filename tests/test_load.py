@@ -13,6 +13,7 @@ The benchmark version, with the figures printed: python bench/load_test.py --use
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 
 import pytest
 
@@ -76,3 +77,35 @@ def test_the_load_test_runs_the_server_as_run_sh_does():
     script = (ROOT / "run.sh").read_text()
     for name, value in SERVER_ENV.items():
         assert f"export {name}=${{{name}:-{value}}}" in script, name
+
+
+@pytest.mark.timeout(400)
+def test_a_greedy_client_and_bomb_uploads_leave_honest_students_training():
+    """Issue 19's abuse, small (python -m bench.load_test --abuse is the full one): 8 tabs of
+    one greedy computer, each forging another X-Forwarded-For, ask for 10,000 epochs (refused:
+    too large), then 500: it gets one run training and one waiting, the 6 others are told
+    why; two bomb uploads are refused; 3 honest students on computers of their own train to
+    the end meanwhile, and the server's memory does not take the bomb's size."""
+    from support.load_abuse import run_abuse
+
+    env = {"TRAINING_SLOTS": str(SLOTS), "TRUSTED_PROXIES": "127.0.0.1"}
+    with streamlit_server(env) as (url, proc, log):
+        rep = asyncio.run(run_abuse(url, proc.pid, students=3, epochs=3, timeout=250,
+                                    greedy=8, greedy_epochs=500, bombers=1, bomb_uploads=2,
+                                    bomb_mb=1024, flood=0, settle_timeout=10))
+        print("\n" + rep.summary())
+        text = log.read_text()
+    assert rep.honest.finished == 3 and not rep.honest.errors, rep.summary()
+    outcomes = Counter(g.outcome for g in rep.greedy)
+    assert outcomes["refused (per-client bound)"] == 6, rep.summary()
+    assert outcomes["training"] + outcomes["queued"] == 2, rep.summary()
+    for tab in rep.greedy:
+        assert any(t.startswith("Not started: 10,000 epochs") for t in tab.told), tab.told
+    refused = [t for t in rep.greedy if t.outcome.startswith("refused")]
+    assert all(any("your computer already has 2 runs" in t for t in tab.told) for tab in refused)
+    assert [b.uploads for b in rep.bombs] == [2], rep.summary()
+    assert any(t.startswith("Upload refused") for t in rep.bombs[0].told), rep.summary()
+    # 1024 MB declared: had it been unpacked, the server would have grown by a GB or more
+    assert rep.honest.rss_peak_mb - rep.honest.rss_before_mb < MAX_RSS_GROWTH_MB + 100, \
+        rep.summary()
+    assert not server_exceptions(text), text[-3000:]
