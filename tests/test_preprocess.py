@@ -11,6 +11,7 @@ from PIL import Image
 from core.canvas import (
     NothingDrawn,
     centre_of_mass,
+    model_inputs_per_step,
     preprocess_canvas,
     preprocess_steps,
     shift_image,
@@ -258,6 +259,20 @@ def test_preprocess_steps_shapes_and_ranges(correct_digits):
     assert steps["fitted"].max() == pytest.approx(1.0)
     assert steps["centred"].shape == (28, 28)
     np.testing.assert_array_equal(steps["centred"], preprocess_canvas(image))
+
+
+def test_model_inputs_per_step_are_the_four_framing_steps_at_28x28(correct_digits):
+    """What the model would read after each step (core.canvas.model_inputs_per_step): the
+    four framing steps, every one 28x28 in [0, 1]; the last is the framed digit itself."""
+    steps = preprocess_steps(as_drawn(correct_digits[0][0], "bottom-right"))
+    inputs = model_inputs_per_step(steps)
+    assert list(inputs) == ["grey", "cropped", "fitted", "centred"]
+    for name, img in inputs.items():
+        assert img.shape == (28, 28) and 0 <= img.min() and img.max() <= 1, name
+    assert inputs["centred"] is steps["centred"]
+    h, w = steps["fitted"].shape
+    top, left = (28 - h) // 2, (28 - w) // 2  # placed by its box, in the middle
+    np.testing.assert_array_equal(inputs["fitted"][top:top + h, left:left + w], steps["fitted"])
 
 
 # --------------------------------------------------------------------------- helpers
