@@ -42,6 +42,7 @@ from core.classroom import (
     shrink_drawing,
 )
 from core.classroom import schema as db
+from core.classroom.errors import ClassDeleted, NicknameTaken
 from core.classroom.faults import FILE_LOST, READ_ONLY
 from core.classroom.identity import CODE_ALPHABET, CODE_LENGTH
 from support.e2e import free_port
@@ -930,3 +931,143 @@ def test_a_killed_servers_runs_stop_counting_as_training_when_it_restarts(make_s
     assert [s.training_now for s in restarted.students(new.code)] == [False, True]
     clock.advance(61)  # a replica killed for good: its heartbeat stops counting after 60 s
     assert restarted.board(new.code).training_now == 0
+
+
+# --------------------------------------------------------------------------- issue 21: trust
+
+
+def test_guessers_never_lock_out_a_logged_in_teacher(store, clock):
+    new = store.create_class()
+    for _ in range(5):  # a student guessing from another browser
+        with pytest.raises((WrongTeacherKey, TooManyAttempts)):
+            store.verify_teacher(new.code, "AAAA-BBBB-CCCC-DDDD")
+    with pytest.raises(TooManyAttempts):  # the log-in is throttled ...
+        store.verify_teacher(new.code, new.teacher_key)
+    store.set_challenge(new.code, new.teacher_key, None)  # ... the teacher's actions are not
+    assert store.clear_board(new.code, new.teacher_key) == 0
+    assert store.key_guesses(new.code, new.teacher_key) == 3  # and the teacher is told
+    with pytest.raises(TooManyAttempts):  # a wrong key on an action is still refused
+        store.clear_board(new.code, "AAAA-BBBB-CCCC-DDDD")
+
+
+def test_a_teacher_session_token_stays_logged_in_until_log_out(store, clock):
+    new = store.create_class()
+    with pytest.raises(WrongTeacherKey):
+        store.start_teacher_session(new.code, "wrong")
+    token = store.start_teacher_session(new.code, new.teacher_key)
+    assert token.startswith("ts_") and new.teacher_key not in token
+    assert store.resume_teacher(new.code.lower(), token).code == new.code
+    store.set_challenge(new.code, token, Challenge("", "", Condition("test_acc", ">=", 0.9)))
+    with store._engine.connect() as conn:  # only its hash is kept
+        stored = conn.execute(select(db.teacher_sessions.c.token_hash)).scalar_one()
+    assert token not in stored
+    other = store.create_class()
+    with pytest.raises(WrongTeacherKey):  # a token is for its own class
+        store.resume_teacher(other.code, token)
+    store.end_teacher_session(token)
+    with pytest.raises(WrongTeacherKey, match="ended"):
+        store.resume_teacher(new.code, token)
+    late = store.start_teacher_session(new.code, new.teacher_key)
+    clock.advance(13 * 3600)  # sessions last 12 hours
+    with pytest.raises(WrongTeacherKey):
+        store.clear_board(new.code, late)
+
+
+def test_a_closed_class_keeps_its_challenge_and_board(store):
+    new = store.create_class()
+    store.share_run(store.join(new.code, "Ana"), a_run())
+    store.close_class(new.code, new.teacher_key)
+    with pytest.raises(ClassClosed):
+        store.set_challenge(new.code, new.teacher_key, None)
+    with pytest.raises(ClassClosed):
+        store.clear_board(new.code, new.teacher_key)
+    assert len(store.runs(new.code)) == 1
+
+
+def test_the_teacher_deletes_one_run_or_one_drawing(store):
+    new = store.create_class()
+    ana = store.join(new.code, "Ana")
+    keep, rude = a_run(), a_run()
+    for run in (keep, rude):
+        store.share_run(ana, run)
+    store.add_drawing(ana, *a_drawing(1), label=3, drawing_id="d1")
+    store.add_drawing(ana, *a_drawing(2), label=4, drawing_id="d2")
+    assert store.delete_run(new.code, new.teacher_key, rude.run_id)
+    assert not store.delete_run(new.code, new.teacher_key, rude.run_id)
+    assert store.delete_drawing(new.code, new.teacher_key, "d1")
+    assert [e.run.run_id for e in store.runs(new.code)] == [keep.run_id]
+    assert list(store.drawings(new.code).ids) == ["d2"]
+    with pytest.raises(WrongTeacherKey):
+        store.delete_drawing(new.code, "wrong", "d2")
+
+
+def test_a_blocked_nickname_cannot_rejoin_until_unblocked(store):
+    new = store.create_class()
+    ana = store.join(new.code, "Ana", claim="browser-a")
+    store.share_run(ana, a_run())
+    assert store.block_student(new.code, new.teacher_key, "ana") == 1
+    assert store.runs(new.code) == []
+    with pytest.raises(NotInClass, match="removed"):  # the student's page is told
+        store.touch(ana, "browser-a")
+    with pytest.raises(NotInClass, match="blocked"):  # and a reload does not rejoin
+        store.join(new.code, "ANA", claim="browser-a")
+    assert store.blocked(new.code, new.teacher_key) == ["ana"]
+    assert store.unblock_student(new.code, new.teacher_key, "Ana")
+    assert store.join(new.code, "Ana").nickname == "Ana"
+
+
+@pytest.mark.parametrize("name", ["the teacher", "Teacher", "ＴＥＡＣＨＥＲ", "先生",
+                                  "T\u0435acher"])  # the last with a Cyrillic е
+def test_no_student_is_called_the_teacher(store, name):
+    new = store.create_class()
+    with pytest.raises(InvalidInput, match="kept for the teacher"):
+        store.join(new.code, name)
+
+
+def test_a_nickname_belongs_to_the_browser_that_took_it(store, clock):
+    new = store.create_class()
+    ana = store.join(new.code, "Ana", claim="browser-a")
+    assert store.join(new.code, "ana", claim="browser-a") == ana  # a reload of the same one
+    with pytest.raises(NicknameTaken, match="another browser"):
+        store.join(new.code, "Ana", claim="browser-b")
+    clock.advance(300)
+    store.touch(ana, "browser-a")  # still here
+    clock.advance(300)
+    with pytest.raises(NicknameTaken):
+        store.join(new.code, "Ana", claim="browser-b")
+    assert store.release_nickname(new.code, new.teacher_key, "Ana")  # the teacher frees it
+    assert store.join(new.code, "Ana", claim="browser-b").student_id == ana.student_id
+    with pytest.raises(NicknameTaken):  # the first browser learns it lost the name
+        store.touch(ana, "browser-a")
+    clock.advance(601)  # gone 10 minutes: the nickname is free again
+    assert store.join(new.code, "Ana", claim="browser-a").student_id == ana.student_id
+
+
+def test_a_students_choice_to_stop_sharing_lasts(store):
+    new = store.create_class()
+    ana = store.join(new.code, "Ana", claim="a")
+    assert ana.sharing is True
+    store.set_sharing(ana, False)
+    assert store.join(new.code, "Ana", claim="a").sharing is False
+    store.close_class(new.code, new.teacher_key)
+    store.set_sharing(ana, True)  # a choice, not a contribution: fine in a closed class
+    assert store.join(new.code, "Ana", claim="a").sharing is True
+
+
+def test_a_deleted_class_says_the_teacher_deleted_it(store, clock):
+    new = store.create_class()
+    ana = store.join(new.code, "Ana")
+    store.delete_class(new.code, new.teacher_key)
+    for call in (lambda: store.board(new.code), lambda: store.touch(ana),
+                 lambda: store.join(new.code, "Ana")):
+        with pytest.raises(ClassDeleted, match="teacher deleted class"):
+            call()
+    clock.advance(15 * DAY)  # after the class would have ended, the code is forgotten
+    store.cleanup_expired()
+    with pytest.raises(ClassNotFound, match="no class with the code"):
+        store.board(new.code)
+
+
+def test_a_code_of_the_wrong_length_says_codes_have_6_characters(store):
+    with pytest.raises(ClassNotFound, match="join codes have 6 characters, and this one has 5"):
+        store.join("K7QMX", "Ana")

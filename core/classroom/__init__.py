@@ -35,8 +35,10 @@ The API (all on ``ClassroomStore``; ``code`` is a join code in any case, ``key``
     ``problem() -> Msg | None``: what the teacher should know (opened read-only, file lost)
     ``class_info(code) -> ClassInfo(code, created_at, expires_at, closed, challenge,
     joins_closed)``
-    ``join(code, nickname, client=None) -> Student(code, nickname, class_id, student_id)``
-    (``client``: the page's opaque name for the browser or address, see Rules)
+    ``join(code, nickname, client=None, claim=None) -> Student(code, nickname, class_id,
+    student_id, sharing)`` (``client``: the page's opaque name for the browser or address;
+    ``claim``: the browser's secret that holds the nickname, see Rules)
+    ``touch(student, claim=None)``: the browser is still here; ``set_sharing(student, on)``
     ``students(code) -> list[StudentEntry(nickname, joined_at, runs, drawings, training_now)]``
     ``set_training(student, training: bool) -> None``
     ``share_run(student, run: SharedRun) -> bool`` (False: that run id was already shared)
@@ -46,12 +48,17 @@ The API (all on ``ClassroomStore``; ``code`` is a join code in any case, ``key``
     meeting_challenge, closed, entries, challenge)`` (entries: as ``runs(code)``)
     ``add_drawing(student, image, raw, label, drawing_id=None) -> bool``
     ``drawings(code) -> ClassDrawings(images, raw, labels, nicknames, ids)``
-    ``verify_teacher(code, key) -> ClassInfo`` (the teacher's log-in; every action below
-    checks the key the same way)
+    ``verify_teacher(code, key) -> ClassInfo`` (the teacher's log-in, throttled);
+    ``start_teacher_session(code, key) -> token``, ``resume_teacher(code, token)``,
+    ``end_teacher_session(token)``, ``key_guesses(code, key) -> int``; every action below
+    takes the key or a session token (see core.classroom.teacher)
     ``set_challenge(code, key, Challenge | None) -> None``
     ``clear_board(code, key) -> int``; ``remove_student(code, key, nickname) -> None``;
     ``remove_students(code, key, nicknames) -> int``; ``set_joining(code, key, open_)``
     ``close_class(code, key) -> None``; ``delete_class(code, key) -> None``
+    ``delete_run(code, key, run_id) -> bool``; ``delete_drawing(code, key, drawing_id)``;
+    ``block_student / unblock_student / release_nickname(code, key, nickname)``;
+    ``blocked(code, key) -> list[str]``
     ``export_csv(code, key) -> ClassExport(runs_csv, drawings_csv)``
     ``cleanup_expired(now=None) -> int``
   and ``Challenge(preset, text, goal, constraints=())`` with ``Condition(field, op, value)``:
@@ -71,9 +78,12 @@ Rules
     - Limits (:class:`Limits`): 60 students a class, 50 runs and 100 drawings a student,
       curves thinned to 500 epochs, classes deleted 14 days after they open
       (``CLASSROOM_DAYS`` sets another number of days).
-    - Wrong teacher keys: after 3 within 5 minutes, the class's teacher actions are refused
-      until 30 s after the last one (recorded in the database: holds across replicas; the
-      server never sleeps). A right key clears the count.
+    - Wrong teacher keys: after 3 within 5 minutes, the teacher's log-in is refused until
+      30 s after the last one (recorded in the database: holds across replicas; the server
+      never sleeps). An action with the right key or a live session token always works.
+    - Nicknames: "the teacher", "teacher", 先生 (and look-alikes) are kept for the teacher;
+      a nickname is held by the browser that took it (``claim``) until the teacher releases
+      it or that browser is unseen for 10 minutes; the teacher can block a nickname.
     - Closing a class: it takes no new students, runs, drawings or heartbeats, but stays
       readable (students can rejoin to look, the teacher can export) until it expires or the
       teacher deletes it.
@@ -83,13 +93,16 @@ Rules
 from core.classroom.challenge import Challenge, Condition
 from core.classroom.drawings import ClassDrawings, shrink_drawing
 from core.classroom.errors import (
+    Blocked,
     ClassClosed,
+    ClassDeleted,
     ClassNotFound,
     ClassroomError,
     ClassroomUnavailable,
     Conflict,
     InvalidInput,
     LimitReached,
+    NicknameTaken,
     NotInClass,
     RunNotFound,
     TooManyAttempts,
@@ -108,9 +121,9 @@ from core.classroom.store import (
 )
 
 __all__ = [
-    "Board", "Challenge", "ClassClosed", "ClassDrawings", "ClassExport", "ClassInfo",
-    "ClassNotFound", "ClassroomError", "ClassroomStore", "ClassroomUnavailable", "Condition",
-    "Conflict", "InvalidInput", "LimitReached", "Limits", "NewClass", "NotInClass",
-    "RunEntry", "RunNotFound", "SharedRun", "Student", "StudentEntry", "TooManyAttempts",
-    "WrongTeacherKey", "shrink_drawing",
+    "Blocked", "Board", "Challenge", "ClassClosed", "ClassDeleted", "ClassDrawings",
+    "ClassExport", "ClassInfo", "ClassNotFound", "ClassroomError", "ClassroomStore",
+    "ClassroomUnavailable", "Condition", "Conflict", "InvalidInput", "LimitReached", "Limits",
+    "NewClass", "NicknameTaken", "NotInClass", "RunEntry", "RunNotFound", "SharedRun",
+    "Student", "StudentEntry", "TooManyAttempts", "WrongTeacherKey", "shrink_drawing",
 ]

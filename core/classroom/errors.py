@@ -58,3 +58,15 @@ class ClassroomUnavailable(ClassroomError):
 
     The rest of the dashboard keeps working; only the classroom pages should say so.
     """
+
+
+class ClassDeleted(ClassNotFound):
+    """The teacher deleted the class (a page takes its students out)."""
+
+
+class Blocked(NotInClass):
+    """The teacher removed this student and blocked the nickname: it cannot rejoin."""
+
+
+class NicknameTaken(ClassroomError):
+    """Another browser holds this nickname (see ClassroomStore.join's ``claim``)."""

@@ -167,3 +167,26 @@ def _check_normalised(nickname: str, max_chars: int) -> None:
         raise InvalidInput(Msg("This nickname is too long once its characters are spelt out "
                                "({n} characters, at most {most}): please pick a shorter one.",
                                n=longest, most=most))
+
+
+# Names a student may not take: the teacher is shown as "the teacher" (先生 in Japanese),
+# so no student may look like them. Compared by nickname_key (case, width, look-alikes).
+RESERVED_NICKNAMES = ("the teacher", "teacher", "先生", "せんせい", "センセイ", "教師")
+
+
+def code_problem(raw: str) -> Msg | None:
+    """Why ``raw`` cannot be a join code, when its length says so (None: it has the length
+    of a code; whether a class has it is the database's question)."""
+    n = len(_compact(raw))
+    if n == CODE_LENGTH:
+        return None
+    return Msg('There is no class with the code "{code}": join codes have {length} '
+               "characters, and this one has {n}. Check the code with your teacher.",
+               length=CODE_LENGTH, code=str(raw).strip()[:12], n=n)
+
+
+def refuse_reserved(nickname: str) -> None:
+    """InvalidInput when the nickname reads as the teacher's (see RESERVED_NICKNAMES)."""
+    if nickname_key(nickname) in {nickname_key(n) for n in RESERVED_NICKNAMES}:
+        raise InvalidInput(Msg('"{nickname}" is kept for the teacher: please pick another '
+                               "nickname.", nickname=nickname))

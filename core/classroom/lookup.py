@@ -10,15 +10,16 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, select
 
 from core.classroom import schema as db
-from core.classroom.errors import ClassClosed, ClassNotFound, NotInClass
-from core.classroom.identity import normalise_code
+from core.classroom.errors import ClassClosed, ClassDeleted, ClassNotFound, NotInClass
+from core.classroom.identity import code_problem, normalise_code
 from core.classroom.records import Student
 from core.i18n import Msg
 
 
 def find_class(conn: Connection, code: str, now: float, days: float, lock: str | None = None):
     """The row of the live class with this join code, locked ("update", "share") or not;
-    ClassNotFound (its message says classes end after ``days`` days) if there is none."""
+    if there is none, ClassNotFound saying why: a code of the wrong length, a class its
+    teacher deleted (ClassDeleted), or else that classes end after ``days`` days."""
     found = normalise_code(code)
     if found is not None:
         query = select(db.classes).where(db.classes.c.code == found,
@@ -28,6 +29,13 @@ def find_class(conn: Connection, code: str, now: float, days: float, lock: str |
         row = conn.execute(query).first()
         if row is not None:
             return row
+    problem = code_problem(code)
+    if problem is not None:
+        raise ClassNotFound(problem)
+    if found is not None and conn.execute(select(db.deleted_codes.c.id).where(
+            db.deleted_codes.c.code == found, db.deleted_codes.c.until > now)).first():
+        raise ClassDeleted(Msg("The teacher deleted class {code}: it and everything in it "
+                               "are gone.", code=found))
     shown = found or str(code).strip()[:12]
     raise ClassNotFound(Msg('There is no class with the code "{code}". Check the code with '
                             "your teacher (classes end after {days:g} days).", code=shown,

@@ -65,3 +65,35 @@ def delete_class(conn: Connection, class_id: int) -> None:
 def delete_expired(conn: Connection, now: float) -> int:
     """Delete every class expired at ``now`` with all its rows; returns how many went."""
     return conn.execute(delete(db.classes).where(db.classes.c.expires_at <= now)).rowcount
+
+
+def insert_session(conn: Connection, class_id: int, token_hash: str, expires: float) -> None:
+    """Keep a teacher's browser logged in until ``expires`` (the token's SHA-256 only)."""
+    conn.execute(insert(db.teacher_sessions).values(class_id=class_id, token_hash=token_hash,
+                                                    expires_at=expires))
+
+
+def session_alive(conn: Connection, class_id: int, token_hash: str, now: float) -> bool:
+    """Is there a teacher session of the class with this token hash, not expired?"""
+    return conn.execute(select(db.teacher_sessions.c.id).where(
+        db.teacher_sessions.c.class_id == class_id,
+        db.teacher_sessions.c.token_hash == token_hash,
+        db.teacher_sessions.c.expires_at > now)).first() is not None
+
+
+def delete_session(conn: Connection, token_hash: str) -> None:
+    """End a teacher session (log out)."""
+    conn.execute(delete(db.teacher_sessions).where(
+        db.teacher_sessions.c.token_hash == token_hash))
+
+
+def remember_deleted(conn: Connection, code: str, until: float) -> None:
+    """Remember until ``until`` that the teacher deleted the class with this code."""
+    conn.execute(delete(db.deleted_codes).where(db.deleted_codes.c.code == code))
+    conn.execute(insert(db.deleted_codes).values(code=code, until=until))
+
+
+def forget_old(conn: Connection, now: float) -> None:
+    """Drop expired teacher sessions and deleted codes past their time."""
+    conn.execute(delete(db.teacher_sessions).where(db.teacher_sessions.c.expires_at <= now))
+    conn.execute(delete(db.deleted_codes).where(db.deleted_codes.c.until <= now))

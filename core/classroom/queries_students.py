@@ -106,3 +106,35 @@ def delete_students(conn: Connection, class_id: int, keys: list[str]) -> int:
         return 0
     return conn.execute(delete(db.students).where(
         db.students.c.class_id == class_id, db.students.c.nickname_key.in_(keys))).rowcount
+
+
+def state(conn: Connection, student_id: int):
+    """The student's state row (claim, seen_at, sharing), made if missing."""
+    query = select(db.student_state).where(db.student_state.c.student_id == student_id)
+    row = conn.execute(query).first()
+    if row is None:
+        conn.execute(insert(db.student_state).values(student_id=student_id))
+        row = conn.execute(query).one()
+    return row
+
+
+def set_state(conn: Connection, student_id: int, **values) -> None:
+    """Update the student's state row (made first if missing)."""
+    state(conn, student_id)
+    conn.execute(update(db.student_state).where(db.student_state.c.student_id == student_id)
+                 .values(**values))
+
+
+def claim_free(row, claim_hash: str | None, now: float, gone_after: float) -> bool:
+    """May the browser with ``claim_hash`` use a nickname whose state is ``row``? Yes when
+    no browser holds it, this one does, or the holder was last seen ``gone_after`` seconds
+    ago or more."""
+    return (claim_hash is None or row.claim is None or row.claim == claim_hash
+            or (row.seen_at or 0.0) <= now - gone_after)
+
+
+def student_row(conn: Connection, student):
+    """The row of a Student (a page's record) if they are still in their class, or None."""
+    return conn.execute(select(db.students).where(
+        db.students.c.id == student.student_id,
+        db.students.c.class_id == student.class_id)).first()

@@ -28,6 +28,7 @@ class Student:
     nickname: str
     class_id: int
     student_id: int
+    sharing: bool = True  # the student's own choice, kept across reloads (set_sharing)
 
 
 @dataclass(frozen=True)

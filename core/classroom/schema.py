@@ -3,8 +3,9 @@
 **Where.** ``CLASSROOM_DB_URL`` (any SQLAlchemy URL, e.g.
 ``postgresql+psycopg://user:password@host/classroom``) when set; otherwise one SQLite file,
 ``$CLASSROOM_DIR/classes.sqlite3``, ``CLASSROOM_DIR`` defaulting to ``classroom-data/`` in the
-project (git ignores it). SQLite needs nothing installed or started and serves one server;
-several replicas share one PostgreSQL.
+project (git ignores it) when the checkout is writable, else XDG's state folder or the
+temporary folder (core.paths.classroom_dir says which). SQLite needs nothing installed or
+started and serves one server; several replicas share one PostgreSQL.
 
 **SQLite settings**, on every connection: WAL journal (readers never wait for the writer),
 a busy timeout (a writer waits for another instead of failing at once), foreign keys on
@@ -62,11 +63,13 @@ from sqlalchemy import (
     make_url,
     select,
     text,
+    true,
     update,
 )
 
 from core.classroom.errors import ClassroomUnavailable
 from core.classroom.identity import nickname_key
+from core.paths import classroom_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DIR = ROOT / "classroom-data"
@@ -157,6 +160,40 @@ key_failures = Table(
 )
 
 
+# Added without a version change (issue 21): new tables only, made by prepare() when
+# missing (is_current() asks for every table), so no existing row changes.
+student_state = Table(
+    "student_state", metadata,  # what a student's own row did not hold at version 2
+    Column("id", Integer, primary_key=True),
+    Column("student_id", ForeignKey("students.id", ondelete="CASCADE"), nullable=False,
+           unique=True),
+    Column("claim", String(64)),  # SHA-256 of the browser's secret that holds the nickname
+    Column("seen_at", Double),  # that browser's last sign of life
+    Column("sharing", Boolean, nullable=False, server_default=true()),  # the student's choice
+)
+blocked = Table(
+    "blocked", metadata,  # nicknames the teacher blocked: they cannot (re)join
+    Column("id", Integer, primary_key=True),
+    _owner("class_id", "classes"),
+    Column("nickname_key", String(400), nullable=False),
+    Column("nickname", String(100), nullable=False),
+    UniqueConstraint("class_id", "nickname_key"),
+)
+teacher_sessions = Table(
+    "teacher_sessions", metadata,  # a teacher's browser kept logged in (a cookie's token)
+    Column("id", Integer, primary_key=True),
+    _owner("class_id", "classes"),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256, hex
+    Column("expires_at", Double, nullable=False),
+)
+deleted_codes = Table(
+    "deleted_codes", metadata,  # classes the teacher deleted, so pages can say so
+    Column("id", Integer, primary_key=True),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("until", Double, nullable=False, index=True),  # forgotten then (its old expiry)
+)
+
+
 def _add_flood_guards(conn: Connection) -> None:
     """Version 1 -> 2 (issue 19): the teacher's "no new students" switch, the joining
     client's hash, the server that sent a "training now" heartbeat, and nickname keys that
@@ -185,11 +222,12 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_flood_guards}
 
 
 def default_url() -> str:
-    """``CLASSROOM_DB_URL``, else the SQLite file in ``CLASSROOM_DIR`` (or classroom-data/)."""
+    """``CLASSROOM_DB_URL``, else the SQLite file in ``CLASSROOM_DIR`` (or classroom-data/ in a
+    writable checkout, else a writable folder: core.paths.classroom_dir)."""
     url = os.environ.get("CLASSROOM_DB_URL", "").strip()
     if url:
         return url
-    folder = Path(os.environ.get("CLASSROOM_DIR", "").strip() or DEFAULT_DIR)
+    folder = classroom_dir()
     return f"sqlite:///{folder.resolve() / DB_FILE}"
 
 
@@ -309,7 +347,8 @@ def is_current(conn: Connection) -> bool:
         return False
     found = conn.execute(select(schema_version.c.version)).scalar()
     _refuse_newer(found)
-    return found == SCHEMA_VERSION
+    have = set(inspect(conn).get_table_names())
+    return found == SCHEMA_VERSION and set(metadata.tables) <= have
 
 
 def _refuse_newer(found: int | None) -> None:

@@ -32,40 +32,37 @@ student's row (``FOR UPDATE``), always class first, so they cannot deadlock.
 from __future__ import annotations
 
 import contextlib
-import math
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection
 
-from core.classroom import export
 from core.classroom import queries_classes as classes
 from core.classroom import queries_drawings as drawings
+from core.classroom import queries_moderation as moderation
 from core.classroom import queries_runs as runs
 from core.classroom import queries_students as students
 from core.classroom import schema as db
-from core.classroom.challenge import Challenge, check_challenge
 from core.classroom.database import Database
 from core.classroom.drawings import ClassDrawings, check_drawing, drawings_from_rows
 from core.classroom.errors import (
+    Blocked,
     ClassroomUnavailable,
     Conflict,
-    InvalidInput,
+    NicknameTaken,
+    NotInClass,
     RunNotFound,
-    TooManyAttempts,
-    WrongTeacherKey,
 )
 from core.classroom.identity import (
     check_nickname,
     hash_key,
-    key_matches,
     new_teacher_key,
     nickname_key,
-    normalise_code,
+    refuse_reserved,
 )
 from core.classroom.join_limiter import JoinLimiter
 from core.classroom.limits import Limits, limits_from_environment
@@ -77,19 +74,25 @@ from core.classroom.records import (
     NewClass,
     Student,
     StudentEntry,
-    class_challenge,
     class_info,
 )
 from core.classroom.shared import RunEntry, SharedRun, check_run, pack_curves, unpack_curves
+from core.classroom.teacher import TeacherActions, token_hash
 from core.i18n import Msg
 
 DAY = 86_400.0
+CLAIM_GONE_SECONDS = 600.0  # a nickname's browser unseen this long: another may take it
+
+def _blocked(nickname: str, code: str) -> Blocked:
+    return Blocked(Msg('The teacher removed "{nickname}" from class {code} and blocked the '
+                       "nickname: ask your teacher.", nickname=nickname, code=code))
+
 
 __all__ = ["Board", "ClassExport", "ClassInfo", "ClassroomStore", "NewClass", "Student",
            "StudentEntry"]
 
 
-class ClassroomStore:
+class ClassroomStore(TeacherActions):
     """The class database. Thread-safe: one store per process, shared by every session.
 
     ``url``: a SQLAlchemy URL (default: :func:`core.classroom.schema.default_url`).
@@ -194,24 +197,82 @@ class ClassroomStore:
         with self._tx(write=False) as conn:
             return class_info(self._class(conn, code))
 
-    def join(self, code: str, nickname: str, client: str | None = None) -> Student:
+    def join(self, code: str, nickname: str, client: str | None = None,
+             claim: str | None = None) -> Student:
         """Join a class (code in any case) under a nickname; the same code and nickname
         (ignoring case, width and look-alike letters) give back the same student, also once
         the class is closed. New students are refused by a closed or full class, one whose
         teacher stopped new joins, and a ``client`` (the page's opaque name for a browser or
-        address) that added too many nicknames lately or holds too many in the class."""
+        address) that added too many nicknames lately or holds too many in the class.
+        Nicknames kept for the teacher and nicknames the teacher blocked are refused.
+
+        ``claim``: the browser's own secret (a page passes one; only its SHA-256 is kept).
+        The first browser to join with a nickname holds it: another browser's claim is
+        refused (NicknameTaken) unless the teacher released it or the holder has not been
+        seen (:meth:`touch`) for ``CLAIM_GONE_SECONDS``. Without a claim nothing is checked."""
         nickname = check_nickname(nickname, self.limits.nickname_chars)
-        same = nickname_key(nickname)
+        refuse_reserved(nickname)
+        same, mark = nickname_key(nickname), claim and token_hash(claim)
         with self._tx(write=True) as conn:
             cls = self._class(conn, code, lock="update")
+            if moderation.is_blocked(conn, cls.id, same):
+                raise (_blocked(nickname, cls.code))
             row = students.student_by_key(conn, cls.id, same)
             if row is None:
-                mark = None if client is None else students.client_hash(cls.key_hash, client)
-                students.may_add_student(conn, cls, self.limits, mark)
-                if client is not None:
-                    self._joins.count(client)
-                row = students.insert_student(conn, cls.id, nickname, same, self._now(), mark)
-        return Student(cls.code, row.nickname, cls.id, row.id)
+                row = self._add_student(conn, cls, nickname, same, client)
+            state = self._take(conn, cls.code, row, mark)
+        return Student(cls.code, row.nickname, cls.id, row.id, bool(state.sharing))
+
+    def _add_student(self, conn: Connection, cls, nickname: str, same: str,
+                     client: str | None):
+        mark = None if client is None else students.client_hash(cls.key_hash, client)
+        students.may_add_student(conn, cls, self.limits, mark)
+        if client is not None:
+            self._joins.count(client)
+        return students.insert_student(conn, cls.id, nickname, same, self._now(), mark)
+
+    def _take(self, conn: Connection, code: str, row, mark: str | None):
+        """The student's state once the browser with claim hash ``mark`` holds the
+        nickname (NicknameTaken if another browser holds it)."""
+        now, state = self._now(), students.state(conn, row.id)
+        if not students.claim_free(state, mark, now, CLAIM_GONE_SECONDS):
+            raise NicknameTaken(Msg('"{nickname}" is already used in class {code} by another '
+                                    "browser. Pick another nickname, or ask your teacher to "
+                                    "release it.", nickname=row.nickname, code=code))
+        if mark is not None:
+            students.set_state(conn, row.id, claim=mark, seen_at=now)
+        return students.state(conn, row.id)
+
+    def touch(self, student: Student, claim: str | None = None) -> None:
+        """The student's browser is still here (pages call it every few seconds; see
+        :meth:`join`): NicknameTaken if another browser took the nickname over, NotInClass
+        or Blocked if the teacher removed the student. Works in a closed class too."""
+        with self._tx(write=True) as conn:
+            find_class(conn, student.code, self._now(), self.limits.class_days)
+            row = self._membership(conn, student)
+            state, mark = students.state(conn, row.id), claim and token_hash(claim)
+            if mark is not None and state.claim is not None and state.claim != mark:
+                raise NicknameTaken(Msg('Another browser now uses "{nickname}" in class '
+                                        "{code}.", nickname=student.nickname,
+                                        code=student.code))
+            students.set_state(conn, row.id, seen_at=self._now())
+
+    def _membership(self, conn: Connection, student: Student):
+        """The student's row, or Blocked / NotInClass saying the teacher removed them."""
+        row = students.student_row(conn, student)
+        if row is not None:
+            return row
+        if moderation.is_blocked(conn, student.class_id, nickname_key(student.nickname)):
+            raise (_blocked(student.nickname, student.code))
+        raise NotInClass(Msg('The teacher removed "{nickname}" from class {code}: join again '
+                             "to take part.", nickname=student.nickname, code=student.code))
+
+    def set_sharing(self, student: Student, sharing: bool) -> None:
+        """Remember the student's choice to share their runs or not (kept across reloads:
+        :meth:`join` gives it back as ``Student.sharing``). Works in a closed class too."""
+        with self._tx(write=True) as conn:
+            find_class(conn, student.code, self._now(), self.limits.class_days)
+            students.set_state(conn, self._membership(conn, student).id, sharing=bool(sharing))
 
     def students(self, code: str) -> list[StudentEntry]:
         """The class's students in the order they joined, with their counts."""
@@ -286,93 +347,6 @@ class ClassroomStore:
             rows = drawings.drawing_rows(conn, self._class(conn, code).id, pixels=True)
         return drawings_from_rows(rows)
 
-    # ----------------------------------------------------------------- the teacher
-
-    def verify_teacher(self, code: str, key: str) -> ClassInfo:
-        """Check a teacher key (the teacher's log-in): the class's info, or WrongTeacherKey;
-        TooManyAttempts after ``Limits.key_failures`` wrong keys within ``key_window``
-        seconds, until ``key_lockout`` seconds after the last one. Failures are recorded in
-        the database, so the pause holds across replicas; a right key clears them."""
-        now, window = self._now(), self.limits.key_window
-        with self._tx(write=False) as conn:
-            cls = self._class(conn, code)
-            failures, last = classes.key_failures(conn, cls.id, now - window)
-        if failures >= self.limits.key_failures and last + self.limits.key_lockout > now:
-            wait = math.ceil(last + self.limits.key_lockout - now)
-            raise TooManyAttempts(Msg("Too many wrong teacher keys for class {code}: wait "
-                                      "{wait} seconds and try again.", code=cls.code,
-                                      wait=wait), wait)
-        right = key_matches(str(key), cls.key_hash)
-        if failures or not right:
-            with self._tx(write=True) as conn:
-                classes.record_key_attempt(conn, cls.id, right, now, window)
-        if not right:
-            raise WrongTeacherKey(Msg("That is not the teacher key of class {code}.",
-                                      code=cls.code))
-        return class_info(cls)
-
-    @contextmanager
-    def _teacher(self, code: str, key: str) -> Iterator[tuple[Connection, object]]:
-        """A write transaction on the class (locked) once the key is verified."""
-        self.verify_teacher(code, key)
-        with self._tx(write=True) as conn:
-            yield conn, self._class(conn, code, lock="update")
-
-    def set_challenge(self, code: str, key: str, challenge: Challenge | None) -> None:
-        """Set the class's challenge (None removes it)."""
-        stored = None if challenge is None else check_challenge(challenge).to_json()
-        with self._teacher(code, key) as (conn, cls):
-            classes.update_class(conn, cls.id, challenge=stored)
-
-    def clear_board(self, code: str, key: str) -> int:
-        """Delete every shared run of the class (drawings stay); returns how many."""
-        with self._teacher(code, key) as (conn, cls):
-            return classes.delete_runs(conn, cls.id)
-
-    def remove_student(self, code: str, key: str, nickname: str) -> None:
-        """Remove a student and everything they shared (runs and drawings). The nickname is
-        matched like a rejoin (ignoring case). They may join again as a new student (unless
-        the teacher stopped new joins)."""
-        if not self.remove_students(code, key, [nickname]):
-            raise InvalidInput(Msg('No student called "{nickname}" is in class {code}.',
-                                   nickname=nickname, code=normalise_code(code) or code))
-
-    def remove_students(self, code: str, key: str, nicknames: Iterable[str]) -> int:
-        """Remove many students at once, with everything they shared; returns how many
-        were removed (nicknames matched like a rejoin; unknown ones are ignored)."""
-        keys = sorted({nickname_key(str(n)) for n in list(nicknames)[:self.limits.students * 4]})
-        with self._teacher(code, key) as (conn, cls):
-            return students.delete_students(conn, cls.id, keys)
-
-    def set_joining(self, code: str, key: str, open_: bool) -> None:
-        """Let new students join (True) or stop them (False); students already in the class
-        can always rejoin."""
-        with self._teacher(code, key) as (conn, cls):
-            classes.update_class(conn, cls.id, joins_closed=not open_)
-
-    def close_class(self, code: str, key: str) -> None:
-        """Close the class: no new students, runs, drawings or heartbeats. It stays readable
-        (board, runs, drawings, export) until it expires or is deleted."""
-        with self._teacher(code, key) as (conn, cls):
-            if cls.closed_at is None:
-                classes.update_class(conn, cls.id, closed_at=self._now())
-
-    def delete_class(self, code: str, key: str) -> None:
-        """Delete the class and every row in it now, without waiting for it to expire."""
-        with self._teacher(code, key) as (conn, cls):
-            classes.delete_class(conn, cls.id)
-
-    def export_csv(self, code: str, key: str) -> ClassExport:
-        """Everything in the class as CSV text (see core.classroom.export). A read: it works
-        while writes are paused or the database is read-only."""
-        self.verify_teacher(code, key)
-        with self._tx(write=False) as conn:
-            cls = self._class(conn, code)
-            entries = runs.class_runs(conn, cls.id, with_curves=True)
-            rows = drawings.drawing_rows(conn, cls.id, pixels=False)
-        return ClassExport(export.runs_csv(entries, class_challenge(cls)),
-                           export.drawings_csv(rows))
-
     # ----------------------------------------------------------------- privacy
 
     def cleanup_expired(self, now: float | None = None) -> int:
@@ -380,4 +354,5 @@ class ClassroomStore:
         rows; returns how many classes went. Called by :meth:`start`."""
         now = self._now() if now is None else float(now)
         with self._tx(write=True) as conn:
+            classes.forget_old(conn, now)
             return classes.delete_expired(conn, now)
