@@ -18,7 +18,10 @@ float64 master weights that the update goes to. It is compiled without ``fastmat
 divergence check needs NaN and infinity to come out as they should.
 
 One signature is compiled (uint8 images, read-only as core.data stores them) and cached on
-disk (``cache=True``, in ``NUMBA_CACHE_DIR`` or beside this file); :func:`warm` loads or
+disk (``cache=True``) where core.paths says: ``NUMBA_CACHE_DIR``, else beside this file when
+the checkout is writable, else XDG's cache folder, else the temporary folder. With no
+writable place (or when numba finds none), it compiles in memory each start, after a
+one-line warning, never a traceback; :func:`warm` loads or
 compiles it before anyone trains (``bash run.sh`` and the server's start call it), because
 a compile takes seconds and a server would stall for them. Float features (the scikit-learn
 estimator) compile a second signature on their first use.
@@ -26,11 +29,42 @@ estimator) compile a second signature on their first use.
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import numpy as np
-from numba import njit
+
+from core.paths import numba_cache_dir
+
+CACHE = numba_cache_dir() is not None  # sets NUMBA_CACHE_DIR, which numba reads at import
+if "numba" in sys.modules:  # imported before us: read the variable again
+    from numba.core.config import reload_config
+
+    reload_config()
+from numba import njit  # noqa: E402 (after NUMBA_CACHE_DIR is set)
+
+_log = logging.getLogger(__name__)
+if not CACHE:
+    _log.warning("No writable folder for numba's cache (NUMBA_CACHE_DIR, XDG_CACHE_HOME, the "
+                 "temporary folder): the training step is compiled in memory at each start")
 
 
-@njit(nogil=True, cache=True)
+def _compiled(func):
+    """``func`` compiled with the lock released and cached on disk where :data:`CACHE` says
+    it can be; compiled in memory when numba finds no place for its cache (a read-only
+    checkout and no writable folder: numba's RuntimeError "no locator available")."""
+    global CACHE
+    try:
+        return njit(nogil=True, cache=CACHE)(func)
+    except RuntimeError as error:
+        if CACHE:
+            _log.warning("numba cannot cache the training step (%s): compiling it in memory",
+                         str(error).splitlines()[0])
+            CACHE = False
+        return njit(nogil=True, cache=False)(func)
+
+
+@_compiled
 def sgd_batches(examples, labels, order, first, last, batch, max_chunk, master_WT, master_b,
                 WT, b, learning_rate, l2, pixel_scale, p_true, hit):  # pragma: no cover
     """Steps ``first`` .. ``last - 1`` of an epoch whose example order is ``order`` (n,):
@@ -72,7 +106,7 @@ def sgd_batches(examples, labels, order, first, last, batch, max_chunk, master_W
         _update(master_WT, master_b, WT, b, grad_WT, grad_b, learning_rate, l2)
 
 
-@njit(nogil=True, cache=True)
+@_compiled
 def _gather(examples, order, start, m, x):  # pragma: no cover (compiled)
     """The stored values of examples ``order[start:start + m]`` as float32 rows of ``x``:
     returns the (m, F) block."""
@@ -84,7 +118,7 @@ def _gather(examples, order, start, m, x):  # pragma: no cover (compiled)
     return x[:m]
 
 
-@njit(nogil=True, cache=True)
+@_compiled
 def _softmax_delta(z, y, b, to_unit, step, p_true, hit, at):  # pragma: no cover (compiled)
     """One example's logits ``z`` (K,) (times the pixel scale) become its step-scaled
     delta = (p - onehot(y)) * step, in place; p(y) and whether y had the top score are
@@ -109,7 +143,7 @@ def _softmax_delta(z, y, b, to_unit, step, p_true, hit, at):  # pragma: no cover
         z[kk] *= step
 
 
-@njit(nogil=True, cache=True)
+@_compiled
 def _update(master_WT, master_b, WT, b, grad_WT, grad_b, learning_rate,
             l2):  # pragma: no cover (compiled)
     """W -= lr * (x^T delta / B + lambda W) on the float64 master weights (see

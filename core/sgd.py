@@ -30,6 +30,8 @@ same arithmetic with the interpreter lock released) when numba is there, and wit
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 # OpenBLAS switches to a slower general kernel once M*N*K of a product exceeds 1e6, i.e. for
@@ -190,9 +192,15 @@ def _read_only(a: np.ndarray) -> np.ndarray:
 def compiled_kernel():
     """The compiled step (core.kernel.sgd_batches), or None without numba. Imported on first
     use: numba takes a few tenths of a second to import, which a command line printing its
-    help should not pay."""
+    help should not pay. A numba that cannot set the step up (no cache place it accepts, a
+    broken install) is one line in the log, and the NumPy step trains instead."""
     try:
         from core.kernel import sgd_batches
     except ImportError:
+        return None
+    except (RuntimeError, OSError) as error:
+        logging.getLogger(__name__).warning("The compiled step is unavailable (%s): training "
+                                            "with the NumPy step",
+                                            str(error).splitlines()[0] if str(error) else error)
         return None
     return sgd_batches
