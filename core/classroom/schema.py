@@ -63,6 +63,7 @@ from sqlalchemy import (
     make_url,
     select,
     text,
+    true,
     update,
 )
 
@@ -156,6 +157,40 @@ key_failures = Table(
     Column("id", Integer, primary_key=True),
     _owner("class_id", "classes"),
     Column("at", Double, nullable=False),
+)
+
+
+# Added without a version change (issue 21): new tables only, made by prepare() when
+# missing (is_current() asks for every table), so no existing row changes.
+student_state = Table(
+    "student_state", metadata,  # what a student's own row did not hold at version 2
+    Column("id", Integer, primary_key=True),
+    Column("student_id", ForeignKey("students.id", ondelete="CASCADE"), nullable=False,
+           unique=True),
+    Column("claim", String(64)),  # SHA-256 of the browser's secret that holds the nickname
+    Column("seen_at", Double),  # that browser's last sign of life
+    Column("sharing", Boolean, nullable=False, server_default=true()),  # the student's choice
+)
+blocked = Table(
+    "blocked", metadata,  # nicknames the teacher blocked: they cannot (re)join
+    Column("id", Integer, primary_key=True),
+    _owner("class_id", "classes"),
+    Column("nickname_key", String(400), nullable=False),
+    Column("nickname", String(100), nullable=False),
+    UniqueConstraint("class_id", "nickname_key"),
+)
+teacher_sessions = Table(
+    "teacher_sessions", metadata,  # a teacher's browser kept logged in (a cookie's token)
+    Column("id", Integer, primary_key=True),
+    _owner("class_id", "classes"),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256, hex
+    Column("expires_at", Double, nullable=False),
+)
+deleted_codes = Table(
+    "deleted_codes", metadata,  # classes the teacher deleted, so pages can say so
+    Column("id", Integer, primary_key=True),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("until", Double, nullable=False, index=True),  # forgotten then (its old expiry)
 )
 
 
@@ -312,7 +347,8 @@ def is_current(conn: Connection) -> bool:
         return False
     found = conn.execute(select(schema_version.c.version)).scalar()
     _refuse_newer(found)
-    return found == SCHEMA_VERSION
+    have = set(inspect(conn).get_table_names())
+    return found == SCHEMA_VERSION and set(metadata.tables) <= have
 
 
 def _refuse_newer(found: int | None) -> None:
