@@ -26,6 +26,15 @@ from core.classroom.handwriting import HandScore, with_score
 from support.e2e import CHROMIUM, ROOT, checked_server, chromium, open_page, settle
 
 SHOTS = ROOT / "screenshots"
+# The Draw page's canvas and its column, through the component's shadow root (as in
+# tests/test_tablet.py).
+CANVAS_AND_COLUMN = """() => {
+    const host = [...document.querySelectorAll('*')]
+        .find(e => e.shadowRoot && e.shadowRoot.querySelector('canvas.upper-canvas'));
+    const canvas = host.shadowRoot.querySelector('canvas.upper-canvas').getBoundingClientRect();
+    const column = host.closest('[data-testid="stColumn"]').getBoundingClientRect();
+    return {canvas: [canvas.left, canvas.right], column: [column.left, column.right]};
+}"""
 WAIT = 30_000  # ms
 RUNS = [("たろう", 0.1, 1e-4, 0.9213, False), ("ana", 0.1, 1e-4, 0.9188, False),
         ("ana", 0.5, 1e-4, 0.9241, False), ("bo", 0.01, 1e-3, 0.8952, False),
@@ -158,4 +167,37 @@ def test_names_hidden_on_a_public_display(classroom, browser):
     text = page.inner_text("body")
     assert "student" in text, text
     assert not re.search(r"\b(ana|bo|cy)\b|たろう", text), text
+    page.context.close()
+
+
+# ------------------------------------------------------------------ issue 21, item 21
+
+
+def _open_sidebar(page) -> None:
+    """Open the sidebar that the narrow screen folded away, and wait until it is open."""
+    sidebar = page.locator("[data-testid='stSidebar']")
+    if sidebar.bounding_box()["width"] < 100:
+        page.locator("[data-testid='stExpandSidebarButton']").click()
+    page.wait_for_function("() => { const r = document.querySelector("
+                           "'[data-testid=\"stSidebar\"]').getBoundingClientRect();"
+                           " return r.left >= 0 && r.right > 200; }", timeout=WAIT)
+
+
+def test_draw_at_768_px_with_the_sidebar_open_keeps_the_canvas_whole(classroom, browser):
+    """At 768 px with the sidebar open, the canvas was clipped to about 180 of its 280 px and
+    the hint beside it wrapped one character per line (Japanese)."""
+    url, _ = classroom
+    page = browser.new_context(viewport={"width": 768, "height": 1024}).new_page()
+    open_page(page, url, "draw?lang=ja")
+    _open_sidebar(page)
+    settle(page)
+    page.locator("canvas.upper-canvas").wait_for(state="visible", timeout=WAIT)
+    where = page.evaluate(CANVAS_AND_COLUMN)
+    hint = page.locator("[data-testid='stAlert']").first.bounding_box()
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "draw-768-sidebar-ja.png"), full_page=True)
+    assert where["canvas"][1] - where["canvas"][0] >= 279, where
+    assert where["column"][0] - 1 <= where["canvas"][0], where  # not cut on the left
+    assert where["canvas"][1] <= where["column"][1] + 1, where  # nor on the right
+    assert hint["width"] >= 120, hint  # the hint has room for words, not one per line
     page.context.close()

@@ -38,7 +38,12 @@ def _clear() -> None:
 
 
 # The canvas column holds the 280-px canvas at 768 px wide (a tablet): 1.9 / 4.3 of the page.
-left, middle, right = st.columns([1.9, 0.8, 1.6])
+# Where the page is narrower (768 px with the sidebar open), the columns wrap instead of
+# squeezing: the canvas's keeps 290 px, the others 120 px (CSS on this row only).
+st.html("<style>.st-key-draw_top [data-testid='stHorizontalBlock'] {flex-wrap: wrap;}"
+        ".st-key-draw_top [data-testid='stColumn'] {min-width: 120px;}"
+        ".st-key-draw_top [data-testid='stColumn']:first-child {min-width: 290px;}</style>")
+left, middle, right = st.container(key="draw_top").columns([1.9, 0.8, 1.6])
 with left:
     st.markdown("&nbsp;")  # room for the canvas's own toolbar, which floats above it on hover
     result = st_canvas(
