@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+import core.slots
 import core.tasks
 from core.i18n import Msg
 from core.tasks import BackgroundTask, RunSlots, Watchdog, usable_cores
@@ -335,7 +336,7 @@ def test_runs_per_client_raises_both_bounds():
 
 
 def test_the_round_robin_remembers_a_bounded_number_of_clients(monkeypatch):
-    monkeypatch.setattr(core.tasks, "MAX_REMEMBERED_CLIENTS", 10)
+    monkeypatch.setattr(core.slots, "MAX_REMEMBERED_CLIENTS", 10)
     slots = RunSlots(capacity=1)
     for i in range(25):
         chore = Chore(slots, client=f"10.0.0.{i}")

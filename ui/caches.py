@@ -15,6 +15,7 @@ from core.jobs import RunSlots
 from core.model import SoftmaxWeights
 from core.model_file import ModelFileError, load_model
 from core.preprocess import NO_PREPROCESSING
+from ui import janitor
 from ui.state import UPLOAD_SOURCE, session
 
 DEFAULT_MODEL = BUNDLED_MNIST.parent / "default_model.npz"  # the article's: plain digits
@@ -66,7 +67,9 @@ def _bundled(path) -> SoftmaxWeights | None:
 def run_slots() -> RunSlots:
     """At most one training run per core at a time, server-wide (``TRAINING_SLOTS``); the
     rest wait in a queue fair between clients: each has at most ``RUNS_PER_CLIENT`` (1) runs
-    training and as many waiting (see core.tasks.RunSlots)."""
+    training and as many waiting (see core.tasks.RunSlots). Made once per process, which
+    also starts the janitor that lets go of closed tabs' sessions (ui.janitor)."""
+    janitor.ensure_started()
     return RunSlots(_env_int("TRAINING_SLOTS") or None, per_client=_env_int("RUNS_PER_CLIENT") or 1)
 
 
