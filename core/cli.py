@@ -14,8 +14,10 @@ Exit codes: 0 done, 1 diverged, 2 bad arguments or data, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
+from pathlib import Path
 
 from core import train
 from core.config import TrainConfig
@@ -103,8 +105,29 @@ def _report(run: TrainingRun, data: Dataset, out: str, grid: str | None) -> None
         print(f"grid of test digits saved to {grid}")
 
 
+def unwritable(path: str) -> str | None:
+    """Why the file ``path`` cannot be written (None: it can), checked before training so
+    that a read-only folder (a checkout owned by root) is said at once, not after the run."""
+    target = Path(path)
+    if target.is_dir():
+        return f"{path} is a folder"
+    if target.exists():
+        return None if os.access(target, os.W_OK) else f"{path} is read-only"
+    folder = target.parent
+    if not folder.is_dir():
+        return f"the folder of {path} does not exist"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the folder of {path} is read-only: choose --out in a folder you can write"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    for path in (args.out, args.grid):
+        problem = path and unwritable(path)
+        if problem:
+            print(f"error: cannot write {problem}", file=sys.stderr)
+            return 2
     try:
         config = TrainConfig(args.epochs, args.lr, args.l2, args.batch_size, args.seed)
         data = load_source(args.data, DESKEW if args.deskew else NO_PREPROCESSING)
@@ -113,7 +136,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _train(run)
-    _report(run, data, args.out, args.grid)
+    try:
+        _report(run, data, args.out, args.grid)
+    except OSError as exc:  # the folder became unwritable, the disk is full, ...
+        print(f"error: cannot save: {exc.strerror or exc}: {exc.filename or args.out}",
+              file=sys.stderr)
+        return 1
     if run.status is RunStatus.STOPPED:
         return 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
     return 0 if run.status is not RunStatus.DIVERGED else 1
