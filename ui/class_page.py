@@ -47,6 +47,7 @@ from ui.classroom import (
 )
 from ui.i18n import current, tr, url_params
 from ui.models import chosen_model, test_evaluation
+from ui.network import student_page_url
 from ui.widgets import CHART_CONFIG
 
 BOARD_SECONDS = 3.0  # the board asks the database again this often
@@ -109,7 +110,7 @@ def welcome() -> None:
 def join_link(code: str) -> str:
     """The address that opens this page with the code filled in (and in the teacher's
     language, when it is not English: ``&lang=ja``)."""
-    url = st.context.url or ""
+    url = student_page_url()  # the server's address on the network, not localhost
     parts = urlsplit(url)
     query = urlencode({CLASS_QUERY: code, **url_params()})
     if not parts.netloc:

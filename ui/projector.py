@@ -32,6 +32,7 @@ from core.spotlight import SPOTLIGHTS
 from ui.board_summary import board_summary
 from ui.classroom import CLASS_QUERY, Membership, reporting, store
 from ui.i18n import current, tr, url_params
+from ui.network import student_page_url
 
 PROJECTOR_SECONDS = 3.0  # the projector reads the board again this often
 NAMES_QUERY, AXIS_QUERY = "names", "axis"
@@ -107,7 +108,7 @@ def show() -> None:
 
 def _header(code: str) -> None:
     """The join code, huge; the join link; its QR code."""
-    link = page_link("classroom", code, st.context.url)
+    link = page_link("classroom", code, student_page_url())  # not localhost: core.network
     text, qr = st.columns([4, 1], vertical_alignment="center")
     hint = tr("Join the class with this code")
     with text:
