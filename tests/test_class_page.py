@@ -66,6 +66,20 @@ def _open_class(at: AppTest):
     return member
 
 
+def _same_browser(monkeypatch, at: AppTest) -> None:
+    """Sessions started from now on come from the browser of ``at``: its cookies (the
+    browser's secret, a teacher's session) are sent (AppTest cannot send cookies itself)."""
+    from ui import class_session
+
+    kept = {}
+    if class_session.SECRET_STATE in at.session_state:
+        kept[class_session.BROWSER_COOKIE] = at.session_state[class_session.SECRET_STATE]
+    member = _member(at)
+    if member is not None and member.session_token:
+        kept[class_session.TEACHER_COOKIE] = f"{member.code}:{member.session_token}"
+    monkeypatch.setattr(class_session, "cookies", lambda: kept)
+
+
 def _join(at: AppTest, code: str, nickname: str) -> AppTest:
     at.text_input[0].input(code)
     at.text_input[1].input(nickname)
@@ -110,7 +124,8 @@ def test_open_a_class_shows_the_code_the_link_and_the_key_once(classroom_db, ses
     assert "Teacher's tools" in [h.value for h in teacher.header]
 
 
-def test_a_student_joins_with_the_code_and_a_reload_keeps_them_in(classroom_db, sessions):
+def test_a_student_joins_with_the_code_and_a_reload_keeps_them_in(classroom_db, sessions,
+                                                                   monkeypatch):
     new = classroom_db.create_class()
     student = _join(sessions(), new.code.lower(), "はなこ")
     member = _member(student)
@@ -119,7 +134,9 @@ def test_a_student_joins_with_the_code_and_a_reload_keeps_them_in(classroom_db, 
     assert student.query_params["nick"] == "はなこ"
     assert _metrics(student)["Students"] == "1"
 
-    # A reload: a new session with the same address is in the class at once, on any page.
+    # A reload: a new session with the same address is in the class at once, on any page
+    # (from the same browser: its secret cookie comes back).
+    _same_browser(monkeypatch, student)
     again = sessions("views/train.py", {"class": new.code, "nick": "はなこ"})
     assert _member(again).student == member.student
     assert "Share my finished runs with the class" in [t.label for t in again.toggle]
@@ -360,8 +377,9 @@ def test_the_teachers_tools(classroom_db, sessions):
                          "Download the drawings' list (CSV)"]  # curves: a file of their own
 
     remove = [s for s in teacher.multiselect if s.label.startswith("Remove students")][0]
-    remove.set_value(["bo"])
-    teacher.checkbox[0].check()
+    remove.set_value(["bo"]).run()
+    assert button(teacher, "Remove").disabled  # not without the tick (as Clear and Close)
+    teacher.checkbox(key="class_remove_sure").check().run()
     click(teacher, "Remove")
     assert [s.nickname for s in classroom_db.students(new.code)] == ["ana"]
 
@@ -374,8 +392,10 @@ def test_the_teachers_tools(classroom_db, sessions):
     click(teacher, "Close the class")
     assert classroom_db.class_info(new.code).closed
     assert any("closed" in w for w in teacher.warning.values)
-    student = _join(sessions(), new.code, "cy")  # a closed class takes no new students
-    assert _member(student) is None and len(student.warning) == 1
+    student = _join(sessions(), new.code, "cy")  # a closed class takes no new students ...
+    assert _member(student).viewer and _member(student).student is None
+    assert any("is closed" in w for w in student.warning.values)
+    assert _metrics(student)["Runs shared"] == "0"  # ... but they see its board, read-only
 
 
 def test_the_teacher_stops_a_flood_of_nicknames(classroom_db, sessions):
@@ -391,7 +411,7 @@ def test_the_teacher_stops_a_flood_of_nicknames(classroom_db, sessions):
     assert any("takes no new students" in w for w in bot.warning.values)
     remove = [s for s in teacher.multiselect if s.label.startswith("Remove students")][0]
     remove.set_value(["bot 1", "bot 2", "bot 3"])  # many at once
-    teacher.checkbox[0].check()
+    teacher.checkbox(key="class_remove_sure").check().run()
     click(teacher, "Remove")
     assert [s.nickname for s in classroom_db.students(new.code)] == ["ana"]
     assert any(v.endswith(": 3.") for v in teacher.success.values)

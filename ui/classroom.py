@@ -1,12 +1,14 @@
-"""Classroom mode's glue (issue 13): the server's class store, this session's place in a class,
-what a class error looks like on a page, and the runs a student shares.
+"""Classroom mode's glue (issue 13): joining and leaving a class, and the runs a student
+shares (the store, Membership and error display are in ui.class_base, re-exported here).
 
 - :func:`store`: one :class:`core.classroom.ClassroomStore` per server process and database
   URL (``CLASSROOM_DB_URL``, else the SQLite file in ``CLASSROOM_DIR``; see
   core.classroom.schema).
 - :class:`Membership` (``session().classroom``): the class this session is in, as a student
-  (code + nickname, also in the address: ``?class=CODE&nick=...``, so a reload rejoins) or
-  as its teacher (code + teacher key, never in the address).
+  (code + nickname, also in the address: ``?class=CODE&nick=...``, so a reload rejoins;
+  the nickname is tied to this browser's secret cookie, see ui.class_session), as its
+  teacher (a teacher-session token in a cookie, never in the address), or as a viewer of
+  a closed class's board.
 - :func:`reporting`: a ClassroomError becomes a message on the page; a database that is down
   or read-only pauses the class features only.
 - :func:`sync` (app.py, every full run): rejoin from the address, keep the address, and
@@ -18,9 +20,6 @@ what a class error looks like on a page, and the runs a student shares.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -28,15 +27,25 @@ import streamlit as st
 from core.class_board import markdown_literal
 from core.classroom import (
     ClassClosed,
+    ClassDeleted,
     ClassroomError,
-    ClassroomStore,
     ClassroomUnavailable,
-    LimitReached,
+    NicknameTaken,
+    NotInClass,
     shrink_drawing,
 )
-from core.classroom.follower import Sharing, error_message, needs_follower, start_follower
-from core.classroom.schema import default_url
-from core.i18n import Msg
+from core.classroom.follower import needs_follower, start_follower
+from ui import class_session
+from ui.class_base import (  # noqa: F401 - re-exported: pages and tests use ui.classroom
+    UNAVAILABLE,
+    Membership,
+    _store,
+    membership,
+    nickname_markdown,
+    reporting,
+    say,
+    store,
+)
 from ui.i18n import tr
 from ui.runs import client_id, current_job, run_name, session_runs
 from ui.state import session
@@ -44,95 +53,81 @@ from ui.widgets import image_key
 
 CLASS_QUERY, NICK_QUERY = "class", "nick"  # ?class=K7QMXD&nick=...
 RETRY_SECONDS = 30.0  # a rejoin from the address that failed is tried again after this
-UNAVAILABLE = Msg("The class database is not available right now, so the class features are "
-                  "paused; everything else on the dashboard works. ({reason})")
-
-
-@st.cache_resource(show_spinner=False)
-def _store(url: str) -> ClassroomStore:
-    return ClassroomStore(url)
-
-
-def store() -> ClassroomStore:
-    """The server's class store for the configured database (created on first use). After
-    a failure the store itself answers "unavailable" for a while without asking the
-    database: writes only after a failed write (core.classroom.faults)."""
-    return _store(default_url())
-
-
-@dataclass
-class Membership(Sharing):
-    """This session's class. ``student`` when joined as a student, ``teacher_key`` when the
-    teacher logged in (``new_key``: the key of a class just opened, shown until dismissed).
-    What a student shares (``share``, ``shared``, ``skipped``, ``error``: followers update
-    them) is its :class:`core.classroom.follower.Sharing` part."""
-
-    code: str
-    teacher_key: str | None = None
-    new_key: str | None = None
-    notice: str | None = None  # what the teacher's last action did, shown once
-
-
-def membership() -> Membership | None:
-    """This session's class, or None."""
-    return session().classroom
-
-
-def nickname_markdown(nickname: str) -> str:
-    """A nickname for st.markdown, shown literally (never read as markdown)."""
-    return f"**{markdown_literal(nickname)}**"
-
-
-# ------------------------------------------------------------------ errors on the page
-
-
-def say(exc: ClassroomError, where=st) -> None:
-    """Show a class error: unavailable database and refusals as errors, a closed or full
-    class as a warning. The messages are written for the reader (core.classroom.errors), in
-    plain text that may quote a nickname: shown literally, never as markdown."""
-    message = markdown_literal(tr(error_message(exc)))
-    if isinstance(exc, ClassroomUnavailable):
-        where.error(tr(UNAVAILABLE, reason=message), icon=":material/cloud_off:")
-    elif isinstance(exc, (ClassClosed, LimitReached)):
-        where.warning(message)
-    else:
-        where.error(message)
-
-
-@contextmanager
-def reporting(where=st) -> Iterator[None]:
-    """``with reporting(): ...``: a ClassroomError inside is shown (see :func:`say`), and the
-    rest of the page goes on."""
-    try:
-        yield
-    except ClassroomError as exc:
-        say(exc, where)
+TOUCH_SECONDS = 60.0  # a student's page tells the store the browser is here this often
+LINK_ERROR = "class_link_error"  # session state: why the link's join failed (shown in the body)
+GONE = "class_gone"  # session state: why this session was taken out of its class
+BANNER_SECONDS = 3.0  # the Train page's class banner asks for the challenge this often
 
 
 # ------------------------------------------------------------------ joining and leaving
 
 
 def open_class() -> Membership:
-    """Open a new class; this session becomes its teacher (the key is shown once)."""
+    """Open a new class; this session becomes its teacher (the key is shown once) and the
+    browser keeps a teacher session (a reload stays logged in)."""
     new = store().create_class()
-    member = session().classroom = Membership(new.code, teacher_key=new.teacher_key,
-                                              new_key=new.teacher_key)
-    _keep_in_address(member)
-    return member
+    return _as_teacher(new.code, new.teacher_key, new_key=new.teacher_key)
 
 
 def teacher_login(code: str, key: str) -> Membership:
     """Log in as the teacher of an existing class (WrongTeacherKey, TooManyAttempts...)."""
-    info = store().verify_teacher(code, key.strip())
-    member = session().classroom = Membership(info.code, teacher_key=key.strip())
+    return _as_teacher(code, key.strip())
+
+
+def _as_teacher(code: str, key: str, new_key: str | None = None) -> Membership:
+    """This session as the teacher: a teacher session kept in a cookie (class_session); a
+    database that cannot be written still lets the teacher in, for this session only."""
+    try:
+        token = store().start_teacher_session(code, key)
+    except ClassroomUnavailable:
+        token = None
+    info = store().resume_teacher(code, token) if token else store().verify_teacher(code, key)
+    member = session().classroom = Membership(info.code, teacher_key=key, new_key=new_key,
+                                              session_token=token)
+    if token:
+        class_session.keep_teacher(info.code, token)
     _keep_in_address(member)
     return member
 
 
+def resume_teacher() -> None:
+    """A reload of the teacher's browser: back in the class with the kept session (quietly
+    nothing when there is none, or it ended)."""
+    kept = class_session.teacher_cookie()
+    if kept is None or session().classroom is not None or st.query_params.get(NICK_QUERY):
+        return
+    code, token = kept
+    try:
+        info = store().resume_teacher(code, token)
+    except ClassroomError:
+        return
+    session().classroom = Membership(info.code, teacher_key=token, session_token=token)
+
+
+def log_out() -> None:
+    """The teacher logs out: the session ends, the browser forgets it."""
+    member = membership()
+    if member is not None and member.session_token:
+        with reporting():
+            store().end_teacher_session(member.session_token)
+    class_session.forget_teacher()
+    leave()
+
+
 def join(code: str, nickname: str) -> Membership:
-    """Join a class as a student (or rejoin: the same nickname is the same student)."""
-    student = store().join(code, nickname, client=client_id())
+    """Join a class as a student (or rejoin: the same nickname, from the same browser, is
+    the same student). A newcomer to a closed class becomes a viewer of its board (told
+    so once, see :func:`gone_notice`)."""
+    try:
+        student = store().join(code, nickname, client=client_id(),
+                               claim=class_session.browser_claim())
+    except ClassClosed as exc:
+        member = session().classroom = Membership(store().class_info(code).code)
+        st.session_state[GONE] = exc
+        _keep_in_address(member)
+        return member
     member = session().classroom = Membership(student.code, student=student)
+    member.share = student.sharing
     _keep_in_address(member)
     return member
 
@@ -142,6 +137,50 @@ def leave() -> None:
     session().classroom = None
     for name in (CLASS_QUERY, NICK_QUERY):
         st.query_params.pop(name, None)
+
+
+def taken_out(exc: ClassroomError) -> None:
+    """The class is gone or the student was removed: out of it, and say why once."""
+    st.session_state[GONE] = exc
+    leave()
+
+
+def gone_notice(where=st) -> None:
+    """Why this session was taken out of its class (shown once), and a link's join error."""
+    for name in (GONE, LINK_ERROR):
+        exc = st.session_state.pop(name, None)
+        if exc is not None:
+            say(exc, where)
+
+
+def watch() -> None:
+    """On the Class page, every few seconds (a fragment): a class its teacher deleted, or a
+    student the teacher removed, takes this session out of the class at once."""
+    member = membership()
+    if member is None:
+        return
+    try:
+        store().class_info(member.code)
+    except ClassDeleted as exc:
+        taken_out(exc)
+    except ClassroomError:
+        return  # unavailable: the board says so
+    touch(member)
+    if membership() is None:
+        st.rerun()
+
+
+def touch(member: Membership) -> None:
+    """Tell the store this student's browser is still here (at most every TOUCH_SECONDS);
+    a student the teacher removed, a nickname taken over, a class deleted: out."""
+    if member.student is None or time.monotonic() < member.touched_at + TOUCH_SECONDS:
+        return
+    try:
+        store().touch(member.student, class_session.browser_claim())
+    except (ClassDeleted, NotInClass, NicknameTaken) as exc:
+        taken_out(exc)
+        return
+    member.touched_at = time.monotonic()
 
 
 def _keep_in_address(member: Membership) -> None:
@@ -159,7 +198,7 @@ def url_params() -> dict[str, str]:
     if member is None:
         return {}
     if member.student is None:
-        return {CLASS_QUERY: member.code}
+        return {CLASS_QUERY: member.code}  # the teacher, or a viewer
     return {CLASS_QUERY: member.code, NICK_QUERY: member.student.nickname}
 
 
@@ -176,6 +215,7 @@ def _rejoin_from_address() -> None:
         join(code, nick)
     except ClassroomError as exc:
         state.classroom_retry_at = time.monotonic() + RETRY_SECONDS
+        st.session_state[LINK_ERROR] = exc  # the Class page's body says it too
         say(exc, st.sidebar)
 
 
@@ -198,9 +238,17 @@ def follow_runs() -> None:
 
 
 def sync() -> None:
-    """Every full run of every page (app.py): rejoin from the address, keep the address,
-    follow this session's runs, and name the class in the sidebar."""
+    """Every full run of every page (app.py): resume a teacher's kept session, rejoin
+    from the address, keep the address, tell the store the student is here, follow this
+    session's runs, and name the class in the sidebar."""
+    resume_teacher()
     _rejoin_from_address()
+    with st.sidebar:
+        class_session.render_cookie_writes()
+    member = membership()
+    if member is None:
+        return
+    touch(member)
     member = membership()
     if member is None:
         return
@@ -208,18 +256,24 @@ def sync() -> None:
     with reporting(st.sidebar):  # the database down: the page goes on, the runs wait
         follow_runs()
     with st.sidebar:
-        who = (nickname_markdown(member.student.nickname) if member.student
-               else tr("the teacher"))
-        st.caption(tr("Class **{code}**, as {who}", code=member.code, who=who))
+        st.caption(tr("Class **{code}**, as {who}", code=member.code, who=who_markdown(member)))
+
+
+def who_markdown(member: Membership) -> str:
+    """Who this session is in its class, as markdown: a student's nickname (literal), the
+    teacher with a badge no nickname can look like, or a viewer."""
+    if member.student is not None:
+        return nickname_markdown(member.student.nickname)
+    if member.teacher_key:
+        return ":orange-badge[:material/school: " + tr("the teacher") + "]"
+    return tr("a viewer (the class is closed)")
 
 
 # ------------------------------------------------------------------ Train and Draw pages
 
 
-def _challenge_text() -> str | None:
+def _challenge_text(info) -> str | None:
     """The class's challenge in words (markdown, the teacher's text escaped), or None."""
-    member = membership()
-    info = store().class_info(member.code)
     ch = info.challenge
     if ch is None:
         return None
@@ -229,13 +283,27 @@ def _challenge_text() -> str | None:
     return text
 
 
-def share_toggle() -> None:
-    """The student's "share my runs" switch, and which runs were shared."""
+def _sharing_changed() -> None:
+    """The student flipped "share my runs": remember it in the class (lasts a reload)."""
     member = membership()
+    if member is None or member.student is None:
+        return
+    member.share = bool(st.session_state.get("class_share"))
+    with reporting():
+        store().set_sharing(member.student, member.share)
+
+
+def share_toggle(closed: bool = False) -> None:
+    """The student's "share my runs" switch, and which runs were shared (in a closed
+    class: that nothing is shared any more)."""
+    member = membership()
+    if closed:
+        st.info(tr("Class {code} is closed: your runs are no longer shared.", code=member.code))
+        return
     member.share = st.toggle(tr("Share my finished runs with the class"), value=member.share,
-                             key="class_share",
-                             help=tr("Every run that finishes or is stopped goes on the class "
-                                     "board: settings, final accuracies and curves."))
+                             key="class_share", on_change=_sharing_changed,
+                             help=tr("Every run that finishes or is stopped goes on the "
+                                     "class board: settings, final accuracies and curves."))
     if member.shared:
         shared = list(member.shared.values())  # a follower thread may add one meanwhile
         st.caption(tr("Shared with the class: {runs}.", runs=", ".join(tr(s) for s in shared)))
@@ -249,15 +317,32 @@ def share_toggle() -> None:
 
 
 def train_banner() -> None:
-    """On the Train page of a student in a class: the challenge and the sharing switch."""
+    """On the Train page of a student in a class: the challenge and the sharing switch, a
+    fragment that asks for the class's info every BANNER_SECONDS (one small read), so a new
+    challenge, a closed or deleted class reach an open page within seconds."""
+    member = membership()
+    if member is None or member.student is None:
+        return
+    st.fragment(_banner, run_every=BANNER_SECONDS)()
+
+
+def _banner() -> None:
     member = membership()
     if member is None or member.student is None:
         return
     with st.container(border=True), reporting():
-        text = _challenge_text()
+        try:
+            info = store().class_info(member.code)
+        except ClassDeleted as exc:
+            taken_out(exc)
+            st.rerun()
+        text = _challenge_text(info)
         if text:
             st.markdown(text)
-        share_toggle()
+        share_toggle(closed=info.closed)
+        touch(member)
+    if membership() is None:  # the teacher removed the student: the page says why
+        st.rerun()
 
 
 def _draw_label(pred: int) -> int | None:

@@ -1,9 +1,10 @@
 """Class page: open or join a class, the class's live board, its handwriting, the teacher's
-tools (Classroom mode; the parts are in ui/class_page.py)."""
+tools (Classroom mode; the parts are in ui/class_join.py, ui/class_page.py and
+ui/class_teacher.py)."""
 
 import streamlit as st
 
-from ui import class_page
+from ui import class_join, class_page, class_teacher
 from ui.classroom import membership
 from ui.i18n import tr
 
@@ -12,7 +13,7 @@ member = membership()
 if member is None:
     st.caption(tr("Train together: every run you finish goes on the class's board, next to "
                   "everyone else's."))
-    class_page.welcome()
+    class_join.welcome()
     st.stop()
 
 class_page.header(member)
@@ -21,4 +22,4 @@ if member.student is not None:
 class_page.board()
 class_page.class_set()
 if member.teacher_key:
-    class_page.teacher_tools(member)
+    class_teacher.teacher_tools(member)

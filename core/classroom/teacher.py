@@ -228,9 +228,10 @@ class TeacherActions:
             return moderation.unblock(conn, cls.id, nickname_key(str(nickname)))
 
     def blocked(self, code: str, key: str) -> list[str]:
-        """The nicknames blocked in the class, in the order they were blocked."""
-        with self._teacher(code, key) as (conn, cls):
-            return moderation.blocked_names(conn, cls.id)
+        """The nicknames blocked in the class, in the order they were blocked (a read)."""
+        self._authenticate(code, key)
+        with self._tx(write=False) as conn:
+            return moderation.blocked_names(conn, self._class(conn, code).id)
 
     def release_nickname(self, code: str, key: str, nickname: str) -> bool:
         """Free a student's nickname from the browser that holds it, so the next browser
