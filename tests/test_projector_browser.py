@@ -201,3 +201,53 @@ def test_draw_at_768_px_with_the_sidebar_open_keeps_the_canvas_whole(classroom, 
     assert where["canvas"][1] <= where["column"][1] + 1, where  # nor on the right
     assert hint["width"] >= 120, hint  # the hint has room for words, not one per line
     page.context.close()
+
+
+# ------------------------------------------------------------------ issue 21, items 16 and 20
+
+METRIC_CUT = """() => [...document.querySelectorAll('[data-testid="stMetric"] *')]
+    .filter(el => el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1)
+    .map(el => el.innerText.trim() + ' (' + el.scrollWidth + ' > ' + el.clientWidth + ')')"""
+
+
+def test_a_student_at_768_px_in_japanese_finds_their_runs_and_reads_every_figure(classroom,
+                                                                                 browser):
+    """Issue 21, item 20: "テスト正解率の中央値" was cut at 768 px; item 16: "you"."""
+    url, new = classroom
+    page = browser.new_context(viewport={"width": 768, "height": 1024}).new_page()
+    page.goto(f"{url}/classroom?class={new.code}&lang=ja")
+    page.get_by_role("textbox", name="ニックネーム").fill("ana")
+    page.get_by_role("button", name="参加", exact=True).click()
+    page.get_by_text("終わった学習をクラスと共有する").wait_for(timeout=WAIT)
+    page.locator("[data-testid='stPlotlyChart'] text", has_text="あなた").first.wait_for(
+        timeout=WAIT)
+    settle(page)
+    _no_exception(page)
+    page.screenshot(path=str(SHOTS / "class-768-student-ja.png"), full_page=True)
+    labels = page.locator("[data-testid='stMetricLabel']").all_inner_texts()
+    assert "正解率の中央値" in labels and "最高の正解率" in labels, labels
+    assert page.evaluate(METRIC_CUT) == []
+    assert page.get_by_text("ana さんの記録").count() >= 1  # "by ana", said in Japanese
+    you = page.locator("[data-testid='stPlotlyChart'] text", has_text="あなた")
+    page.locator("[data-testid='stPlotlyChart']").first.screenshot(
+        path=str(SHOTS / "class-768-student-ja-board.png"))
+    assert you.count() == 3  # beside ana's two runs, and in the legend
+    page.context.close()
+
+
+def test_the_projector_in_japanese(classroom, browser):
+    url, new = classroom
+    page = _screen(browser)
+    page.goto(f"{url}/projector?class={new.code}&lang=ja")
+    page.locator(".join-code").wait_for(timeout=WAIT)
+    page.locator("[data-testid='stPlotlyChart']").first.wait_for(timeout=WAIT)
+    settle(page)
+    _no_exception(page)
+    page.screenshot(path=str(SHOTS / "projector-1920-ja.png"))
+    text = page.inner_text("body")
+    for words in ("このコードでクラスに参加", "スキャンして参加", "正解率の中央値",
+                  "手書きでの最高", "テストデータの正解率 ≥ 91.5 %"):
+        assert words in text, words
+    assert page.evaluate(METRIC_CUT) == []
+    assert _code_glyph_px(page)["ink"] >= 120
+    page.context.close()

@@ -37,7 +37,7 @@ from ui.network import student_page_url
 PROJECTOR_SECONDS = 3.0  # the projector reads the board again this often
 NAMES_QUERY, AXIS_QUERY = "names", "axis"
 CODE_CHARS = 12  # the most of ?class= read (a code has 6 letters, dashes and spaces allowed)
-QR_PX = 290  # the QR code's side on the screen
+QR_PX = 250  # the QR code's side on the screen
 DRAWING_PX = 280  # a spotlighted drawing's side
 CHART_PX = 420  # the scatter's height: the whole board fits a 1080-pixel screen
 CURVES_PX = 280  # a spotlighted run's curves
@@ -55,7 +55,7 @@ CSS = """<style>
 [data-testid="stMetricLabel"] p {font-size: 1.4rem !important;}
 [data-testid="stMarkdownContainer"] p {font-size: 1.5rem;}
 [data-testid="stAlert"] p {font-size: 1.6rem !important; margin: 0;}
-.qr-hint {text-align: center;}
+.qr-hint {text-align: center; font-size: 28px !important;}
 </style>"""
 
 
@@ -116,7 +116,8 @@ def _header(code: str) -> None:
                     f'<div class="join-code">{code}</div>'
                     f'<div class="join-link">{_escape(link)}</div>', unsafe_allow_html=True)
     qr.image(qr_png(link), width=QR_PX)
-    qr.markdown(f'<div class="join-hint qr-hint">{_escape(tr("Scan to join"))}</div>',
+    scan = tr("Scan to join")
+    qr.markdown(f'<div class="join-hint qr-hint">{_escape(scan)}</div>',
                 unsafe_allow_html=True)
 
 
