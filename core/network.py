@@ -5,8 +5,7 @@ means *this computer* to every student's browser, so a join link or QR code buil
 leads nowhere. :func:`student_url` keeps the address the teacher's browser used when it
 already names the server on the network (a proxy's name, the school server's name, the
 laptop's IP) and otherwise swaps the loopback host for :func:`lan_address`, the IP of the
-interface the laptop's default route leaves by, keeping the port the browser used (else the
-server's own port when the page's address is unknown).
+interface the laptop's default route leaves by, keeping the port the browser used.
 
 :func:`lan_address` asks the kernel which local address a UDP socket *connected* to a
 documentation-only address (198.51.100.1, TEST-NET-2, RFC 5737: never on the internet) would
@@ -61,15 +60,14 @@ def _netloc(host: str, port: int | None) -> str:
 def student_url(page_url: str, host_header: str | None, server_port: int,
                 lan: str | None) -> str:
     """The address students should open for the page at ``page_url`` (st.context.url, the
-    address in the teacher's browser; when empty, ``http://<Host header>/``, and with neither
-    ``http://<lan>:<server_port>/``): unchanged when its host names the server on the
+    address in the teacher's browser; when empty, ``http://<Host header>/``; with neither,
+    "": the caller keeps a relative link): unchanged when its host names the server on the
     network, else with the host replaced by ``lan``, keeping the port the browser used (the
-    server's, or a proxy's in front of it). Unchanged when ``lan`` is None."""
+    server's, or a proxy's in front of it; ``server_port`` when that port is not a number).
+    Unchanged when ``lan`` is None."""
     url = page_url or (f"http://{host_header}/" if host_header else "")
-    if lan is None:
+    if lan is None or not url:
         return url
-    if not url:
-        return f"http://{_netloc(lan, server_port)}/"
     parts = urlsplit(url)
     if not parts.netloc or not is_local_only(parts.hostname):
         return url
