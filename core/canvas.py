@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.i18n import Msg
+from core.stroke import MNIST_STROKE_WIDTH, restroke
 
 MNIST_SIDE = 28  # the output image is 28x28
 FIT_SIDE = 20  # the digit's longer side after size normalisation
@@ -210,31 +211,40 @@ def centre_in_frame(fitted: np.ndarray, side: int = MNIST_SIDE,
     return out
 
 
-def preprocess_steps(image: np.ndarray, threshold: float = 0.05) -> dict[str, np.ndarray]:
+def preprocess_steps(image: np.ndarray, threshold: float = 0.05,
+                     stroke: float | None = MNIST_STROKE_WIDTH) -> dict[str, np.ndarray]:
     """Every stage of :func:`preprocess_canvas`, in order, for a UI to show.
 
-    Returns ``{"grey", "cropped", "fitted", "centred"}``, all float32 in [0, 1]:
-    the grey drawing (canvas size), the ink's bounding box, the digit scaled so its longer
-    side is 20 pixels, and the final 28x28 image centred by its centre of mass.
+    Returns ``{"grey", "cropped", "restroked", "fitted", "centred"}``, all float32 in
+    [0, 1]: the grey drawing (canvas size), the ink's bounding box, the same drawn again
+    with MNIST's pen (:func:`core.stroke.restroke`: strokes ``stroke`` MNIST pixels wide once
+    fitted, MNIST's median; ``stroke=None`` keeps the strokes as drawn, and "restroked" is
+    then the cropped image), the digit scaled so its longer side is 20 pixels, and the final
+    28x28 image centred by its centre of mass.
     Raises ValueError for an unusable image and :class:`NothingDrawn` (a ValueError) when
     nothing is drawn.
     """
     if not 0 <= threshold < 1:
         raise ValueError(f"threshold must be in [0, 1), got {threshold!r}")
+    if stroke is not None and not 0.5 <= stroke <= 10:
+        raise ValueError(f"stroke must be None or 0.5-10 MNIST pixels, got {stroke!r}")
     grey = to_grey(image)
     cropped = crop_to_ink(grey, threshold)
-    fitted = fit_to_box(cropped)
-    return {"grey": grey, "cropped": cropped, "fitted": fitted,
+    restroked = cropped if stroke is None else restroke(cropped, stroke, fit_to_box)
+    fitted = fit_to_box(restroked)
+    return {"grey": grey, "cropped": cropped, "restroked": restroked, "fitted": fitted,
             "centred": centre_in_frame(fitted)}
 
 
-def preprocess_canvas(image: np.ndarray, threshold: float = 0.05) -> np.ndarray:
+def preprocess_canvas(image: np.ndarray, threshold: float = 0.05,
+                      stroke: float | None = MNIST_STROKE_WIDTH) -> np.ndarray:
     """A drawing as the (28, 28) float32 image in [0, 1] that the model expects.
 
-    Pixels brighter than ``threshold`` count as ink when cropping. Flatten the result with
+    Pixels brighter than ``threshold`` count as ink when cropping; the strokes are redrawn
+    ``stroke`` MNIST pixels wide (None: as drawn). Flatten the result with
     ``.reshape(1, -1)`` before calling ``model.predict``. See :func:`preprocess_steps`.
     """
-    return preprocess_steps(image, threshold)["centred"]
+    return preprocess_steps(image, threshold, stroke)["centred"]
 
 
 # --------------------------------------------------------------------------- teaching aids
