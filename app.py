@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from ui import classroom, i18n
+from ui import a11y, classroom, i18n
 from ui.i18n import tr
 
 st.set_page_config(page_title=tr("Watch a classifier learn"), page_icon=":material/school:",
@@ -24,6 +24,7 @@ projector = st.Page("views/projector.py", title=tr("Projector"), icon=":material
                     visibility="hidden")
 navigation = st.navigation([*pages, projector])
 i18n.keep_in_url()  # ?lang=ja: a link opens in the same language
+a11y.page_setup()  # <html lang> follows the session's language; the browser's reduced motion
 if navigation.url_path != projector.url_path:
     ui.sidebar(run_status=navigation.url_path != train.url_path)  # Train shows the run itself
     classroom.sync()  # Classroom mode: rejoin from the link, share finished runs

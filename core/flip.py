@@ -107,7 +107,3 @@ def _push(W: np.ndarray, b: np.ndarray, x: np.ndarray, q: int) -> tuple[np.ndarr
         x = np.clip(x - np.where(free, d, 0.0) * (gap / norm2), 0.0, 1.0)
     return x, bool(np.argmax(x @ W + b) == q)
 
-
-def runner_up(proba: np.ndarray) -> int:
-    """The second most probable class: the default target of a flip."""
-    return int(np.argsort(proba)[-2])

@@ -22,6 +22,7 @@ import numpy as np
 
 from core.config import TrainConfig
 from core.data import IMAGE_SIDE, SPLIT_SEED
+from core.describe import probability_summary
 from core.figures import PROBABILITY_KEY, probability_figure
 from core.i18n import ENGLISH, Msg, Translator
 from core.lesson import FLOAT32_EXP_LIMIT, Walkthrough, overflow_demo
@@ -115,11 +116,13 @@ class Table:
 
 @dataclass(frozen=True)
 class Chart:
-    """A plotly figure with its key (for tests and the browser) and a caption under it."""
+    """A plotly figure with its key (for tests and the browser), a caption under it and its
+    text alternative ``alt`` (core.describe: what it shows, for a screen reader)."""
 
     figure: Any
     key: str
     caption: str = ""
+    alt: str = ""
 
 
 Block = Markdown | Caption | MetricRow | Table | Chart
@@ -252,7 +255,7 @@ def _softmax(w: Walkthrough, tr: Translator) -> Step:
                      "which adds up to **{p_sum:.4f}**.", total=fmt(w.exp_shifted.sum()),
                      p_sum=w.proba.sum())),
          Chart(probability_figure(w.proba, w.class_names, w.label, tr=tr), "lesson-proba",
-               tr(PROBABILITY_KEY))))
+               tr(PROBABILITY_KEY), tr(probability_summary(w.proba, w.class_names, w.label)))))
 
 
 def _overflow(w: Walkthrough, tr: Translator) -> Step:

@@ -30,6 +30,7 @@ import numpy as np
 
 from core.model import SoftmaxWeights
 from core.sgd import SGD
+from core.style import DIVERGING_SCALE
 from core.train import tutorial_stream
 
 
@@ -110,4 +111,22 @@ def montage(images: np.ndarray, columns: int = 20, side: int = 28) -> np.ndarray
     for i, image in enumerate(np.asarray(images, np.float32).reshape(n, side, side)):
         r, c = divmod(i, columns)
         out[r * cell:r * cell + side, c * cell:c * cell + side] = image
+    return out
+
+
+def templates_rgb(W: np.ndarray, limit: float, scale: int = 3, gap: int = 6) -> np.ndarray:
+    """The K columns of ``W`` (n_features = 784, K) as 28x28 pictures side by side, left to
+    right, on one colour scale from -limit (blue) through 0 (white) to +limit (red), the
+    Weights page's colours (core.style.DIVERGING_SCALE): (28 scale, K (28 scale + gap) - gap,
+    3) uint8, white between the pictures. Values beyond the limit get the end colours."""
+    K, side = W.shape[1], 28 * scale
+    t = (np.clip(np.asarray(W, np.float64).T.reshape(K, 28, 28) / limit, -1, 1) + 1) / 2
+    stops = np.array([s for s, _ in DIVERGING_SCALE])
+    colours = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for _, c in DIVERGING_SCALE],
+                       float)
+    rgb = np.stack([np.interp(t, stops, colours[:, ch]) for ch in range(3)], axis=-1)
+    out = np.full((side, K * (side + gap) - gap, 3), 255, np.uint8)
+    for k in range(K):
+        out[:, k * (side + gap):k * (side + gap) + side] = np.kron(
+            rgb[k], np.ones((scale, scale, 1))).astype(np.uint8)
     return out

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from core.flip import FRAMES, VISIBLE, flip, runner_up
+from core.explain import runner_up
+from core.flip import FRAMES, VISIBLE, flip
 from core.model_file import load_model
 
 

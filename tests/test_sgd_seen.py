@@ -8,7 +8,7 @@ import pytest
 
 from core.config import TrainConfig
 from core.model import SoftmaxWeights
-from core.sgd_seen import batch_indices, montage, seen_step, start
+from core.sgd_seen import batch_indices, montage, seen_step, start, templates_rgb
 from core.train import TrainingRun
 
 
@@ -57,3 +57,12 @@ def test_montage_lays_the_digits_out_in_rows():
     out = montage(images, columns=10)
     assert out.shape == (3 * 29 - 1, 10 * 29 - 1)
     assert out[0, 0] == 1 and out[28, 0] == pytest.approx(0.35)
+
+
+def test_templates_are_drawn_left_to_right_on_one_scale():
+    W = np.zeros((784, 3))
+    W[0, 1], W[0, 2] = 1.0, -5.0  # top-left pixel: red in template 1, blue (clipped) in 2
+    out = templates_rgb(W, limit=1.0, scale=2, gap=4)
+    assert out.shape == (56, 3 * 60 - 4, 3)
+    white, red, blue = out[0, 0], out[0, 60], out[0, 120]
+    assert red[0] > red[2] and blue[2] > blue[0] and white.min() > 240

@@ -50,12 +50,12 @@ from ui.runs import (
 )
 from ui.sidebar import sidebar
 from ui.state import SessionState, session, tab
-from ui.widgets import CHART_CONFIG, live_figure, show_why, verdict
+from ui.widgets import CHART_CONFIG, chart, live_figure, show_why, verdict
 
 __all__ = [
     "CHART_CONFIG",
     "MAX_KEPT_RUNS", "PAGE_DRAWN", "ModelChoice", "SessionState", "available_sources",
-    "chosen_model",
+    "chart", "chosen_model",
     "current_data", "current_job", "data_for", "dataset", "default_model", "job_active",
     "kept_runs",
     "live_figure", "live_seconds", "model_choices", "owner_alive_check", "reclaim",

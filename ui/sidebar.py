@@ -20,6 +20,7 @@ from core.markup import markdown_literal
 from core.model_file import model_to_bytes
 from core.run_state import STATUS_WORDS
 from core.web_data import PATH_CHARS, allowed_folder, allowed_folders, dataset_from_upload
+from ui.a11y import motion_setting
 from ui.caches import available_sources, current_data, dataset
 from ui.i18n import language_picker, tr
 from ui.models import add_upload, chosen_model, model_choices
@@ -42,6 +43,7 @@ def sidebar(run_status: bool = True) -> None:
     active = job_active()
     with st.sidebar:
         language_picker()
+        motion_setting()  # "Reduce motion" (issue 23)
         _dataset_picker(active)
         _model_picker()  # not in the timed fragment: at 40 users that froze the live charts
         if run_status:

@@ -7,11 +7,14 @@ import hashlib
 import numpy as np
 import streamlit as st
 
+from core.describe import why_alt
 from core.explain import explain, runner_up
 from core.figures import why_figure
+from core.i18n import Msg
 from core.live_figure import LiveFigure
 from core.model import SoftmaxWeights
 from core.style import VERDICTS
+from ui.a11y import still
 from ui.i18n import current, tr
 from ui.state import tab
 
@@ -24,6 +27,23 @@ CHART_CONFIG = {
                                "zoomOut2d", "autoScale2d", "toggleSpikelines",
                                "hoverClosestCartesian", "hoverCompareCartesian"],
 }
+
+
+def chart(spec, key: str, summary: Msg, rows: list[dict] | None = None,
+          alt: Msg | None = None, **options):
+    """A plotly chart that every student can read: ``summary`` (core.describe) is its text
+    alternative (the chart's ``alt``, or a longer ``alt``) and a caption under it, and
+    ``rows`` its numbers as a table behind an expander. Returns what ``st.plotly_chart``
+    returns (its selection)."""
+    text = tr(summary)
+    event = st.plotly_chart(still(spec) if isinstance(spec, dict) else spec, key=key,
+                            config=CHART_CONFIG, alt=tr(alt) if alt else text, **options)
+    if text:
+        st.caption(text)
+    if rows:
+        with st.expander(tr("The chart's numbers as a table")):
+            st.dataframe(rows, hide_index=True, width="stretch")
+    return event
 
 
 def live_figure(key: str, spec: dict):
@@ -62,8 +82,8 @@ def show_why(model: SoftmaxWeights, x, proba, names, key: str) -> None:
                      format_func=lambda k: f"{names[k]} ({proba[k]:.1%})",
                      key=f"{key}:{image_key(x)}:{pred}")
     why = explain(model, x, pred, q)
-    st.plotly_chart(why_figure(why.contributions, names[pred], names[q], height=320,
-                               tr=current()), key=f"{key}-map", config=CHART_CONFIG)
+    chart(why_figure(why.contributions, names[pred], names[q], height=320, tr=current()),
+          f"{key}-map", why_alt(why.contributions, names[pred], names[q]))
     p_, q_ = names[pred], names[q]
     rows = [(tr("score gap, exactly"), ""), ("---", "---:"),
             (tr("pixels for {p} (red)", p=p_), f"{why.for_p:+.3f}"),

@@ -6,10 +6,11 @@ from streamlit_drawable_canvas import st_canvas  # imported here only: it needs 
 
 import ui
 from core.canvas import NothingDrawn, drawing_warnings, model_inputs_per_step, preprocess_steps
+from core.describe import SEEN, drawing_alt, probability_summary, probability_table
 from core.figures import probability_figure, upscale
 from core.i18n import Msg
 from core.preprocess import NO_PREPROCESSING
-from ui import classroom, i18n
+from ui import classroom, draw_input, flip_view, i18n
 from ui.i18n import tr
 
 CANVAS = 280  # 10x the 28 px MNIST frame
@@ -45,17 +46,22 @@ st.html("<style>.st-key-draw_top [data-testid='stHorizontalBlock'] {flex-wrap: w
         ".st-key-draw_top [data-testid='stColumn']:first-child {min-width: 290px;}</style>")
 left, middle, right = st.container(key="draw_top").columns([1.9, 0.8, 1.6])
 with left:
-    st.markdown("&nbsp;")  # room for the canvas's own toolbar, which floats above it on hover
-    result = st_canvas(
-        fill_color="rgba(0, 0, 0, 0)", stroke_width=BRUSH, stroke_color="#FFFFFF",
-        background_color="#000000", update_streamlit=True, height=CANVAS, width=CANVAS,
-        drawing_mode="freedraw", return_image_data=True,
-        key=f"canvas-{ui.session().canvas_generation}",
-    )
-    st.button(tr("Clear"), on_click=_clear, icon=":material/delete:")
+    source = draw_input.source_picker()  # the canvas, or without a mouse: a photo, a test digit
+    image = None
+    if source == "draw":
+        st.markdown("&nbsp;")  # room for the canvas's own toolbar, which floats above it
+        result = st_canvas(
+            fill_color="rgba(0, 0, 0, 0)", stroke_width=BRUSH, stroke_color="#FFFFFF",
+            background_color="#000000", update_streamlit=True, height=CANVAS, width=CANVAS,
+            drawing_mode="freedraw", return_image_data=True,
+            key=f"canvas-{ui.session().canvas_generation}",
+        )
+        image = None if result is None else result.image_data
+        st.button(tr("Clear"), on_click=_clear, icon=":material/delete:")
+    else:
+        image = draw_input.other_image(source, ui.current_data().x_test)
     st.caption(tr("Model: {model}", model=choice.label))
 
-image = None if result is None else result.image_data
 steps = None
 try:
     steps = None if image is None else preprocess_steps(np.asarray(image))
@@ -65,7 +71,8 @@ except ValueError as exc:
     st.error(tr("This drawing could not be read: {error}", error=str(exc)))
 
 if steps is None:
-    middle.info(tr("Draw a digit on the black square."))
+    middle.info(tr("Draw a digit on the black square.") if source == "draw" else
+                tr("Upload a photo of a digit, or choose a test digit."))
     st.stop()
 
 deskews = model.preprocessing != NO_PREPROCESSING
@@ -76,23 +83,27 @@ with middle:
     st.image(upscale(seen, 6), caption=tr(
         "What the model sees: 28x28, centred like MNIST{deskewed}",
         deskewed=Msg(", then deskewed (this model learnt from deskewed digits)") if deskews
-        else ""))
+        else ""), alt=tr(drawing_alt(SEEN, names[pred], proba[pred])))
     st.metric(tr("Prediction"), names[pred], tr("{p:.0%} sure", p=proba[pred]),
               delta_color="off", delta_arrow="off")
-right.plotly_chart(probability_figure(proba, names, tr=i18n.current()), key="draw-proba",
-                   config=ui.CHART_CONFIG)
+with right:
+    ui.chart(probability_figure(proba, names, tr=i18n.current()), "draw-proba",
+             probability_summary(proba, names), probability_table(proba, names, i18n.current()))
 if not deskews and any(c.key == "deskewed" for c in ui.model_choices()):
     right.caption(tr("Digits that lean are read better by the pre-trained model of deskewed "
                      "digits (pick it in the sidebar): 96 % of our own drawn test digits against "
                      "83 % for this one (README, 'Deskewing')."))
 for warning in drawing_warnings(steps["grey"]):
     st.warning(tr(warning))
-classroom.draw_share(steps["grey"], steps["centred"], pred)  # in a class: add to its set
+if source != "test":  # a class's set is its own handwriting, never MNIST's
+    classroom.draw_share(steps["grey"], steps["centred"], pred)  # in a class: add to its set
 
 st.subheader(tr("Why {p}?", p=names[pred]))
-map_col, _ = st.columns([1.3, 1])
+map_col, flip_col = st.columns([1.3, 1])
 with map_col:
     ui.show_why(model, x[0], proba, names, key="draw-why")
+with flip_col:  # the smallest change that makes it another digit (issue 25, item 4)
+    flip_view.flip_lesson(model, x[0], names, key="draw-flip")
 
 st.subheader(tr("Preprocessing, step by step"))
 st.caption(tr("The model's answer if preprocessing stopped after each step: the last step is what "
@@ -103,5 +114,6 @@ inputs = model_inputs_per_step(steps) | ({"deskewed": seen} if deskews else {}) 
 for col, (step, img) in zip(st.columns(len(inputs)), inputs.items(), strict=True):
     p = model.predict_proba(img.reshape(1, -1))[0]
     k = int(p.argmax())
-    col.image(upscale(img, 5), caption=tr(STEP_TITLES[step]))
+    col.image(upscale(img, 5), caption=tr(STEP_TITLES[step]),
+              alt=tr(drawing_alt(STEP_TITLES[step], names[k], p[k])))
     col.markdown(tr("model says **{name}** ({p:.0%})", name=names[k], p=p[k]))

@@ -7,12 +7,13 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from core.describe import digit_alt
 from core.figures import upscale
 from core.i18n import Msg, display_width
 from core.lesson import Snippet, code_snippets, walkthrough
 from core.lesson_steps import Block, Caption, Chart, Markdown, MetricRow, Step, Table, lesson_steps
 from core.preprocess import NO_PREPROCESSING
-from ui import i18n
+from ui import i18n, sgd_view
 from ui.i18n import tr
 
 st.title(tr("How it works"))
@@ -88,10 +89,8 @@ def show_block(block: Block) -> None:
             show_metrics(block)
         case Table():
             show_table(block)
-        case Chart(figure=figure, key=key, caption=caption):
-            st.plotly_chart(figure, key=key, config=ui.CHART_CONFIG)
-            if caption:
-                st.caption(caption)
+        case Chart(figure=figure, key=key, caption=caption, alt=alt):
+            ui.chart(figure, key, caption, alt=alt or None)  # caption: shown under it
 
 
 def show_code(snippets: tuple[Snippet, ...], captions: tuple[str, ...] = ()) -> None:
@@ -133,7 +132,8 @@ with pick:
               help=tr("Jump to the next test image this model gets wrong."))
 w = walkthrough(choice.model, data, int(index), evaluation=ev)
 true_name, pred_name = names[w.label], names[w.prediction]
-picture.image(upscale(w.raw, 8), caption=tr("test image #{i}", i=w.index))
+picture.image(upscale(w.raw, 8), caption=tr("test image #{i}", i=w.index), alt=tr(
+    digit_alt(w.index, true_name, pred_name, w.proba[w.prediction])))
 with verdict:
     a, b = st.columns(2)
     a.metric(tr("True class"), true_name)
@@ -146,3 +146,4 @@ with verdict:
 snippets = code_snippets()
 for step in lesson_steps(w, i18n.current()):
     show_step(step, snippets)
+sgd_view.one_step_lesson(data)  # one SGD step on a real batch (issue 25, item 5)

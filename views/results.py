@@ -1,23 +1,14 @@
 """Results page: the test digits the model gets right and wrong, and where it goes wrong."""
 
-import numpy as np
 import streamlit as st
 
 import ui
-from core.explain import explain
-from core.figures import (
-    PROBABILITY_KEY,
-    confusion_figure,
-    diverging_rgb,
-    grid_columns,
-    per_class_figure,
-    probability_figure,
-    upscale,
-)
+from core.describe import digit_alt, probability_summary, probability_table
+from core.figures import PROBABILITY_KEY, grid_columns, probability_figure, upscale
 from core.i18n import Msg
-from core.metrics import per_class_accuracy, select_examples
+from core.metrics import select_examples
 from core.preprocess import NO_PREPROCESSING
-from ui import class_page, i18n
+from ui import class_page, i18n, results_view
 from ui.i18n import tr
 
 PAGE_SIZE = 40
@@ -78,7 +69,8 @@ with tab_digits:
     with grid:
         for start in range(0, len(page_idx), columns):
             for cell, i in zip(st.columns(columns), page_idx[start:start + columns], strict=False):
-                cell.image(upscale(data.x_test[i], 6), width="stretch")
+                cell.image(upscale(data.x_test[i], 6), width="stretch", alt=tr(digit_alt(
+                    i, names[ev.y_true[i]], names[ev.y_pred[i]], ev.proba[i, ev.y_pred[i]])))
                 cell.button(titles[int(i)], key=f"digit-{i}", width="stretch",
                             help=tr("test image #{i}: {p:.0%} sure", i=i,
                                     p=ev.proba[i, ev.y_pred[i]]),
@@ -90,60 +82,19 @@ with tab_digits:
     if selected is not None:
         with detail:
             t_, p_ = names[ev.y_true[selected]], names[ev.y_pred[selected]]
+            pred = int(ev.y_pred[selected])
             st.image(upscale(data.x_test[selected], 8),
-                     caption=tr("test image #{i}: {title}", i=selected, title=f"T:{t_} P:{p_}"))
-            st.plotly_chart(probability_figure(ev.proba[selected], names,
-                                               int(ev.y_true[selected]), tr=t),
-                            key="selected-proba", config=ui.CHART_CONFIG)
+                     caption=tr("test image #{i}: {title}", i=selected, title=f"T:{t_} P:{p_}"),
+                     alt=tr(digit_alt(selected, t_, p_, ev.proba[selected, pred])))
+            ui.chart(probability_figure(ev.proba[selected], names, int(ev.y_true[selected]),
+                                        tr=t), "selected-proba",
+                     probability_summary(ev.proba[selected], names, int(ev.y_true[selected])),
+                     probability_table(ev.proba[selected], names, t))
             st.caption(tr(PROBABILITY_KEY))
             ui.show_why(choice.model, data.features("test")[selected], ev.proba[selected], names,
                         key="results-why")
 
-DRILL = 8
-
-
-def _cell_clicked() -> None:
-    """A click on a confusion-matrix square selects that (true, predicted) pair."""
-    points = st.session_state["confusion"].selection.points
-    if points:
-        true, pred = divmod(int(points[0]["point_index"]), len(names))
-        st.session_state.update(drill_true=true, drill_pred=pred)
-
-
 with tab_confusion:
-    cm = ev.confusion()
-    off_diagonal = cm - np.diag(np.diag(cm))
-    worst = np.unravel_index(np.argmax(off_diagonal), cm.shape)
-    st.session_state.setdefault("drill_true", int(worst[0]))
-    st.session_state.setdefault("drill_pred", int(worst[1]))
-    left, right = st.columns([3, 2])
-    left.plotly_chart(confusion_figure(cm, names, tr=t), key="confusion",
-                      on_select=_cell_clicked, selection_mode="points", config=ui.CHART_CONFIG)
-    left.caption(tr("Rows: true class; columns: prediction. Click a square to see those digits. "
-                    "The most common mistake: {true} read as {pred} ({n} times).",
-                    true=names[worst[0]], pred=names[worst[1]], n=cm[worst]))
-    right.plotly_chart(per_class_figure(per_class_accuracy(cm), names, tr=t), key="per-class",
-                       config=ui.CHART_CONFIG)
-
-    classes = list(range(len(names)))
-    c1, c2, _ = st.columns([1, 1, 2])
-    true = c1.selectbox(tr("True class"), classes, format_func=names.__getitem__,
-                        key="drill_true")
-    pred = c2.selectbox(tr("Predicted class"), classes, format_func=names.__getitem__,
-                        key="drill_pred")
-    cell = select_examples(ev, true == pred, true, pred, "confident")
-    maps = (Msg(", the {n} most confident first, each with its map of why {pred} and not {true} "
-                "(red: for {pred}, blue: for {true}).", n=min(DRILL, len(cell)), pred=names[pred],
-                true=names[true]) if true != pred and len(cell) else Msg("."))
-    st.markdown(tr("**{n:,} test digits of true class {true} predicted as {pred}**{maps}",
-                   n=len(cell), true=names[true], pred=names[pred], maps=maps))
-    for col, i in zip(st.columns(DRILL), cell[:DRILL], strict=False):
-        col.image(upscale(data.x_test[i], 3), caption=tr("#{i}: {p:.0%} sure", i=i,
-                                                         p=ev.proba[i, pred]),
-                  width="stretch")
-        if true != pred:
-            col.image(diverging_rgb(
-                explain(choice.model, data.features("test")[i], pred, true).contributions),
-                width="stretch")
+    results_view.confusion_tab(ev, choice.model, data)
 
 class_page.class_set_gallery(choice.model)  # in a class: its own drawings, read by this model

@@ -4,6 +4,7 @@ under- and over-fitting in one picture."""
 import streamlit as st
 
 import ui
+from core.describe import sweep_summary, sweep_table
 from core.presets import DEFAULTS, LAMBDAS, LEARNING_RATES
 from core.sweep import (
     DEFAULT_EPOCHS,
@@ -15,7 +16,7 @@ from core.sweep import (
     recorded_pace,
 )
 from core.sweep_report import plan, sweep_figure
-from ui import i18n, sweep_view
+from ui import a11y, i18n, sweep_view
 from ui.i18n import tr
 
 OPTIONS = {"l2": LAMBDAS, "learning_rate": LEARNING_RATES}
@@ -87,8 +88,8 @@ def _live() -> None:
         return
     results = list(sweep.results)  # the worker appends; read one consistent copy
     sweep_view.status(sweep, results)
-    st.plotly_chart(sweep_figure(results, sweep.parameter, sweep.values, tr=t),
-                    key="sweep-figure", config=ui.CHART_CONFIG)
+    ui.chart(sweep_figure(results, sweep.parameter, sweep.values, tr=t), "sweep-figure",
+             sweep_summary(results, format_value), sweep_table(results, format_value, t))
     st.caption(tr(sweep_view.READING[sweep.parameter]))
     if results and not sweep.alive:
         sweep_view.reading(sweep, results)
@@ -96,4 +97,4 @@ def _live() -> None:
         st.rerun()  # the sweep ended: refresh the whole page so the controls come back
 
 
-st.fragment(_live, run_every=0.5 if active else None)()
+st.fragment(_live, run_every=a11y.calmer(0.5 if active else None))()

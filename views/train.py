@@ -4,11 +4,12 @@ import streamlit as st
 
 import ui
 from core.config import LEARNING_RATES
+from core.describe import curves_summary, curves_table, epoch_announcement
 from core.figures import curves_figure
 from core.presets import DEFAULTS, nearest_choice
-from core.run_state import RunStatus
+from core.run_state import STATUS_WORDS, RunStatus
 from core.style import references_caption
-from ui import classroom, i18n, run_view, settings_form
+from ui import a11y, classroom, i18n, one_change, run_view, settings_form
 from ui.i18n import tr
 
 MORE_WIDGET = "more_epochs"
@@ -100,24 +101,28 @@ def _live() -> None:
     if job is None:
         st.info(tr("Choose the settings (or a lesson) and press **Start**. The defaults are the "
                    "tutorial's: {settings}.", settings=DEFAULTS.describe()))
-        st.plotly_chart(ui.live_figure("curves", curves_figure(
-            [], references=references, tr=i18n.current())), key="curves", config=ui.CHART_CONFIG)
+        ui.chart(ui.live_figure("curves", a11y.still(curves_figure(
+            [], references=references, tr=i18n.current()))), "curves", curves_summary([]))
         return
     alive = job.alive
     run_view.status_line(job, _retry)
     if alive and not job.queued:
         run_view.progress(job)
+    a11y.announce(epoch_announcement(job.run.history, job.run.target_epochs,
+                                     STATUS_WORDS[job.run.status]), final=not alive)
     run_view.numbers(job)
     spec = curves_figure(job.run.history, references=references,
                          pinned=run_view.pinned_histories(), changes=job.run.changes,
                          tr=i18n.current())
-    st.plotly_chart(ui.live_figure("curves", spec), key="curves", config=ui.CHART_CONFIG)
+    ui.chart(ui.live_figure("curves", a11y.still(spec)), "curves",
+             curves_summary(job.run.history), curves_table(job.run.history, i18n.current()))
     if references:
         st.caption(references_caption(i18n.current()))
     if active and (not alive or ui.waiting(job) != waiting):  # as at the page's last full run
         st.rerun()  # ended (the controls come back) or next in line (refresh faster)
 
 
-st.fragment(_live, run_every=ui.live_seconds(job))()
+st.fragment(_live, run_every=a11y.calmer(ui.live_seconds(job)))()
 
 run_view.runs_table()
+one_change.panel()  # a twin of any run with one setting changed (issue 25, item 3)

@@ -5,6 +5,7 @@ import time
 import streamlit as st
 
 import ui
+from core.describe import norms_summary, norms_table, weights_summary, weights_table
 from core.i18n import Msg
 from core.jobs import TrainingJob
 from core.preprocess import DESKEW, preprocessing_note
@@ -16,7 +17,7 @@ from core.weights_view import (
     weight_norms,
     weights_figure,
 )
-from ui import i18n
+from ui import a11y, i18n
 from ui.epoch_follower import EpochFollower
 from ui.i18n import tr
 
@@ -51,8 +52,10 @@ def _label(j: TrainingJob) -> str:
 if not runs:
     choice = ui.require_model()
     model, limit = choice.model, symmetric_limit(choice.model.W)
-    st.plotly_chart(weights_figure(model.W, model.class_names, title=tr(choice.label), tr=t),
-                    key="weights", config=ui.CHART_CONFIG)
+    names = model.class_names
+    ui.chart(weights_figure(model.W, names, title=tr(choice.label), tr=t), "weights",
+             weights_summary(model.W, names), weights_table(model.W, names, t),
+             alt=weights_summary(model.W, names, each=True))
     if model.preprocessing == DESKEW:
         st.caption(tr(DESKEWED))
     st.caption(tr("Colour scale: -{limit:.2g} to +{limit:.2g} ({which}); the few weights beyond "
@@ -112,14 +115,18 @@ def _view() -> None:
     title = tr("Epoch {epoch}{initial}{live}", epoch=epoch,
                initial=Msg(" (initial random weights)") if epoch == 0 else "",
                live=Msg(" - live, follows training") if following else "")
-    st.plotly_chart(weights_figure(W, shown.run.model.class_names, limit=limit, title=title,
-                                   tr=t), key="weights", config=ui.CHART_CONFIG)
+    names = shown.run.model.class_names
+    ui.chart(weights_figure(W, names, limit=limit, title=title, tr=t), "weights",
+             weights_summary(W, names), weights_table(W, names, t),
+             alt=weights_summary(W, names, each=True))
     if shown.run.data.preprocessing == DESKEW:
         st.caption(tr(DESKEWED))
     norms = [(e, n) for e, n in weight_norms(history) if e <= latest]  # same epochs as the slider
     left, right = st.columns([2, 1], gap="large")
     if len(norms) > 1:
-        left.plotly_chart(norms_figure(norms, epoch, tr=t), key="norms", config=ui.CHART_CONFIG)
+        with left:
+            ui.chart(norms_figure(norms, epoch, tr=t), "norms", norms_summary(norms),
+                     norms_table(norms, t))
     which = Msg("the largest over the kept epochs") if fixed else Msg("99th percentile of |W|")
     curve = (Msg(" The curve: the size of all the weights together, which the L2 penalty keeps "
                  "small.") if len(norms) > 1 else "")
@@ -131,4 +138,4 @@ def _view() -> None:
         st.rerun()  # training ended: refresh the whole page so the live refresh stops
 
 
-st.fragment(_view, run_every=0.5 if live else None)()
+st.fragment(_view, run_every=a11y.calmer(0.5 if live else None))()
