@@ -8,13 +8,20 @@ points a little differently, two shapes for most digits: a 1 with and without it
 with and without its bar, an open and a closed 4, ...). Each drawing goes through the Draw
 page's own preprocessing (:func:`core.canvas.preprocess_canvas`, then
 :func:`core.preprocess.prepare_images` for the model's own preprocessing) and each model reads
-it. It prints the accuracy of each model, overall and by slant and by stroke width.
+it. It prints the accuracy of each model, overall and by slant and by stroke width, with the
+strokes as drawn and redrawn with MNIST's pen (:mod:`core.stroke`, the Draw page's default).
+
+A second set, "other hands", draws the same shapes as many more writers would: each writer
+(seeded) has a slant of their own (-25 to +35 degrees), a brush from 5 to 45 px, a digit from
+80 to 250 px tall and 0.5 to 0.8 as wide, placed anywhere on the canvas, and a hand that
+wobbles (a smooth random drift along every stroke) as well as misplacing points. It is there
+so that a change is not fitted to the first set's few styles.
 
     python -m bench.drawn_digits                       # the bundled models
     python -m bench.drawn_digits --models a.npz b.npz  # any saved models
 
-No model has seen these drawings, and nothing here was tuned on them: the paths were
-written once, before the first measurement.
+No model has seen these drawings, and nothing here was tuned on them: the first set's paths
+were written once, before the first measurement; the second set's ranges before its first.
 """
 
 from __future__ import annotations
@@ -31,12 +38,14 @@ from core.canvas import preprocess_canvas
 from core.data import PROJECT_ROOT
 from core.model import SoftmaxWeights
 from core.model_file import load_model
+from core.stroke import MNIST_STROKE_WIDTH
 
 CANVAS = 280  # the Draw page's canvas
 BOX = (120, 190)  # an upright digit's width and height on it, in canvas pixels
 SLANTS = (-20, 0, 15, 30)  # degrees; positive leans right (the top moves right), as most do
 WIDTHS = {"thin": 10, "medium": 20, "thick": 32}  # the Draw page's brush is 20
 WRITERS = 3  # each moves every point by up to 4 % of the box, at random (seeded)
+HANDS = 20  # writers of the "other hands" set, for each shape
 MODELS = {"shipped (plain digits)": PROJECT_ROOT / "data" / "default_model.npz",
           "deskewed": PROJECT_ROOT / "data" / "deskewed_model.npz"}
 
@@ -102,8 +111,9 @@ def render(strokes, slant_degrees: float, width: int, rng: np.random.Generator) 
     return np.dstack([grey, grey, grey, np.full_like(grey, 255)])
 
 
-def drawings(seed: int = 12):
-    """Every (digit, shape, slant, width, writer) drawing: ((28, 28) float image, labels)."""
+def drawings(seed: int = 12, stroke: float | None = MNIST_STROKE_WIDTH):
+    """Every (digit, shape, slant, width, writer) drawing: ((28, 28) float image, labels),
+    framed with strokes ``stroke`` MNIST pixels wide (None: as drawn)."""
     rng = np.random.default_rng(seed)
     for digit, shapes in SHAPES.items():
         for shape, strokes in enumerate(shapes):
@@ -111,13 +121,74 @@ def drawings(seed: int = 12):
                 for width_name, width in WIDTHS.items():
                     for writer in range(WRITERS):
                         rgba = render(strokes, slant, width, rng)
-                        yield preprocess_canvas(rgba), dict(digit=digit, shape=shape, slant=slant,
-                                                            width=width_name, writer=writer)
+                        yield preprocess_canvas(rgba, stroke=stroke), dict(
+                            digit=digit, shape=shape, slant=slant, width=width_name,
+                            writer=writer)
 
 
-def score(models: dict[str, SoftmaxWeights], seed: int = 12) -> dict[str, dict]:
-    """For each model: the fraction right, overall and per slant and per width."""
-    images, labels = zip(*drawings(seed), strict=True)
+def wobble(strokes, rng: np.random.Generator, amount: float = 0.03):
+    """Strokes in the unit box, each resampled every 2 % of the box and moved by a smooth
+    random drift (a random walk, smoothed, at most about ``amount`` of the box): a hand that
+    does not follow the path exactly."""
+    out = []
+    for stroke in strokes:
+        pts = np.asarray(stroke, dtype=float)
+        steps = np.maximum(1, np.ceil(np.hypot(*np.diff(pts, axis=0).T) / 0.02)).astype(int)
+        dense = np.concatenate([np.linspace(a, b, k, endpoint=False)
+                                for a, b, k in zip(pts[:-1], pts[1:], steps, strict=True)]
+                               + [pts[-1:]])
+        drift = np.cumsum(rng.normal(0, 1, dense.shape), axis=0)
+        drift = np.apply_along_axis(lambda c: np.convolve(c, np.ones(9) / 9, "same"), 0, drift)
+        drift *= amount / max(np.abs(drift).max(), 1e-9)
+        out.append([tuple(p) for p in dense + drift])
+    return out
+
+
+def render_hand(strokes, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+    """One drawing by a random writer of the "other hands" set: (280, 280, 4) uint8 RGBA and
+    the writer's slant, brush, height."""
+    brush = int(rng.integers(5, 46))
+    height = rng.uniform(80, min(250, CANVAS - brush - 10))
+    width = height * rng.uniform(0.5, 0.8)
+    slant = rng.uniform(-25, 35)
+    lean = math.tan(math.radians(slant))
+    reach = abs(lean) * height / 2 + width / 2 + brush / 2
+    cx = rng.uniform(reach, CANVAS - reach) if reach < CANVAS / 2 else CANVAS / 2
+    cy = rng.uniform(height / 2 + brush / 2, CANVAS - height / 2 - brush / 2)
+    image = Image.new("L", (CANVAS, CANVAS), 0)
+    pen = ImageDraw.Draw(image)
+    for stroke in wobble(strokes, rng):
+        points = [(cx + (x + rng.uniform(-0.03, 0.03) - 0.5) * width + lean * height * (0.5 - y),
+                   cy + (y + rng.uniform(-0.03, 0.03) - 0.5) * height) for x, y in stroke]
+        pen.line(points, fill=255, width=brush, joint="curve")
+        for px, py in (points[0], points[-1]):
+            pen.ellipse((px - brush / 2, py - brush / 2, px + brush / 2, py + brush / 2), fill=255)
+    grey = np.asarray(image)
+    rgba = np.dstack([grey, grey, grey, np.full_like(grey, 255)])
+    return rgba, dict(slant=slant, brush=brush, height=height)
+
+
+def other_hands(seed: int = 25, stroke: float | None = MNIST_STROKE_WIDTH):
+    """HANDS writers for every shape of every digit: ((28, 28) float image, labels)."""
+    rng = np.random.default_rng(seed)
+    for digit, shapes in SHAPES.items():
+        for shape, strokes in enumerate(shapes):
+            for _ in range(HANDS):
+                rgba, hand = render_hand(strokes, rng)
+                width = "thin" if hand["brush"] < 15 else "medium" if hand["brush"] < 28 \
+                    else "thick"
+                slant = min(SLANTS, key=lambda s: abs(s - hand["slant"]))  # nearest of the set's
+                yield preprocess_canvas(rgba, stroke=stroke), dict(
+                    digit=digit, shape=shape, slant=slant, width=width)
+
+
+def score(models: dict[str, SoftmaxWeights], seed: int = 12,
+          stroke: float | None = MNIST_STROKE_WIDTH, hands: bool = False) -> dict[str, dict]:
+    """For each model: the fraction right, overall and per slant and per width, on the
+    first set (or, ``hands``, the "other hands" set), strokes ``stroke`` wide (None: as
+    drawn)."""
+    made = other_hands(stroke=stroke) if hands else drawings(seed, stroke)
+    images, labels = zip(*made, strict=True)
     x = np.stack(images).reshape(len(images), -1)
     digits = np.array([lab["digit"] for lab in labels])
     out = {}
@@ -141,14 +212,23 @@ def main(argv: list[str] | None = None) -> None:
     paths = {str(path): path for path in args.models} if args.models else MODELS
     models = {name: load_model(path) for name, path in paths.items()
               if Path(path).exists()}
-    results = score(models)
+    for title, hands in (("our drawings", False), ("other hands", True)):
+        results = {f"{name.split(' (')[0]}, {how}": r
+                   for how, stroke in (("as drawn", None), ("restroked", MNIST_STROKE_WIDTH))
+                   for name, r in score(models, stroke=stroke, hands=hands).items()}
+        _table(title, results)
+
+
+def _table(title: str, results: dict[str, dict]) -> None:
+    """Print one set's accuracies: a column a (model, strokes), a row a group."""
     keys = ([f"slant {s:+d}" for s in SLANTS] + list(WIDTHS)
             + [f"digit {d}" for d in SHAPES])
-    print(f"{'':>18}" + "".join(f"{name[:24]:>26}" for name in results))
+    print(f"\n{title:>18}" + "".join(f"{name[:25]:>26}" for name in results))
     print(f"{'all drawings':>18}" + "".join(f"{r['all']:>19.1%} of {r['n']:<4}"
                                             for r in results.values()))
     for key in keys:
-        print(f"{key:>18}" + "".join(f"{r[key]:>26.1%}" for r in results.values()))
+        print(f"{key:>18}" + "".join(f"{r[key]:>26.1%}" if key in r else f"{'-':>26}"
+                                     for r in results.values()))
 
 
 if __name__ == "__main__":
