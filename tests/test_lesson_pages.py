@@ -125,3 +125,20 @@ def test_one_sgd_step_on_how_it_works_and_another(at):
                                                       in captions)
     _click(at, "Start again", "最初から")
     assert at.session_state["sgd_seen"]["number"] == 1
+
+
+def test_flip_the_selected_test_digit_on_the_results_page(at):
+    """The selected test digit (the first wrong one of the shipped model) is flipped to its
+    runner-up, then to another class picked: the flip point is read as the picked class."""
+    _go(at, "views/results.py")
+    picker = [s for s in at.selectbox if s.key.startswith("results-flip-q:")]
+    assert len(picker) == 1
+    for q in (picker[0].value, next(int(o.split(" ")[0]) for o in picker[0].options
+                                    if int(o.split(" ")[0]) != picker[0].value)):
+        picker[0].set_value(q).run()
+        assert not at.exception, at.exception
+        assert f"z{q}" in " ".join(m.value for m in at.markdown)
+        captions = _image_captions(at)
+        assert (f"反転した直後: {q} と読む" in captions) if _ja(at) else (
+            f"just flipped: read as {q}" in captions)
+        picker = [s for s in at.selectbox if s.key.startswith("results-flip-q:")]

@@ -8,7 +8,7 @@ from core.figures import PROBABILITY_KEY, grid_columns, probability_figure, upsc
 from core.i18n import Msg
 from core.metrics import select_examples
 from core.preprocess import NO_PREPROCESSING
-from ui import class_page, i18n, results_view
+from ui import class_page, flip_view, i18n, results_view
 from ui.i18n import tr
 
 PAGE_SIZE = 40
@@ -93,6 +93,8 @@ with tab_digits:
             st.caption(tr(PROBABILITY_KEY))
             ui.show_why(choice.model, data.features("test")[selected], ev.proba[selected], names,
                         key="results-why")
+        flip_view.flip_lesson(choice.model, data.features("test")[selected], names,
+                              key="results-flip")  # the smallest change to read it as q
 
 with tab_confusion:
     results_view.confusion_tab(ev, choice.model, data)
