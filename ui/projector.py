@@ -115,7 +115,7 @@ def _header(code: str) -> None:
         st.markdown(f'<div class="join-hint">{_escape(hint)}</div>'
                     f'<div class="join-code">{code}</div>'
                     f'<div class="join-link">{_escape(link)}</div>', unsafe_allow_html=True)
-    qr.image(qr_png(link), width=QR_PX)
+    qr.image(qr_png(link), width=QR_PX, alt=tr("QR code of the join link {link}", link=link))
     scan = tr("Scan to join")
     qr.markdown(f'<div class="join-hint qr-hint">{_escape(scan)}</div>',
                 unsafe_allow_html=True)
@@ -140,7 +140,9 @@ def _live(code: str, names: bool, axis: str) -> None:
         figure = board_figure(entries, axis, summary.challenge, spot and spot.item_id,
                               height=CHART_PX, tr=current())
         chart.plotly_chart(_own_type(figure), key="projector_scatter", theme=None,
-                           config={"displayModeBar": False})
+                           config={"displayModeBar": False},
+                           alt=tr("The class's {n} shared runs: test accuracy against the "
+                                  "setting.", n=summary.runs))
         if side is not None:
             with side:
                 _spotlight(code, spot, entries, names)
@@ -175,7 +177,7 @@ def _spotlight(code: str, spot, entries, names: bool) -> None:
         st.subheader(tr("Spotlight: a drawing by {who}", who=markdown_literal(nickname))
                      if names else tr("Spotlight: a drawing"))
         big = np.kron(raw, np.ones((DRAWING_PX // raw.shape[0],) * 2, np.uint8))
-        st.image(big, width=DRAWING_PX)
+        st.image(big, width=DRAWING_PX, alt=tr("A drawing of the digit {label}", label=label))
         st.markdown(tr("### The digit {label}", label=label))
 
 
@@ -190,7 +192,8 @@ def _run_card(code: str, entry) -> None:
     figure = curves_figure(history_from_curves(curves), references=True, tr=current())
     figure["layout"].update(height=CURVES_PX, showlegend=False, template="plotly_white")
     st.plotly_chart(figure, key="projector_curves", theme=None,
-                    config={"displayModeBar": False})
+                    config={"displayModeBar": False},
+                    alt=tr("The run's loss and accuracy, epoch by epoch."))
 
 
 @st.cache_data(ttl=60, max_entries=64, show_spinner=False)
