@@ -3,13 +3,12 @@
     python serve.py [streamlit options, e.g. --server.port 8501]
 
 Streamlit imports nothing of ours until the first browser connects, so the first visitor
-would wait for the imports (pandas, plotly, the pages' helpers) and for MNIST to be read
-and scaled. Here a background thread does that work as soon as the server listens (not
-before: competing for the interpreter lock, it delayed the server's start by 0.45 s), while
-the browser loads Streamlit's scripts: the first page is drawn sooner, and no session ever
-pays for it. It only fills
-process-wide caches (``sys.modules`` and core.data's dataset cache); it never calls
-Streamlit. ``bash run.sh app`` and the tests start the server this way.
+would wait for the imports (pandas, plotly, the pages' helpers) and for MNIST to be read.
+Here a background thread does that work as soon as the server listens (not before:
+competing for the interpreter lock, it delayed the server's start by 0.45 s), while the
+browser loads Streamlit's scripts: the first page is drawn sooner, and no session ever pays
+for it. It only fills process-wide caches (``sys.modules`` and core.data's dataset cache);
+it never calls Streamlit. ``bash run.sh app`` and the tests start the server this way.
 """
 
 from __future__ import annotations
@@ -34,8 +33,12 @@ def _server_started() -> bool:
 
 def warm_up() -> None:
     """Once the server listens (so that it starts as fast as without this), import what
-    every page imports, load the bundled MNIST with its scaled splits, and, once the first
-    page is drawn, load the compiled training step and deskew the digits."""
+    every page imports and load the bundled MNIST; once the first page is drawn, load the
+    compiled training step.
+
+    Not done here, to keep the server small (issue 24: a free app host gives 690 MB): the
+    deskewed digits (55 MB, made in 1.5-3 s when a student first picks them, by
+    core.data.Dataset.prepared) and float32 copies of the images (scaled when asked)."""
     while not _server_started():
         time.sleep(0.02)
     import importlib
@@ -44,9 +47,7 @@ def warm_up() -> None:
         importlib.import_module(module)
     from core.data import load_mnist
 
-    data = load_mnist()
-    for split in ("valid", "test"):
-        data.features(split)
+    load_mnist()
     # The compiled step, from numba's cache (or compiled, if the cache is gone), so that no
     # student's first Start waits for it: once the first page has been drawn (importing
     # numba and loading the step take the interpreter for 0.75 s, which the first page then
@@ -57,11 +58,6 @@ def warm_up() -> None:
     from core.kernel import warm
 
     warm()
-    # The deskewed digits (the deskewed model, the "Deskew the digits" switch): 1.5-3 s of
-    # NumPy, once per server, so the first student to pick them does not wait behind it.
-    deskewed = data.prepared("deskew")
-    for split in ("valid", "test"):
-        deskewed.features(split)
 
 
 def main(argv: list[str]) -> int:

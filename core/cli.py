@@ -22,7 +22,7 @@ from pathlib import Path
 from core import train
 from core.config import TrainConfig
 from core.data import DataError, Dataset, load_source
-from core.metrics import evaluate
+from core.metrics import evaluate_split
 from core.model_file import ModelFileError, save_model
 from core.preprocess import DESKEW, NO_PREPROCESSING
 from core.run_state import RunStatus
@@ -89,7 +89,7 @@ def _report(run: TrainingRun, data: Dataset, out: str, grid: str | None) -> None
     for note in (run.hint, run.message):
         if note:
             print(note, file=sys.stderr)
-    test = evaluate(run.model, data.features("test"), data.y_test)
+    test = evaluate_split(run.model, data)
     if run.history:
         seconds = sum(m.seconds for m in run.history)
         print(f"{run.epochs_done} epochs in {seconds:.1f} s "

@@ -2,13 +2,15 @@
 
 The images come from IDX files (:mod:`core.idx`: the bundled MNIST, Debian's Fashion-MNIST,
 any folder of the four files) or from ``keras.datasets``. They stay ``uint8`` (0-255) in one
-shared :class:`Dataset`; :meth:`Dataset.features` gives the float32 version in [0, 1] that
-the model reads, computed once per process and shared read-only by every caller. 10,000
+shared :class:`Dataset`, the only copy the process keeps; :meth:`Dataset.features` gives the
+float32 version in [0, 1] that the model reads, scaled when asked (a float32 copy is four
+times the images: 31 MB for 10,000 MNIST digits), and :meth:`Dataset.feature_chunks` a
+chunk at a time for code that walks a whole split (the validation pass of every epoch). 10,000
 training images are held out for validation, as the tutorial does. What a visitor of the
 web page may load (the folders the server offers, uploads) is :mod:`core.web_data`'s.
 
 :meth:`Dataset.prepared` gives the same images deskewed (:func:`core.deskew.deskew`),
-once per process, still uint8: a dataset says what its images went through in
+once per process when first asked, still uint8: a dataset says what its images went through in
 ``preprocessing``, and a model trained on it remembers that.
 
 :meth:`Dataset.from_arrays` builds one from any arrays instead (float features of any
@@ -44,6 +46,7 @@ FASHION_NAMES = (
 )
 N_VALID = 10_000
 SPLIT_SEED = 34
+FEATURE_CHUNK = 2_000  # rows scaled at a time by Dataset.feature_chunks: 6 MB of float32
 _PREPARING = threading.Lock()  # two sessions asking for the deskewed images deskew them once
 
 
@@ -75,7 +78,6 @@ class Dataset:
     y_test: np.ndarray
     preprocessing: str = NO_PREPROCESSING
     original: Dataset | None = field(default=None, repr=False)  # what it was prepared from
-    _float_cache: dict = field(default_factory=dict, repr=False)
     _prepared: dict = field(default_factory=dict, repr=False)  # preprocessing -> Dataset
 
     @classmethod
@@ -163,26 +165,38 @@ class Dataset:
         for split in ("train", "valid", "test"):
             images[f"x_{split}"] = x = deskew_images(getattr(self, f"x_{split}"))
             x.setflags(write=False)
-        return replace(self, **images, preprocessing=DESKEW, original=self,
-                       _float_cache={}, _prepared={})
+        return replace(self, **images, preprocessing=DESKEW, original=self, _prepared={})
 
-    def features(self, split: str) -> np.ndarray:
-        """The examples of ``split`` ("train", "valid" or "test") as float32: images in
-        [0, 1], float features as they are.
+    def features(self, split: str, rows: slice | np.ndarray | None = None) -> np.ndarray:
+        """The examples of ``split`` ("train", "valid" or "test") as float32, (n, F), or only
+        its ``rows`` (a slice or indices): images in [0, 1], float features as they are.
 
-        Pixel values are divided by 255 once; the result is cached and read-only, so
-        every session of the dashboard reads the same copy.
+        Pixel values are divided by 255 on each call, into a new read-only array, so that
+        the process keeps nothing but the uint8 images (a server holding float32 copies of
+        the validation and test images, plain and deskewed, spent 120 MB on them). Float
+        features are returned as stored (read-only, not copied).
         """
+        x = self._split(split)
+        if rows is not None:
+            x = x[rows]
+        if x.dtype == np.uint8:  # pixels 0-255; float features are stored as float32
+            x = x.astype(np.float32)
+            x /= np.float32(255.0)
+            x.setflags(write=False)
+        return x
+
+    def feature_chunks(self, split: str, size: int = FEATURE_CHUNK):
+        """:meth:`features` of ``split`` a block of at most ``size`` rows at a time: yields
+        ``(start, x)``, x (m, F) float32 the rows ``start .. start + m - 1``. The same
+        numbers as ``features(split)[start:start + m]``, in 6 MB instead of the whole split."""
+        n = len(self._split(split))
+        for start in range(0, n, size):
+            yield start, self.features(split, slice(start, start + size))
+
+    def _split(self, split: str) -> np.ndarray:
         if split not in ("train", "valid", "test"):
             raise ValueError(f"split must be 'train', 'valid' or 'test', not {split!r}")
-        if split not in self._float_cache:
-            x = getattr(self, f"x_{split}")
-            if x.dtype == np.uint8:  # pixels 0-255; float features are stored as float32
-                x = x.astype(np.float32)
-                x /= np.float32(255.0)
-                x.setflags(write=False)
-            self._float_cache[split] = x
-        return self._float_cache[split]
+        return getattr(self, f"x_{split}")
 
     def labels(self, split: str) -> np.ndarray:
         return getattr(self, f"y_{split}")

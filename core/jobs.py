@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.i18n import Msg
-from core.metrics import evaluate
+from core.metrics import evaluate_split
 from core.run_state import RunStatus
 from core.tasks import (
     WATCHDOG,
@@ -143,7 +143,7 @@ class TrainingJob(BackgroundTask):
         finally:
             self._release_slot()
         data = self.run.data
-        test = evaluate(self.run.model, data.features("test"), data.y_test)
+        test = evaluate_split(self.run.model, data)
         self.score = RunScore(self.run.epochs_done, test.accuracy, test.loss)
 
     def _interrupt(self, reason: str) -> None:

@@ -367,8 +367,8 @@ def code_snippets() -> dict[str, tuple[Snippet, ...]]:
     evaluate."""
     Reg = model.SoftmaxWeights
     return {
-        "scale": (source_snippet(data.Dataset.features, "if split not in self._float_cache",
-                                 "return"),),
+        "scale": (source_snippet(data.Dataset.features, "x = self._split(split)",
+                                 "return x"),),
         "flatten": (source_snippet(data.make_dataset, "flat = ", "x_tr, y_tr, x_va, y_va ="),),
         "onehot": (source_snippet(tutorial.TutorialLoop.__init__, "t_mnist = ", "t_mnist = "),
                    source_snippet(Reg.gradients, "delta = proba", "-= 1")),

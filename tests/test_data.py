@@ -66,12 +66,25 @@ def test_bundled_mnist_shapes_split_and_known_labels(mnist):
     assert train_counts.tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 
 
-def test_features_are_float32_in_unit_range_and_shared(mnist):
+def test_features_are_float32_in_unit_range_scaled_when_asked_and_not_kept(mnist):
+    """Issue 24: the process keeps only the uint8 images; each call scales them anew (the
+    float32 copies of the validation and test splits, plain and deskewed, cost 120 MB)."""
     x = mnist.features("test")
     assert x.dtype == np.float32 and x.min() == 0.0 and x.max() == 1.0
-    assert mnist.features("test") is x  # one shared copy
     assert not x.flags.writeable
     np.testing.assert_array_equal(x[0] * 255, mnist.x_test[0].astype(np.float32))
+    again = mnist.features("test")
+    assert again is not x and not np.shares_memory(again, x)  # nothing cached
+    np.testing.assert_array_equal(again, x)
+    np.testing.assert_array_equal(mnist.features("test", slice(5, 9)), x[5:9])
+    np.testing.assert_array_equal(mnist.features("test", np.array([7, 3])), x[[7, 3]])
+    chunks = list(mnist.feature_chunks("test", size=3_000))
+    assert [start for start, _ in chunks] == [0, 3_000, 6_000, 9_000]
+    np.testing.assert_array_equal(np.concatenate([c for _, c in chunks]), x)
+    assert all(a.dtype == np.uint8 for a in vars(mnist).values() if isinstance(a, np.ndarray)
+               and a.ndim == 2)
+    with pytest.raises(ValueError, match="split must be"):
+        mnist.features("everything")
 
 
 def test_read_idx_plain_and_gz(tmp_path):

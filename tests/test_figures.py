@@ -122,18 +122,20 @@ def test_why_contributions_add_up_to_the_logit_gap(mnist, trained_run):
         explain(model, x[0], 0, 10)
 
 
-def test_split_accuracy_matches_evaluate_without_a_float_copy_of_the_training_set(
+def test_split_accuracy_and_evaluate_split_match_evaluate_on_a_whole_float_copy(
         mnist, trained_run):
-    from core.metrics import evaluate, split_accuracy
+    """Scored a chunk at a time (no float32 copy of a split kept): the same numbers."""
+    from core.metrics import evaluate, evaluate_split, split_accuracy
 
     model = trained_run.model
-    cached = set(mnist._float_cache)
     train = split_accuracy(model, mnist, "train")
-    assert set(mnist._float_cache) == cached  # no float32 copy of the training set was kept
     x = mnist.x_train.astype(np.float32) / np.float32(255)
     assert train == evaluate(model, x, mnist.y_train).accuracy
-    assert split_accuracy(model, mnist, "test") == evaluate(
-        model, mnist.features("test"), mnist.y_test).accuracy
+    whole = evaluate(model, mnist.features("test"), mnist.y_test)
+    assert split_accuracy(model, mnist, "test") == whole.accuracy
+    chunked = evaluate_split(model, mnist, "test")
+    np.testing.assert_array_equal(chunked.proba, whole.proba)
+    np.testing.assert_array_equal(chunked.y_true, whole.y_true)
 
 
 def test_settings_changed_mid_run_are_marked_on_both_charts():

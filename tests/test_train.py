@@ -310,3 +310,15 @@ def test_the_coach_blames_a_raised_lambda_not_the_learning_rate(mnist, trained_r
     assert run.status is RunStatus.PAUSED, [m.valid_loss for m in run.history]
     assert "after lambda was raised to 0.01" in run.message and "underfitting" in run.message
     assert run.suggested_learning_rate is None
+
+
+def test_the_validation_pass_in_chunks_gives_evaluates_numbers(mnist, trained_run):
+    """Each epoch's validation scores the uint8 images a chunk at a time (issue 24): the
+    accuracy of core.metrics.evaluate on a whole float32 copy, its loss to float32 rounding."""
+    from core.metrics import evaluate
+
+    whole = evaluate(trained_run.model, mnist.features("valid"), mnist.y_valid)
+    loss, acc = trained_run._validate()
+    assert acc == whole.accuracy == trained_run.history[-1].valid_acc
+    assert loss == pytest.approx(whole.loss, rel=1e-6)
+    assert loss == trained_run.history[-1].valid_loss

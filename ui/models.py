@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.i18n import Msg
 from core.markup import file_label
-from core.metrics import Evaluation, evaluate
+from core.metrics import Evaluation, evaluate_split
 from core.model import SoftmaxWeights
 from core.model_file import ModelFileError, model_from_bytes
 from core.preprocess import preprocessing_note
@@ -110,5 +110,5 @@ def test_evaluation(model: SoftmaxWeights) -> Evaluation:
     if key not in cache:
         data = data_for(model)
         cache.clear()  # keep one: snapshots change every epoch
-        cache[key] = (model, evaluate(model, data.features("test"), data.y_test))
+        cache[key] = (model, evaluate_split(model, data))
     return cache[key][1]

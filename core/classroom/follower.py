@@ -37,7 +37,7 @@ from core.classroom.handwriting import HandScore, score_drawings, with_score
 from core.classroom.shared import SharedRun
 from core.i18n import Msg
 from core.jobs import RunScore
-from core.metrics import evaluate
+from core.metrics import evaluate_split
 from core.run_state import RunStatus
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def score_on_test(job: TrainingJob) -> RunScore:
     score = job.score
     if score is not None and score.epochs_done == run.epochs_done:
         return score
-    test = evaluate(run.model, run.data.features("test"), run.data.y_test)
+    test = evaluate_split(run.model, run.data)
     return RunScore(run.epochs_done, test.accuracy, test.loss)
 
 
