@@ -477,3 +477,166 @@ def test_a_student_whose_database_goes_down_keeps_training(classroom_db, session
     monkeypatch.delenv("CLASSROOM_DB_URL")  # back: the next page run shares it
     go(student, CLASS_PAGE)
     wait_for(lambda: len(classroom_db.runs(new.code)) == 1, "the run to be shared")
+
+
+# ------------------------------------------------------------------ issue 21: a lesson to trust
+
+
+def _key_expander(at: AppTest):
+    found = [e for e in at.expander if e.label == "Show the teacher key"]
+    assert len(found) == 1, [e.label for e in at.expander]
+    return found[0]
+
+
+def test_the_new_key_is_folded_away_in_the_tools_not_under_the_join_code(classroom_db,
+                                                                        sessions):
+    teacher = sessions()
+    member = _open_class(teacher)
+    folded = _key_expander(teacher)
+    assert not folded.proto.expanded  # hidden until the teacher asks
+    assert [c.value for c in folded.code] == [member.teacher_key]
+    under_the_code = teacher.main.columns[0]  # the header: join code and link
+    assert member.teacher_key not in [c.value for c in under_the_code.code]
+    assert f"/classroom?class={member.code}" in [c.value for c in under_the_code.code]
+
+
+def test_guessing_keys_never_locks_out_the_logged_in_teacher(classroom_db, sessions):
+    new = classroom_db.create_class()
+    teacher = _teacher(sessions, new)
+    for _ in range(3):  # a student guessing, from another browser
+        guesser = sessions()
+        guesser.text_input(key="teacher_code").input(new.code)
+        guesser.text_input[3].input("AAAA-BBBB-CCCC-DDDD")
+        click(guesser, "Log in as the teacher")
+    click(teacher, "Set the challenge")
+    assert any("Challenge set" in s for s in teacher.success.values)
+    assert not teacher.error
+    assert any("Someone tried 3 wrong teacher keys" in w for w in teacher.warning.values)
+
+
+def test_a_reload_keeps_the_teacher_logged_in_until_log_out(classroom_db, sessions,
+                                                            monkeypatch):
+    new = classroom_db.create_class()
+    teacher = _teacher(sessions, new)
+    member = _member(teacher)
+    assert member.session_token and new.teacher_key not in member.session_token
+    _same_browser(monkeypatch, teacher)
+    again = sessions(query={"class": new.code})  # F5: the cookie comes back, not the key
+    assert _member(again).teacher_key == member.session_token
+    assert "Teacher's tools" in [h.value for h in again.header]
+    assert new.teacher_key not in str(again.query_params)
+    click(again, "Log out")
+    assert _member(again) is None
+    with pytest.raises(Exception, match="ended"):
+        classroom_db.resume_teacher(new.code, member.session_token)
+    assert again.session_state["class_cookie_writes"]["mnist_teacher"] == ("", 0)
+
+
+def test_the_challenge_form_shows_the_current_challenge(classroom_db, sessions):
+    from core.classroom import Challenge, Condition
+
+    new = classroom_db.create_class()
+    classroom_db.set_challenge(new.code, new.teacher_key, Challenge(
+        "lambda-too-high", "Go!", Condition("test_acc", ">=", 0.95),
+        (Condition("l2", ">=", 0.01),)))
+    teacher = _teacher(sessions, new)
+    assert [s for s in teacher.selectbox if s.label == "Lesson"][0].value == "lambda-too-high"
+    assert [s for s in teacher.selectbox if s.label == "With"][0].value == "lambda ≥"
+    assert [n for n in teacher.number_input if n.label == "Value"][0].value == 0.01
+    assert [n for n in teacher.number_input
+            if n.label.startswith("Beat this")][0].value == 95.0
+    assert teacher.text_area[0].value == "Go!"
+    click(teacher, "Set the challenge")  # "Set" keeps it as it was
+    assert classroom_db.class_info(new.code).challenge.goal.value == 0.95
+
+
+def test_a_closed_class_locks_the_challenge_and_the_board(classroom_db, sessions):
+    new = classroom_db.create_class()
+    classroom_db.close_class(new.code, new.teacher_key)
+    teacher = _teacher(sessions, new)
+    assert button(teacher, "Remove the challenge").disabled
+    assert teacher.checkbox(key="class_clear_sure").disabled
+    assert button(teacher, "Clear the board").disabled
+
+
+def test_the_teacher_deletes_a_run_and_blocks_a_student(classroom_db, sessions):
+    from core.classroom import SharedRun
+
+    new = classroom_db.create_class()
+    student = _join(sessions(), new.code, "rude")
+    me = _member(student).student
+    for run_id in ("r-1", "r-2"):
+        classroom_db.share_run(me, SharedRun(run_id, "mnist", "none", 0.1, 1e-4, 100, 2, 34, 2,
+                                             test_acc=0.9))
+    teacher = _teacher(sessions, new)
+    picker = teacher.selectbox(key="class_drop_run")
+    assert picker.options[2] == "#2 rude: test 90.0%, learning rate 0.1, lambda 0.0001"
+    picker.select_index(2).run()
+    click(teacher, "Delete this run")
+    assert [e.run.run_id for e in classroom_db.runs(new.code)] == ["r-1"]
+
+    [s for s in teacher.multiselect if s.label.startswith("Remove students")][0] \
+        .set_value(["rude"])
+    teacher.checkbox(key="class_remove_block").check()
+    teacher.checkbox(key="class_remove_sure").check().run()
+    click(teacher, "Remove")
+    assert classroom_db.students(new.code) == []
+    student.run()  # the student's next page run: told, and out of the class
+    assert _member(student) is None
+    assert any("blocked" in e for e in student.error.values), student.error.values
+    again = _join(student, new.code, "rude")  # F5 or a retyped name: refused
+    assert _member(again) is None and any("blocked" in e for e in again.error.values)
+
+
+@pytest.mark.parametrize("name", ["the teacher", "先生"])
+def test_no_student_can_look_like_the_teacher(classroom_db, sessions, name):
+    new = classroom_db.create_class()
+    at = _join(sessions(), new.code, name)
+    assert _member(at) is None and any("kept for the teacher" in e for e in at.error.values)
+    teacher = _teacher(sessions, new)
+    you = [m for m in teacher.markdown.values if m.startswith("You are")]
+    assert you and ":orange-badge[:material/school: the teacher]" in you[0]
+
+
+def test_another_browser_cannot_take_a_students_nickname(classroom_db, sessions):
+    new = classroom_db.create_class()
+    first = _join(sessions(), new.code, "ana")
+    assert _member(first) is not None
+    other = _join(sessions(), new.code, "Ana")  # another browser
+    assert _member(other) is None
+    assert any("already used" in e and "another browser" in e for e in other.error.values)
+    linked = sessions(query={"class": new.code, "nick": "ana"})  # a link is not a log-in
+    assert _member(linked) is None
+    assert any("already used" in e for e in linked.main.error.values)  # in the page body
+
+
+def test_a_link_with_a_short_code_says_codes_have_6_characters(classroom_db, sessions):
+    at = sessions(query={"class": "K7QMX", "nick": "ana"})
+    assert any("join codes have 6 characters, and this one has 5" in e
+               for e in at.main.error.values), at.main.error.values
+
+
+def test_stopping_sharing_lasts_across_a_reload(classroom_db, sessions, monkeypatch):
+    new = classroom_db.create_class()
+    student = _join(sessions(), new.code, "ana")
+    go(student, "views/train.py")
+    student.toggle(key="class_share").set_value(False).run()
+    _same_browser(monkeypatch, student)
+    again = sessions("views/train.py", {"class": new.code, "nick": "ana"})
+    assert again.toggle(key="class_share").value is False
+    assert _member(again).share is False
+
+
+def test_after_close_and_delete_the_students_pages_say_so(classroom_db, sessions):
+    new = classroom_db.create_class()
+    student = _join(sessions(), new.code, "ana")
+    go(student, "views/train.py")
+    classroom_db.close_class(new.code, new.teacher_key)
+    student.run()
+    assert "Share my finished runs with the class" not in [t.label for t in student.toggle]
+    assert any("no longer shared" in i for i in student.info.values)
+    classroom_db.delete_class(new.code, new.teacher_key)
+    student.run()
+    go(student, CLASS_PAGE)
+    assert _member(student) is None
+    assert any("teacher deleted class" in e for e in _texts(student)), _texts(student)

@@ -1071,3 +1071,16 @@ def test_a_deleted_class_says_the_teacher_deleted_it(store, clock):
 def test_a_code_of_the_wrong_length_says_codes_have_6_characters(store):
     with pytest.raises(ClassNotFound, match="join codes have 6 characters, and this one has 5"):
         store.join("K7QMX", "Ana")
+
+
+def test_checking_a_student_is_a_read_that_says_why_they_are_out(store):
+    new = store.create_class()
+    ana = store.join(new.code, "Ana", claim="a")
+    store.check_student(ana, "a")
+    store.close_class(new.code, new.teacher_key)
+    store.check_student(ana, "a")  # a closed class still has its students
+    with pytest.raises(NicknameTaken):
+        store.check_student(ana, "b")
+    store.remove_student(new.code, new.teacher_key, "Ana")
+    with pytest.raises(NotInClass, match="removed"):
+        store.check_student(ana, "a")

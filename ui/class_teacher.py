@@ -220,9 +220,9 @@ def _joining(member: Membership) -> None:
 def _moderation(member: Membership) -> None:
     """Delete one run from the board, or one drawing from the class set."""
     with reporting():
-        runs = {e.run.run_id: e for e in store().runs(member.code)}
+        runs = {e.run.run_id: (n, e) for n, e in enumerate(store().runs(member.code), 1)}
         run = st.selectbox(tr("Delete one run"), ["", *runs], key="class_drop_run",
-                           format_func=lambda r: _run_label(runs[r]) if r else "-")
+                           format_func=lambda r: _run_label(*runs[r]) if r else "-")
         if st.button(tr("Delete this run"), key="class_drop_run_go", disabled=not run):
             store().delete_run(member.code, member.teacher_key, run)
             _done(member, Msg("The run was deleted from the board."))
@@ -239,16 +239,18 @@ def _moderation(member: Membership) -> None:
             _done(member, Msg("The drawing was deleted from the class set."))
 
 
-def _run_label(entry) -> str:
-    """A run in the picker: who, its test accuracy, its learning rate and lambda (plain
-    text: a selectbox never reads markdown)."""
+def _run_label(n: int, entry) -> str:
+    """The board's run number ``n`` in the picker: who, its test accuracy, its learning rate
+    and lambda (plain text: a selectbox never reads markdown)."""
     acc = "-" if entry.run.test_acc is None else f"{entry.run.test_acc:.1%}"
-    return tr("{who}: test {acc}, learning rate {lr:g}, lambda {l2:g}", who=entry.nickname,
-              acc=acc, lr=entry.run.learning_rate, l2=entry.run.l2)
+    return f"#{n} " + tr("{who}: test {acc}, learning rate {lr:g}, lambda {l2:g}",
+                         who=entry.nickname, acc=acc, lr=entry.run.learning_rate,
+                         l2=entry.run.l2)
 
 
 def _drawing_label(drawings, i: int) -> str:
-    return tr("{who}: a {label}", who=drawings.nicknames[i], label=int(drawings.labels[i]))
+    return f"#{i + 1} " + tr("{who}: a {label}", who=drawings.nicknames[i],
+                             label=int(drawings.labels[i]))
 
 
 # ------------------------------------------------------------------ the class's data

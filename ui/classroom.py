@@ -171,16 +171,22 @@ def watch() -> None:
 
 
 def touch(member: Membership) -> None:
-    """Tell the store this student's browser is still here (at most every TOUCH_SECONDS);
-    a student the teacher removed, a nickname taken over, a class deleted: out."""
-    if member.student is None or time.monotonic() < member.touched_at + TOUCH_SECONDS:
+    """Check that this student is still in the class from this browser (a read, every
+    call), and tell the store the browser is here (a write, at most every TOUCH_SECONDS).
+    A student the teacher removed, a nickname taken over, a class deleted: out, told why."""
+    if member.student is None:
         return
+    claim = class_session.browser_claim()
     try:
-        store().touch(member.student, class_session.browser_claim())
+        if time.monotonic() >= member.touched_at + TOUCH_SECONDS:
+            store().touch(member.student, claim)
+            member.touched_at = time.monotonic()
+        else:
+            store().check_student(member.student, claim)
     except (ClassDeleted, NotInClass, NicknameTaken) as exc:
         taken_out(exc)
-        return
-    member.touched_at = time.monotonic()
+    except ClassroomError:
+        return  # unavailable, or the class closed meanwhile: the page says so elsewhere
 
 
 def _keep_in_address(member: Membership) -> None:

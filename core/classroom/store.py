@@ -39,7 +39,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from core.classroom import queries_classes as classes
 from core.classroom import queries_drawings as drawings
@@ -244,18 +244,29 @@ class ClassroomStore(TeacherActions):
         return students.state(conn, row.id)
 
     def touch(self, student: Student, claim: str | None = None) -> None:
-        """The student's browser is still here (pages call it every few seconds; see
-        :meth:`join`): NicknameTaken if another browser took the nickname over, NotInClass
-        or Blocked if the teacher removed the student. Works in a closed class too."""
+        """The student's browser is still here (pages call it every minute; see
+        :meth:`join`), after the checks of :meth:`check_student`."""
         with self._tx(write=True) as conn:
-            find_class(conn, student.code, self._now(), self.limits.class_days)
-            row = self._membership(conn, student)
-            state, mark = students.state(conn, row.id), claim and token_hash(claim)
-            if mark is not None and state.claim is not None and state.claim != mark:
-                raise NicknameTaken(Msg('Another browser now uses "{nickname}" in class '
-                                        "{code}.", nickname=student.nickname,
-                                        code=student.code))
+            row = self._check_member(conn, student, claim)
             students.set_state(conn, row.id, seen_at=self._now())
+
+    def check_student(self, student: Student, claim: str | None = None) -> None:
+        """Is the student still in their class, from this browser? A read, cheap enough for
+        every few seconds: ClassDeleted, NotInClass or Blocked (the teacher removed them),
+        NicknameTaken (another browser took the nickname over). A closed class is fine."""
+        with self._tx(write=False) as conn:
+            self._check_member(conn, student, claim)
+
+    def _check_member(self, conn: Connection, student: Student, claim: str | None):
+        find_class(conn, student.code, self._now(), self.limits.class_days)
+        row = self._membership(conn, student)
+        mark = claim and token_hash(claim)
+        held = conn.execute(select(db.student_state.c.claim).where(
+            db.student_state.c.student_id == row.id)).scalar()
+        if mark is not None and held is not None and held != mark:
+            raise NicknameTaken(Msg('Another browser now uses "{nickname}" in class {code}.',
+                                    nickname=student.nickname, code=student.code))
+        return row
 
     def _membership(self, conn: Connection, student: Student):
         """The student's row, or Blocked / NotInClass saying the teacher removed them."""
