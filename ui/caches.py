@@ -28,20 +28,14 @@ PAGE_DRAWN = threading.Event()
 
 @st.cache_resource(show_spinner="Loading the dataset (once per server)...", max_entries=4)
 def dataset(source: str = "mnist") -> Dataset:
-    data = load_source(source)
-    for split in ("valid", "test"):
-        data.features(split)  # scaled once, shared; training reads the uint8 images directly
-    return data
+    return load_source(source)  # uint8 images only: pages scale what they read when they read it
 
 
 @st.cache_resource(show_spinner="Deskewing the digits (once per server)...", max_entries=4)
 def prepared_dataset(source: str, preprocessing: str) -> Dataset:
     """``dataset(source)`` with its images prepared as ``preprocessing`` says (deskewing
     70,000 MNIST digits takes a second or two, once)."""
-    data = dataset(source).prepared(preprocessing)
-    for split in ("valid", "test"):
-        data.features(split)
-    return data
+    return dataset(source).prepared(preprocessing)
 
 
 @st.cache_resource
