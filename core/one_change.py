@@ -94,8 +94,9 @@ def compare_caption(a: dict, b: dict, tr: Translator = ENGLISH) -> str:
                   a=_word(settings[0].get(k), tr), b=_word(settings[1].get(k), tr),
                   outcome=outcome)
     elif keys:
-        listed = "; ".join(f"{tr(SETTING_LABELS[k])} {_word(settings[0].get(k), tr)} -> "
-                           f"{_word(settings[1].get(k), tr)}" for k in keys)
+        listed = "; ".join(tr("{setting} {a} -> {b}", setting=SETTING_LABELS[k],
+                              a=_word(settings[0].get(k), tr), b=_word(settings[1].get(k), tr))
+                           for k in keys)
         text = tr("{n} settings differ ({listed}): these two runs cannot tell which one did "
                   "what. {outcome}", n=len(keys), listed=listed, outcome=outcome)
     else:
