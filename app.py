@@ -26,7 +26,8 @@ navigation = st.navigation([*pages, projector])
 i18n.keep_in_url()  # ?lang=ja: a link opens in the same language
 a11y.page_setup()  # <html lang> follows the session's language; the browser's reduced motion
 if navigation.url_path != projector.url_path:
-    ui.sidebar(run_status=navigation.url_path != train.url_path)  # Train shows the run itself
+    ui.sidebar(run_status=navigation.url_path != train.url_path,  # Train shows the run itself
+               page=navigation.url_path)  # the Draw page has its own default model
     classroom.sync()  # Classroom mode: rejoin from the link, share finished runs
     ui.reclaim()  # a browser back after a reload: its run paused while nobody watched goes on
 navigation.run()

@@ -83,7 +83,7 @@ def test_draw_feeds_each_model_its_own_preprocessing(app, monkeypatch, models, k
     """A deskewing model sees the drawing deskewed (its 5th step), with the why map computed
     on that image; the article's model sees it as MNIST's recipe leaves it, in 4 steps."""
     model, rgba = models[key], _leaning_seven()
-    go(app, "views/results.py")
+    go(app, "views/draw.py")  # picked on the Draw page, whose own default is the deskewed one
     model_select(app).set_value(key).run()
     _draw(app, monkeypatch, rgba)
     seen = prepare_images(preprocess_canvas(rgba), model.preprocessing)

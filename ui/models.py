@@ -18,6 +18,18 @@ from ui.i18n import tr
 from ui.runs import MAX_KEPT_RUNS, current_job, kept_runs, run_name
 from ui.state import session
 
+# The pre-trained model each page shows until the student picks one: the article's (the
+# project promises its numbers: README, "Which pre-trained model"), except on the Draw page,
+# which reads drawings with the shipped model that reads drawn digits best (python -m
+# bench.drawn_digits: the deskewed one; tests/test_deskew.py checks that it still is).
+PAGE_MODELS = {"draw": "deskewed"}  # page (its url path) -> key of its default model
+DEFAULT_MODEL = "default"
+
+
+def page_model(page: str | None) -> str:
+    """The key of the model ``page`` (a url path such as "draw") shows by default."""
+    return PAGE_MODELS.get(page or "", DEFAULT_MODEL)
+
 
 @dataclass
 class ModelChoice:
@@ -63,20 +75,23 @@ def _bundled_choices(dataset_name: str) -> list[ModelChoice]:
             if model is not None and model.config.get("dataset") == dataset_name]
 
 
-def chosen_model() -> ModelChoice | None:
+def chosen_model(default: str = DEFAULT_MODEL) -> ModelChoice | None:
+    """The model picked in the sidebar; while none is picked (or the pick is gone), the
+    page's ``default`` (a key: :func:`page_model`), else the article's, else the newest."""
     choices = model_choices()
     if not choices:
         return None
     wanted = session().model_choice
-    fallback = next((c for c in choices if c.key == "default"), choices[0])
+    fallback = next((c for c in choices if c.key == default),
+                    next((c for c in choices if c.key == DEFAULT_MODEL), choices[0]))
     return next((c for c in choices if c.key == wanted), fallback)
 
 
-def require_model(then: str = "") -> ModelChoice:
+def require_model(then: str = "", default: str = DEFAULT_MODEL) -> ModelChoice:
     """The model the pages show; without one (a dataset nothing was trained on yet) the page
     says so and stops here. ``then`` is added to the message (what to do after training: a
-    sentence that starts with a space)."""
-    choice = chosen_model()
+    sentence that starts with a space); ``default``: the page's default (:func:`page_model`)."""
+    choice = chosen_model(default)
     if choice is None:
         st.info(tr("There is no model for this dataset yet. Train one on the Train page.{then}",
                    then=tr(then)))

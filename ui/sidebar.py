@@ -23,7 +23,7 @@ from core.web_data import PATH_CHARS, allowed_folder, allowed_folders, dataset_f
 from ui.a11y import motion_setting
 from ui.caches import available_sources, current_data, dataset
 from ui.i18n import language_picker, tr
-from ui.models import add_upload, chosen_model, model_choices
+from ui.models import add_upload, chosen_model, model_choices, page_model
 from ui.refresh import STATUS_SECONDS
 from ui.runs import current_job, job_active, retire_current_job
 from ui.state import UPLOAD_SOURCE, session
@@ -37,15 +37,18 @@ UNREADABLE = Msg("its files could not be read")
 log = logging.getLogger(__name__)
 
 
-def sidebar(run_status: bool = True) -> None:
+def sidebar(run_status: bool = True, page: str | None = None) -> None:
     """Draw the sidebar; ``run_status=False`` leaves out the run's status line (the Train
-    page shows the run in full, refreshed by its own live view; see ui.refresh)."""
+    page shows the run in full, refreshed by its own live view; see ui.refresh). ``page``
+    (its url path) decides which model the picker shows while none is picked
+    (:func:`ui.models.page_model`: the Draw page's own default)."""
     active = job_active()
     with st.sidebar:
         language_picker()
         motion_setting()  # "Reduce motion" (issue 23)
         _dataset_picker(active)
-        _model_picker()  # not in the timed fragment: at 40 users that froze the live charts
+        # not in the timed fragment: at 40 users that froze the live charts
+        _model_picker(page_model(page))
         if run_status:
             st.fragment(_training_status, run_every=STATUS_SECONDS if active else None)()
         set_cookie()  # a new browser learns its workspace key (ui.workspace)
@@ -175,16 +178,16 @@ def _dataset_uploader(active: bool) -> None:
         st.caption(tr("{n} of the 4 files so far.", n=len(files)))
 
 
-def _model_picker() -> None:
+def _model_picker(default: str) -> None:
     choices = model_choices()
     if choices:
         keys = [c.key for c in choices]
-        chosen = chosen_model()
+        chosen = chosen_model(default)
         # A new widget whenever the set of choices changes (a run or an upload appears: it is
         # then shown chosen), rather than setting a widget's value from code, which races
         # with the browser sending back the value it still shows. A person's pick is what
         # the widget returns; the fallback shown while a new run has no epoch is not a pick.
-        widget = f"_model_select:{'|'.join(keys)}"
+        widget = f"_model_select:{default}:{'|'.join(keys)}"  # and per page default
         picked = st.selectbox(tr("Model shown on Results and Draw"), keys, key=widget,
                               index=keys.index(chosen.key),
                               format_func={c.key: tr(c.label) for c in choices}.get)

@@ -12,6 +12,7 @@ from core.i18n import Msg
 from core.preprocess import NO_PREPROCESSING
 from ui import classroom, draw_input, flip_view, i18n
 from ui.i18n import tr
+from ui.models import page_model
 
 CANVAS = 280  # 10x the 28 px MNIST frame
 # MNIST strokes are about 2-3 px wide in the 20 px box that holds a digit; a digit drawn to
@@ -30,7 +31,8 @@ if not data.is_digits:
     st.warning(tr("The model here classifies {data} ({examples}, ...). Drawing is meant for "
                   "digits: pick MNIST in the sidebar for that.", data=tr(data.name),
                   examples=", ".join(names[:3])))
-choice = ui.require_model()
+DRAW_MODEL = page_model("draw")  # the shipped model that reads drawn digits best
+choice = ui.require_model(default=DRAW_MODEL)
 model = choice.model
 
 
@@ -61,6 +63,10 @@ with left:
     else:
         image = draw_input.other_image(source, ui.current_data().x_test)
     st.caption(tr("Model: {model}", model=choice.label))
+    if choice.key == DRAW_MODEL:
+        st.caption(tr("This page reads drawings with this model by default: of the pre-trained "
+                      "models it reads drawn digits best (README, 'Which pre-trained model'). "
+                      "The other pages show the article's model; pick another in the sidebar."))
 
 steps = None
 try:
@@ -89,10 +95,10 @@ with middle:
 with right:
     ui.chart(probability_figure(proba, names, tr=i18n.current()), "draw-proba",
              probability_summary(proba, names), probability_table(proba, names, i18n.current()))
-if not deskews and any(c.key == "deskewed" for c in ui.model_choices()):
+if not deskews and any(c.key == DRAW_MODEL for c in ui.model_choices()):
     right.caption(tr("Digits that lean are read better by the pre-trained model of deskewed "
-                     "digits (pick it in the sidebar): 96 % of our own drawn test digits against "
-                     "83 % for this one (README, 'Deskewing')."))
+                     "digits, this page's default (pick it in the sidebar; README, 'Which "
+                     "pre-trained model')."))
 for warning in drawing_warnings(steps["grey"]):
     st.warning(tr(warning))
 if source != "test":  # a class's set is its own handwriting, never MNIST's
