@@ -91,11 +91,20 @@ case "${1:-}" in
         --server.address) host=${args[i + 1]:-$host} ;;
       esac
     done
+    everywhere=
     case "$host" in
-      "" | 0.0.0.0 | "::") host=localhost ;;  # every interface
+      "" | 0.0.0.0 | "::") host=localhost everywhere=1 ;;  # every interface
       *:*) host="[$host]" ;;  # IPv6
     esac
     echo "Starting the dashboard: open http://$host:$port"
+    # listening on every interface: the address other computers use (core/network.py)
+    lan=$("$VENV/bin/python" -c 'from core.network import lan_address as a; print(a() or "")' \
+      2>/dev/null || true)
+    if [ -n "$everywhere" ] && [ -n "$lan" ]; then
+      case "$lan" in *:*) lan="[$lan]" ;; esac
+      echo "Students on this network open http://$lan:$port (the Class page shows it too;"
+      echo "let port $port through this computer's firewall: README, A class from your laptop)"
+    fi
     exec "$VENV/bin/python" serve.py "${@:2}"
     ;;
   test)
