@@ -39,8 +39,9 @@ def panel() -> None:
                   "under it."))
     by_ticket = {j.ticket: j for j in reversed(runs)}  # newest first
     c = st.columns([1.3, 1, 1, 1.2], vertical_alignment="bottom")
+    names = {k: tr(run_name(j)) for k, j in by_ticket.items()}  # now: the session's numbers
     ticket = c[0].selectbox(tr("From"), list(by_ticket), key=RUN_WIDGET,
-                            format_func=lambda k: t(run_name(by_ticket[k])))
+                            format_func=lambda k: names.get(k, str(k)))
     base = by_ticket.get(ticket, runs[-1])
     setting = c[1].selectbox(tr("Change"), list(CHOICES), key=SETTING_WIDGET,
                              format_func=lambda k: t(SETTING_LABELS[k]))

@@ -112,8 +112,9 @@ def runs_table() -> None:
     if earlier:
         if PINNED_WIDGET not in st.session_state:  # a new tab: the workspace's pins
             st.session_state[PINNED_WIDGET] = [k for k in session().pinned if k in earlier]
+        labels = {k: _pin_label(j, t) for k, j in earlier.items()}  # run names: the session's
         st.multiselect(tr("Pin earlier runs on the chart (drawn faded)"), list(earlier),
-                       key=PINNED_WIDGET, format_func=lambda k: _pin_label(earlier[k], t),
+                       key=PINNED_WIDGET, format_func=lambda k: labels.get(k, str(k)),
                        placeholder=tr("Choose runs"), on_change=_remember_pins)
     records = [run_record(j) for j in runs]
     percent = st.column_config.NumberColumn(format="percent")
