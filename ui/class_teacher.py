@@ -249,7 +249,7 @@ def _run_label(n: int, entry) -> str:
 
 
 def _drawing_label(drawings, i: int) -> str:
-    return f"#{i + 1} " + tr("{who}: a {label}", who=drawings.nicknames[i],
+    return f"#{i + 1} " + tr("{who}: the digit {label}", who=drawings.nicknames[i],
                              label=int(drawings.labels[i]))
 
 
