@@ -15,7 +15,10 @@ A second set, "other hands", draws the same shapes as many more writers would: e
 (seeded) has a slant of their own (-25 to +35 degrees), a brush from 5 to 45 px, a digit from
 80 to 250 px tall and 0.5 to 0.8 as wide, placed anywhere on the canvas, and a hand that
 wobbles (a smooth random drift along every stroke) as well as misplacing points. It is there
-so that a change is not fitted to the first set's few styles.
+so that a change is not fitted to the first set's few styles. A third, "MNIST test writers",
+is real handwriting by writers the models never saw (MNIST's test writers are not its training
+writers): 500 test digits enlarged onto the canvas at random sizes and places, made binary as
+a brush draws and thinned or thickened at random.
 
     python -m bench.drawn_digits                       # the bundled models
     python -m bench.drawn_digits --models a.npz b.npz  # any saved models
@@ -182,12 +185,43 @@ def other_hands(seed: int = 25, stroke: float | None = MNIST_STROKE_WIDTH):
                     digit=digit, shape=shape, slant=slant, width=width)
 
 
+def mnist_writers(n: int = 500, seed: int = 7, stroke: float | None = MNIST_STROKE_WIDTH):
+    """Real handwriting on the canvas: the first ``n`` MNIST *test* digits (their writers are
+    not the training set's), each enlarged to a random height of 80-250 px at a random place,
+    made binary like a canvas brush at a random grey level (0.2-0.7) and thickened or thinned
+    by up to 12 px on each side (distance transforms): ((28, 28) float image, labels)."""
+    from scipy.ndimage import distance_transform_edt  # noqa: PLC0415
+
+    from core.data import load_mnist  # noqa: PLC0415
+
+    data, rng = load_mnist(), np.random.default_rng(seed)
+    for digit, row in zip(data.y_test[:n], data.x_test[:n], strict=True):
+        height = int(rng.uniform(80, 250))
+        big = np.asarray(Image.fromarray(row.reshape(28, 28)).resize(
+            (height * 28 // 20,) * 2, Image.Resampling.BILINEAR)) / 255
+        ink = big > rng.uniform(0.2, 0.7)
+        grow = rng.uniform(-12, 12) * height / 190
+        thinned = distance_transform_edt(ink) > -grow
+        ink = (distance_transform_edt(~ink) <= grow if grow > 0
+               else thinned if thinned.any() else ink)  # a stroke thinned away stays as it was
+        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        ink = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+        canvas = np.zeros((CANVAS, CANVAS), np.uint8)
+        top = int(rng.integers(0, CANVAS - ink.shape[0] + 1))
+        left = int(rng.integers(0, CANVAS - ink.shape[1] + 1))
+        canvas[top:top + ink.shape[0], left:left + ink.shape[1]] = ink * 255
+        width = "thin" if grow < -4 else "medium" if grow < 4 else "thick"
+        yield preprocess_canvas(canvas, stroke=stroke), dict(digit=int(digit), width=width)
+
+
 def score(models: dict[str, SoftmaxWeights], seed: int = 12,
-          stroke: float | None = MNIST_STROKE_WIDTH, hands: bool = False) -> dict[str, dict]:
+          stroke: float | None = MNIST_STROKE_WIDTH, hands: bool | str = False
+          ) -> dict[str, dict]:
     """For each model: the fraction right, overall and per slant and per width, on the
-    first set (or, ``hands``, the "other hands" set), strokes ``stroke`` wide (None: as
-    drawn)."""
-    made = other_hands(stroke=stroke) if hands else drawings(seed, stroke)
+    first set (or, ``hands``, the "other hands" set; ``hands="mnist"``, MNIST's test writers
+    on the canvas), strokes ``stroke`` wide (None: as drawn)."""
+    made = (mnist_writers(stroke=stroke) if hands == "mnist"
+            else other_hands(stroke=stroke) if hands else drawings(seed, stroke))
     images, labels = zip(*made, strict=True)
     x = np.stack(images).reshape(len(images), -1)
     digits = np.array([lab["digit"] for lab in labels])
@@ -196,7 +230,8 @@ def score(models: dict[str, SoftmaxWeights], seed: int = 12,
         right = model.read(x)[1].argmax(axis=1) == digits
         groups = defaultdict(list)
         for ok, lab in zip(right, labels, strict=True):
-            groups[f"slant {lab['slant']:+d}"].append(ok)
+            if "slant" in lab:
+                groups[f"slant {lab['slant']:+d}"].append(ok)
             groups[lab["width"]].append(ok)
             groups[f"digit {lab['digit']}"].append(ok)
         out[name] = {"all": float(right.mean()), "n": len(right),
@@ -212,7 +247,8 @@ def main(argv: list[str] | None = None) -> None:
     paths = {str(path): path for path in args.models} if args.models else MODELS
     models = {name: load_model(path) for name, path in paths.items()
               if Path(path).exists()}
-    for title, hands in (("our drawings", False), ("other hands", True)):
+    for title, hands in (("our drawings", False), ("other hands", True),
+                         ("MNIST test writers", "mnist")):
         results = {f"{name.split(' (')[0]}, {how}": r
                    for how, stroke in (("as drawn", None), ("restroked", MNIST_STROKE_WIDTH))
                    for name, r in score(models, stroke=stroke, hands=hands).items()}
@@ -227,8 +263,9 @@ def _table(title: str, results: dict[str, dict]) -> None:
     print(f"{'all drawings':>18}" + "".join(f"{r['all']:>19.1%} of {r['n']:<4}"
                                             for r in results.values()))
     for key in keys:
-        print(f"{key:>18}" + "".join(f"{r[key]:>26.1%}" if key in r else f"{'-':>26}"
-                                     for r in results.values()))
+        if any(key in r for r in results.values()):
+            print(f"{key:>18}" + "".join(f"{r[key]:>26.1%}" if key in r else f"{'-':>26}"
+                                         for r in results.values()))
 
 
 if __name__ == "__main__":
