@@ -60,7 +60,11 @@ def _open_class(teacher, url: str) -> tuple[str, str]:
     teacher.get_by_role("button", name="Open a class").click()
     teacher.get_by_text("Write down your teacher key now").wait_for(timeout=30_000)
     settle(teacher)
-    teacher.locator("code", has_text="?class=").wait_for(timeout=30_000)
+    teacher.locator("code", has_text="?class=").first.wait_for(timeout=30_000)
+    shown = re.compile(r"^[A-Z0-9]{4}(-[A-Z0-9]{4}){3}$")
+    expect(teacher.get_by_text(shown)).not_to_be_visible()  # folded away until asked
+    teacher.get_by_text("Show the teacher key").click()
+    expect(teacher.get_by_text(shown)).to_be_visible(timeout=30_000)
     codes = teacher.locator("code").all_inner_texts()
     link = next(c for c in codes if "?class=" in c)
     key = next(c for c in codes if re.fullmatch(r"[A-Z0-9]{4}(-[A-Z0-9]{4}){3}", c.strip()))
@@ -146,7 +150,7 @@ def test_a_teacher_and_two_students(server, browser):
     bold.get_by_role("heading", name="Draw a digit").wait_for(timeout=30_000)
     _draw_a_seven(bold)
     bold.get_by_role("button", name="Add to our class set").click()
-    bold.get_by_text(re.compile("Added as a 7")).wait_for(timeout=30_000)
+    bold.get_by_text(re.compile("set as the digit 7")).wait_for(timeout=30_000)
     _no_exception(bold)
     _shot(bold, "class-student-draw")
     expect(_metric(teacher, "Our handwriting")).to_contain_text("%", timeout=BOARD_WAIT)
@@ -155,4 +159,59 @@ def test_a_teacher_and_two_students(server, browser):
     teacher.set_viewport_size({"width": 1280, "height": 3000})
     _shot(teacher, "class-teacher-board")
     for page in (teacher, ana, bold):
+        page.context.close()
+
+
+def _tab(page, name: str):
+    return page.get_by_role("tab", name=name)
+
+
+def test_reloads_tabs_and_a_challenge_that_reaches_the_train_page(server, browser):
+    teacher = _person(browser)
+    code, key = _open_class(teacher, server)
+    teacher.get_by_role("button", name="I have written it down").click()
+    settle(teacher)
+    link = f"{server}/classroom?class={code}"
+    ana = _person(browser)
+    _join(ana, link, "ana")
+    ana.get_by_role("link", name="Train").click()
+    ana.get_by_role("heading", name="Train a softmax regression").wait_for(timeout=30_000)
+    settle(ana)
+    expect(ana.get_by_text(re.compile("Class challenge"))).to_have_count(0)
+
+    # the tools keep their tab after an action
+    _tab(teacher, "Students").click()
+    teacher.get_by_role("button", name="Stop new students joining").click()
+    teacher.get_by_text("No new students can join now.").wait_for(timeout=30_000)
+    settle(teacher)
+    expect(_tab(teacher, "Students")).to_have_attribute("aria-selected", "true")
+
+    # a new challenge reaches ana's open Train page with no touch of hers
+    _tab(teacher, "Challenge").click()
+    teacher.get_by_role("button", name="Set the challenge").click()
+    teacher.get_by_text("Challenge set").wait_for(timeout=30_000)
+    expect(ana.get_by_text(re.compile("Class challenge: test accuracy"))
+           ).to_be_visible(timeout=15_000)
+
+    # F5: the teacher stays logged in (no key in the address), ana stays ana
+    teacher.reload()
+    teacher.get_by_role("heading", name="Teacher's tools").wait_for(timeout=30_000)
+    assert key not in teacher.url and key.replace("-", "") not in teacher.url
+    ana.reload()
+    ana.get_by_text("Share my finished runs with the class").wait_for(timeout=30_000)
+
+    # another browser cannot become ana, with the link or the form
+    other = _person(browser)
+    other.goto(f"{server}/classroom?class={code}&nick=ana")
+    other.get_by_text(re.compile("already used in class .* by another browser")).first \
+        .wait_for(timeout=30_000)
+    _no_exception(other)
+
+    # log out ends it: a reload shows the log-in form
+    teacher.get_by_role("button", name="Log out").click()
+    teacher.get_by_role("button", name="Log in as the teacher").wait_for(timeout=30_000)
+    teacher.reload()
+    teacher.get_by_role("button", name="Log in as the teacher").wait_for(timeout=30_000)
+    expect(teacher.get_by_role("heading", name="Teacher's tools")).to_have_count(0)
+    for page in (teacher, ana, other):
         page.context.close()
