@@ -1,0 +1,113 @@
+"""The lessons a single student does (issue 25, items 3-5) in Debian's chromium, in English
+and Japanese, driven from the keyboard where the lesson asks for an action: Change one thing
+(Train), Flip a digit (Results), One step of SGD (How it works). (Markdown shows "->" as an
+arrow.) Screenshots of each go to
+screenshots/lesson-*.png for a person to look at."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from support.e2e import CHROMIUM, ROOT, checked_server, chromium, open_page, set_number, settle
+
+SHOTS = ROOT / "screenshots"
+WORDS = {  # what each language calls the things the test reads and presses
+    "en": {"epochs": "Epochs", "start": "Start", "finished": "Finished 1 epochs",
+           "change": "Change one thing", "caption": "only lambda changed, 0.0001 → 0.01",
+           "flip": "Flip it.", "as_it_is": "as it is: read as", "sgd": "One step of SGD, seen",
+           "another": "Another step", "step2": "Step 2: the batch"},
+    "ja": {"epochs": "エポック数", "start": "開始", "finished": "1 エポック",
+           "change": "ひとつだけ変える", "caption": "λ だけを変更、0.0001 → 0.01",
+           "flip": "ひっくり返す。", "as_it_is": "そのまま:", "sgd": "SGD の 1 ステップを見る",
+           "another": "もう1ステップ", "step2": "ステップ 2:"},
+}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with checked_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def _shot(page, name: str, anchor) -> None:
+    """The lesson's part of the page: scrolled to ``anchor``, one screen high."""
+    SHOTS.mkdir(exist_ok=True)
+    anchor.scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, -60)")
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def _no_exception(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0, page.inner_text("body")
+
+
+def _press(page, name: str) -> None:
+    """Press a button from the keyboard: focus it, then Enter."""
+    button = page.get_by_role("button", name=name, exact=True)
+    button.focus()
+    page.keyboard.press("Enter")
+    settle(page)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_change_one_thing(server, page, language):
+    w = WORDS[language]
+    open_page(page, server, f"?lang={language}")
+    set_number(page, w["epochs"], 1)
+    _press(page, w["start"])
+    page.get_by_text(w["finished"]).first.wait_for(timeout=60_000)
+    settle(page)
+    _press(page, w["change"])
+    caption = page.get_by_text(w["caption"])
+    caption.first.wait_for(timeout=60_000)
+    page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .some(p => p.data && p.data.some(t => t.opacity === 0.35))""", timeout=30_000)
+    _no_exception(page)
+    _shot(page, f"lesson-change-one-thing-{language}", page.get_by_role("heading", level=1))
+    _shot(page, f"lesson-change-one-thing-caption-{language}", caption.first)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_flip_a_digit(server, page, language):
+    w = WORDS[language]
+    open_page(page, server, f"results?lang={language}")
+    lesson = page.get_by_text(w["flip"])
+    lesson.wait_for(timeout=30_000)
+    _shot(page, f"lesson-flip-{language}", lesson)
+    slider = page.get_by_role("slider").last
+    slider.focus()
+    page.keyboard.press("Home")  # the slider from the keyboard: back to "as it is"
+    settle(page)
+    page.get_by_text(re.compile(re.escape(w["as_it_is"]))).first.wait_for(timeout=30_000)
+    _no_exception(page)
+    _shot(page, f"lesson-flip-as-it-is-{language}", lesson)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_one_step_of_sgd(server, page, language):
+    w = WORDS[language]
+    open_page(page, server, f"how_it_works?lang={language}")
+    heading = page.get_by_role("heading", name=w["sgd"])
+    heading.wait_for(timeout=30_000)
+    _press(page, w["another"])
+    page.get_by_text(w["step2"]).first.wait_for(timeout=30_000)
+    _no_exception(page)
+    _shot(page, f"lesson-sgd-step-{language}", heading)
