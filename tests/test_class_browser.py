@@ -185,6 +185,12 @@ def test_reloads_tabs_and_a_challenge_that_reaches_the_train_page(server, browse
     teacher.get_by_text("No new students can join now.").wait_for(timeout=30_000)
     settle(teacher)
     expect(_tab(teacher, "Students")).to_have_attribute("aria-selected", "true")
+    teacher.get_by_role("button", name="Let new students join").click()
+    teacher.get_by_text("New students can join again.").wait_for(timeout=30_000)
+    expect(_tab(teacher, "Students")).to_have_attribute("aria-selected", "true")
+    bo = _person(browser)
+    _join(bo, link, "bo")  # the roster is live: bo appears with no action of the teacher
+    expect(teacher.get_by_text("2 students in the class")).to_be_visible(timeout=15_000)
 
     # a new challenge reaches ana's open Train page with no touch of hers
     _tab(teacher, "Challenge").click()
@@ -213,5 +219,5 @@ def test_reloads_tabs_and_a_challenge_that_reaches_the_train_page(server, browse
     teacher.reload()
     teacher.get_by_role("button", name="Log in as the teacher").wait_for(timeout=30_000)
     expect(teacher.get_by_role("heading", name="Teacher's tools")).to_have_count(0)
-    for page in (teacher, ana, other):
+    for page in (teacher, ana, other, bo):
         page.context.close()

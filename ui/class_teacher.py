@@ -163,6 +163,8 @@ def _students(member: Membership) -> None:
         if not students:
             st.info(tr("No students yet: show them the join code."))
         else:
+            st.caption(tr("{n} students in the class, {training} training now (live).",
+                          n=len(students), training=sum(s.training_now for s in students)))
             st.dataframe(pd.DataFrame([{tr("student"): s.nickname, tr("runs"): s.runs,
                                         tr("drawings"): s.drawings,
                                         tr("training now"): s.training_now}
