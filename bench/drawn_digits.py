@@ -22,6 +22,7 @@ a brush draws and thinned or thickened at random.
 
     python -m bench.drawn_digits                       # the bundled models
     python -m bench.drawn_digits --models a.npz b.npz  # any saved models
+    python -m bench.drawn_digits --markdown            # and the README's table
 
 No model has seen these drawings, and nothing here was tuned on them: the first set's paths
 were written once, before the first measurement; the second set's ranges before its first.
@@ -243,16 +244,42 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m bench.drawn_digits",
                                 description=__doc__.split("\n")[0])
     p.add_argument("--models", nargs="*", type=Path, help="saved .npz models (default: bundled)")
+    p.add_argument("--markdown", action="store_true", help="also print the README's table")
     args = p.parse_args(argv)
     paths = {str(path): path for path in args.models} if args.models else MODELS
     models = {name: load_model(path) for name, path in paths.items()
               if Path(path).exists()}
+    tables = {}
     for title, hands in (("our drawings", False), ("other hands", True),
                          ("MNIST test writers", "mnist")):
         results = {f"{name.split(' (')[0]}, {how}": r
                    for how, stroke in (("as drawn", None), ("restroked", MNIST_STROKE_WIDTH))
                    for name, r in score(models, stroke=stroke, hands=hands).items()}
         _table(title, results)
+        tables[title] = results
+    if args.markdown:
+        _markdown(tables)
+
+
+README_ROWS = [("our drawings", "all", "our drawings, all"),
+               ("our drawings", "slant -20", "... leaning 20 deg. left"),
+               ("our drawings", "slant +0", "... upright"),
+               ("our drawings", "slant +30", "... leaning 30 deg. right"),
+               ("our drawings", "thin", "... thin strokes (10 px)"),
+               ("other hands", "all", "other hands"),
+               ("MNIST test writers", "all", "MNIST's test writers")]
+
+
+def _markdown(tables: dict[str, dict[str, dict]]) -> None:
+    """The README's table: a row a set (or group), a column a (model, strokes)."""
+    names = list(next(iter(tables.values())))
+    print("\n| drawn digits | " + " | ".join(names) + " |")
+    print("|---|" + "---:|" * len(names))
+    for title, key, label in README_ROWS:
+        n = f" ({tables[title][names[0]]['n']})" if key == "all" else ""
+        print(f"| {label}{n} | "
+              + " | ".join(f"{tables[title][name][key]:.1%}".replace("%", " %") for name in names)
+              + " |")
 
 
 def _table(title: str, results: dict[str, dict]) -> None:

@@ -21,6 +21,10 @@ two steps on a canvas drawing; :func:`preprocess_canvas` returns just the result
 teaching aids at the end show why each step matters (:func:`model_inputs_per_step`) and warn
 about drawings the recipe handles badly (:func:`drawing_warnings`).
 
+Before fitting, the strokes are redrawn with the pen MNIST's writers used (its median stroke
+width, measured on its training images: :mod:`core.stroke`), so that a thin brush on a large
+digit and a thick one on a small digit both reach the model as MNIST's strokes would.
+
 Taking the slant out of a digit is :mod:`core.deskew`'s job; which preparation a model's
 inputs get is :mod:`core.preprocess`'s.
 
@@ -285,8 +289,9 @@ def model_inputs_per_step(steps: dict[str, np.ndarray]) -> dict[str, np.ndarray]
 
 def drawing_warnings(grey: np.ndarray, threshold: float = 0.05) -> list[Msg]:
     """Plain-language warnings about a drawing that MNIST-style preprocessing handles badly:
-    very small (it gets blown up, with its strokes), very thin (its strokes fade when
-    shrunk), or touching the edge (part of it may be cut off)."""
+    very small (a small loop or gap closes up under a wide brush, and no redrawing of the
+    strokes brings it back) or touching the edge (part of it may be cut off). Thin or thick
+    strokes need no warning: they are redrawn with MNIST's pen (:mod:`core.stroke`)."""
     ink = grey > threshold
     if not ink.any():
         return []
@@ -295,13 +300,9 @@ def drawing_warnings(grey: np.ndarray, threshold: float = 0.05) -> list[Msg]:
     box_h, box_w = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
     warnings = []
     if max(box_h, box_w) < 0.25 * max(H, W):
-        warnings.append(Msg("The drawing is very small: it is scaled up a lot, strokes and "
-                            "all. Draw the digit larger, filling most of the square."))
-    # stroke width ~ ink area / ink length; the longer side of the box approximates length
-    stroke = ink.sum() / max(box_h, box_w)
-    if stroke < 0.03 * max(H, W) and max(box_h, box_w) >= 0.25 * max(H, W):
-        warnings.append(Msg("The strokes are very thin compared with MNIST's: thin lines fade "
-                            "when the digit is shrunk to 20 pixels."))
+        warnings.append(Msg("The drawing is very small: its loops and gaps may have closed "
+                            "up under the brush. Draw the digit larger, filling most of the "
+                            "square."))
     if rows[0] == 0 or cols[0] == 0 or rows[-1] == H - 1 or cols[-1] == W - 1:
         warnings.append(Msg("The drawing touches the edge of the square: part of it may be cut "
                             "off."))

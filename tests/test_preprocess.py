@@ -176,6 +176,22 @@ def test_thick_and_thin_drawings_come_out_with_the_same_width(digit):
     assert kept[1].sum() > 1.5 * kept[0].sum()
 
 
+def test_warnings_small_and_edge_but_not_thin_strokes():
+    """Thin strokes are redrawn with MNIST's pen, so they get no warning any more; a tiny
+    drawing and one touching the edge still do."""
+    from core.canvas import drawing_warnings  # noqa: PLC0415
+
+    thin = np.zeros((280, 280))
+    thin[40:240, 139:141] = 1  # a "1" two pixels wide
+    assert drawing_warnings(thin) == []
+    small = np.zeros((280, 280))
+    small[100:150, 120:140] = 1
+    assert [str(w) for w in drawing_warnings(small)][0].startswith("The drawing is very small")
+    edge = np.zeros((280, 280))
+    edge[0:200, 130:150] = 1
+    assert "touches the edge" in str(drawing_warnings(edge)[0])
+
+
 def test_skeleton_of_a_thick_bar_is_one_pixel_wide():
     bar = np.zeros((30, 60), bool)
     bar[10:20, 5:55] = True

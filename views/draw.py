@@ -19,7 +19,8 @@ CANVAS = 280  # 10x the 28 px MNIST frame
 # fill most of this canvas is scaled by ~20/220, so a 20 px brush lands at ~2 px.
 BRUSH = 20
 STEP_TITLES = {"grey": Msg("1. the whole canvas, shrunk"), "cropped": Msg("2. cropped to the ink"),
-               "fitted": Msg("3. longer side 20 px"), "centred": Msg("4. centred by mass (MNIST)"),
+               "fitted": Msg("3. MNIST's pen, longer side 20 px"),
+               "centred": Msg("4. centred by mass (MNIST)"),
                "deskewed": Msg("5. deskewed, as this model's training digits")}
 
 st.title(tr("Draw a digit"))
