@@ -50,7 +50,9 @@ def page(browser):
 def _shot(page, name: str, anchor) -> None:
     """The lesson's part of the page: scrolled to ``anchor``, one screen high."""
     SHOTS.mkdir(exist_ok=True)
-    anchor.scroll_into_view_if_needed()
+    settle(page)
+    page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=30_000)
+    anchor.evaluate("e => e.scrollIntoView({block: 'start'})")
     page.evaluate("window.scrollBy(0, -60)")
     page.screenshot(path=str(SHOTS / f"{name}.png"))
 

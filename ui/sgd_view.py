@@ -84,7 +84,11 @@ def _show(step, names) -> None:
                                       l2=step.l2))):
         st.image(templates_rgb(W, shared), width="stretch", caption=f"{text} {order}",
                  alt=f"{text} {order}")
-    change = float(np.abs(step.W_after - step.W_before).max())
-    st.caption(tr("On one colour scale (red: positive, blue: negative). The largest weight "
-                  "moved by {change:.3g}; after many such steps the templates look like the "
-                  "digits (Weights page).", change=change))
+    moved = step.W_after - step.W_before  # = -lr (G + lambda W)
+    change = float(np.abs(moved).max())
+    text = tr("The step itself, after - before = -lr (gradient + lambda W), on its own colour "
+              "scale: the largest weight moved by {change:.3g}, while the start's weights are "
+              "up to 0.08. A larger learning rate takes a bigger step; many steps make the "
+              "templates look like the digits (Weights page).", change=change)
+    st.image(templates_rgb(moved, change or 1.0), width="stretch", caption=f"{text} {order}",
+             alt=f"{text} {order}")
