@@ -34,12 +34,24 @@ export default function(component) {
     if (!window.__a11yScrollables) {
         // A formula or code block wider than its column scrolls: a keyboard user must be
         // able to focus it to scroll it (WCAG 2.1.1), so each one that scrolls gets a tab stop.
-        const mark = () => document.querySelectorAll('.katex-display, .stCode pre')
-            .forEach(el => {
+        const mark = () => {
+            document.querySelectorAll('.katex-display, .stCode pre').forEach(el => {
                 if (el.scrollWidth > el.clientWidth && !el.hasAttribute('tabindex')) {
                     el.setAttribute('tabindex', '0');
                 }
             });
+            // The drawing canvas's toolbar (in its own shadow root): 24 px targets (2.5.8).
+            document.querySelectorAll('[data-testid="stBidiComponentIsolated"]').forEach(host => {
+                const root = host.shadowRoot;
+                if (root && root.querySelector('.dc-icon-button')
+                        && !root.querySelector('style[data-a11y]')) {
+                    const style = document.createElement('style');
+                    style.setAttribute('data-a11y', '');
+                    style.textContent = '.dc-icon-button {min-width: 24px; min-height: 24px;}';
+                    root.appendChild(style);
+                }
+            });
+        };
         let timer = null;
         window.__a11yScrollables = new MutationObserver(() => {
             clearTimeout(timer);
