@@ -100,16 +100,17 @@ def test_flip_a_drawing_on_the_draw_page(at, mnist, monkeypatch):
     assert not at.exception and not at.error
     picker = [s for s in at.selectbox if s.key.startswith("draw-flip-q:")]
     assert len(picker) == 1 and picker[0].value != 7
-    slider = at.select_slider(key="draw-flip-frame")
-    assert slider.value == 10
+    assert at.select_slider(key="draw-flip-frame").value == 0  # "as it is" first
     shown = " ".join(m.value for m in at.markdown)
     assert ("画素" in shown) if _ja(at) else ("pixels** changed" in shown)
     picker[0].set_value(1).run()
     captions = _image_captions(at)
     assert ("1 と読む" in captions) if _ja(at) else ("just flipped: read as 1" in captions)
-    at.select_slider(key="draw-flip-frame").set_value(0).run()
     captions = _image_captions(at)
     assert ("そのまま: 7 と読む" in captions) if _ja(at) else ("as it is: read as 7" in captions)
+    at.select_slider(key="draw-flip-frame").set_value(10).run()
+    captions = _image_captions(at)
+    assert captions.count("反転した直後: 1 と読む" if _ja(at) else "just flipped: read as 1") == 2
 
 
 def test_one_sgd_step_on_how_it_works_and_another(at):
