@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from apptest_support import app, go  # noqa: F401
+from apptest_support import app, go, model_select  # noqa: F401
 from conftest import ROOT
 
 
@@ -82,6 +82,7 @@ def test_draw_a_new_digit_resets_the_picker_to_its_runner_up(app, mnist, default
     canvas = SimpleNamespace(image_data=drawings[a])
 
     go(app, "views/draw.py")  # imports streamlit_drawable_canvas (it needs a running app)
+    model_select(app).set_value("default").run()  # the article's model, not Draw's default
     monkeypatch.setattr(sys.modules["streamlit_drawable_canvas"], "st_canvas",
                         lambda **kwargs: canvas)
     app.run()
