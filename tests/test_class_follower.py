@@ -20,7 +20,7 @@ from core.config import TrainConfig
 from core.data import Dataset
 from core.i18n import Msg
 from core.jobs import TrainingJob
-from core.metrics import evaluate
+from core.metrics import evaluate, evaluate_split
 from core.run_state import RunStatus
 from core.tasks import RunSlots
 from core.train import TrainingRun
@@ -64,13 +64,13 @@ def scorings(monkeypatch, small) -> list[int]:
     """Every scoring of the test set, by the job or by the follower: how many images."""
     calls: list[int] = []
 
-    def counting(model, x, y):
-        if y is small.y_test:
-            calls.append(len(y))
-        return evaluate(model, x, y)
+    def counting(model, data, split="test"):
+        if data is small and split == "test":
+            calls.append(len(data.labels("test")))
+        return evaluate_split(model, data, split)
 
-    monkeypatch.setattr(core.jobs, "evaluate", counting)
-    monkeypatch.setattr(follower, "evaluate", counting)
+    monkeypatch.setattr(core.jobs, "evaluate_split", counting)
+    monkeypatch.setattr(follower, "evaluate_split", counting)
     return calls
 
 
