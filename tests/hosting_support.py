@@ -71,6 +71,7 @@ def nobody_python(folder: Path) -> list[str]:
     venv = folder / "venv"
     subprocess.run([system, "-m", "venv", "--without-pip", str(venv)], check=True)
     site = Path(sysconfig.get_paths()["purelib"])
+    traversable(site)  # a checkout under /root, say: nobody could not import the packages
     (venv / "lib" / version / "site-packages" / "project-venv.pth").write_text(f"{site}\n")
     return [str(venv / "bin" / "python")]
 
