@@ -15,12 +15,12 @@ from support.e2e import CHROMIUM, ROOT, checked_server, chromium, open_page, set
 
 SHOTS = ROOT / "screenshots"
 WORDS = {  # what each language calls the things the test reads and presses
-    "en": {"epochs": "Epochs", "start": "Start", "finished": "Finished 1 epochs",
+    "en": {"epochs": "Epochs", "start": "Start", "finished": "Finished 3 epochs",
            "change": "Change one thing", "caption": "only lambda changed, 0.0001 → 0.01",
            "flip": "Flip it.", "as_it_is": "as it is: read as",
            "flipped": "just flipped: read as", "sgd": "One step of SGD, seen",
            "another": "Another step", "step2": "Step 2: the batch"},
-    "ja": {"epochs": "エポック数", "start": "開始", "finished": "1 エポック",
+    "ja": {"epochs": "エポック数", "start": "開始", "finished": "3 エポックの学習が終わりました",
            "change": "ひとつだけ変える", "caption": "λ だけを変更、0.0001 → 0.01",
            "flip": "ひっくり返す。", "as_it_is": "そのまま:",
            "flipped": "反転した直後:", "sgd": "SGD の 1 ステップを見る",
@@ -75,7 +75,7 @@ def _press(page, name: str) -> None:
 def test_change_one_thing(server, page, language):
     w = WORDS[language]
     open_page(page, server, f"?lang={language}")
-    set_number(page, w["epochs"], 1)
+    set_number(page, w["epochs"], 3)
     _press(page, w["start"])
     page.get_by_text(w["finished"]).first.wait_for(timeout=60_000)
     settle(page)
