@@ -1,7 +1,7 @@
 """Load test: N simulated users train at once on one dashboard server.
 
     python -m bench.load_test [--users 40] [--epochs 20] [--timeout SECONDS] [--stagger 0]
-                              [--class] [--boards 1]
+                              [--class] [--boards 1] [--reloads]
     python -m bench.load_test --abuse [--users 20] [--greedy 30] [--bombers 3] [--flood 60]
 
 Starts the dashboard (serve.py, as ``bash run.sh app`` does) on a free loopback port
@@ -31,6 +31,10 @@ peak memory (goal < 1.5 GB), the load average and what each attacker was told; e
 0 when every student's run finished without an error, p95 < 1 s and peak < 1.5 GB.
 ``--linger S`` measures the memory again S seconds after everyone left (closed sessions
 are dropped after Streamlit's server.disconnectedSessionTTL, 120 s).
+
+With ``--reloads`` every user presses F5 once, half-way through its run (a browser with its
+workspace cookie, ui.workspace): the page must come back to the same run, live, and see it
+finish; the summary says how many did.
 
 CI runs the same thing at N = 10 with assertions: tests/test_load.py (and a small abuse
 scenario).
@@ -66,6 +70,8 @@ def main() -> int:
     p.add_argument("--slots", type=int, default=None,
                    help="TRAINING_SLOTS for the server (default: $TRAINING_SLOTS, else one per "
                         "usable core)")
+    p.add_argument("--reloads", action="store_true",
+                   help="every user presses F5 once, half-way through its run (issue 22)")
     p.add_argument("--abuse", action="store_true",
                    help="honest students train while a greedy client, bomb uploads and a class "
                         "flood attack the server")
@@ -95,7 +101,8 @@ def main() -> int:
     with streamlit_server(env) as (url, proc, log):
         report = asyncio.run(run_load(url, proc.pid, args.users, args.epochs, timeout,
                                       stagger=args.stagger, class_code=code,
-                                      boards=args.boards if code else 0))
+                                      boards=args.boards if code else 0,
+                                      reloads=args.reloads))
         print(report.summary())
         text = log.read_text()
         problems = server_exceptions(text)

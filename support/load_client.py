@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import websockets
 
 from core.jobs import usable_cores
+from core.workspaces import new_key
 from support.load_protocol import (
     CHART_KEY,
     BrowserTab,
@@ -30,6 +31,7 @@ from support.load_protocol import (
     cpu_seconds,
     rss_mb,
 )
+from ui.workspace import COOKIE as WORKSPACE_COOKIE
 
 __all__ = ["BoardWatcher", "LoadReport", "LoadTestError", "SimulatedUser", "UserResult",
            "run_load", "sample_peak", "server_exceptions", "wait_until_quiet", "warm_up"]
@@ -43,9 +45,14 @@ class SimulatedUser(BrowserTab):
 
     def __init__(self, url: str, user: int = 0, epochs: int = 3, timeout: float = 120.0,
                  page_timeout: float = 60.0, query: str = "", page: str = "",
-                 chart_key: str = CHART_KEY, source: str | None = None):
-        super().__init__(url, user, timeout, page_timeout, query, page, chart_key, source)
-        self.epochs = epochs
+                 chart_key: str = CHART_KEY, source: str | None = None,
+                 reload_after: int | None = None):
+        # ``reload_after``: press F5 once the chart shows that many epochs (a browser with
+        # its workspace cookie, ui.workspace: the page must come back to the same run)
+        headers = {"Cookie": f"{WORKSPACE_COOKIE}={new_key()}"} if reload_after else None
+        super().__init__(url, user, timeout, page_timeout, query, page, chart_key, source,
+                         headers)
+        self.epochs, self.reload_after = epochs, reload_after
 
     async def run(self) -> UserResult:
         """The whole visit; never raises: failures end up in ``result.errors``."""
@@ -69,8 +76,21 @@ class SimulatedUser(BrowserTab):
                 if not self._widget("button", "Start").button.disabled and not self._done():
                     self._error("after Start: the Start button is still enabled (no run began)")
                 phase = "watch"
-                await self._pump_until(self._done, phase, deadline, clicked=clicked)
-                self.result.finished = True
+                if self.reload_after:
+                    await self._pump_until(self._reload_due, phase, deadline, clicked=clicked)
+                else:
+                    await self._pump_until(self._done, phase, deadline, clicked=clicked)
+            if not self._done():  # reloaded: a new session, the same workspace and run
+                phase = "reload"
+                self.result.reloaded_at = self._epochs_shown()
+                self.forget_page()
+                async with self.connect(min(30, self.timeout)) as ws:
+                    self.ws = ws
+                    await self._full_rerun(phase, min(deadline,
+                                                      time.monotonic() + self.page_timeout))
+                    phase = "watch after the reload"
+                    await self._pump_until(self._done, phase, deadline)
+            self.result.finished = True
         except LoadTestError as exc:
             self._error(f"{phase}: {exc}")
         except websockets.ConnectionClosed as exc:
@@ -90,6 +110,12 @@ class SimulatedUser(BrowserTab):
                 self._error(f"the chart's spec is not JSON: {exc}")
         return self.result
 
+
+    def _epochs_shown(self) -> int:
+        return len(self._chart_curves().get("train", []))
+
+    def _reload_due(self) -> bool:
+        return self._done() or self._epochs_shown() >= self.reload_after
 
     def _done(self) -> bool:
         if not self.result.final_text:
@@ -212,6 +238,14 @@ class LoadReport:
                 f"{self.board_latency(1.0) * 1000:.0f} ms ({n} refreshes); runs shared on "
                 f"the board at the end: {self.board_runs} (users {self.users})"]
 
+    def _reload_lines(self) -> list[str]:
+        at = [r.reloaded_at for r in self.results if r.reloaded_at is not None]
+        if not at:
+            return []
+        again = sum(r.finished for r in self.results if r.reloaded_at is not None)
+        return [f"reloads: {len(at)} users pressed F5 mid-run (at epoch {min(at)}-{max(at)}); "
+                f"{again} found their run again and saw it finish"]
+
     @property
     def median(self) -> float:
         return self.latency(0.5)
@@ -257,6 +291,7 @@ class LoadReport:
             f"({self.server_cpu_s / max(self.seconds, 1e-9):.0%} of one core, "
             f"{usable_cores()} cores)",
             *self._board_lines(),
+            *self._reload_lines(),
             f"errors: {len(self.errors)}",
             *[f"  {e}" for e in self.errors[:20]],
             f"total time: {self.seconds:.1f} s",
@@ -331,13 +366,15 @@ async def warm_up(url: str, pid: int, settle_timeout: float = 30.0) -> tuple[flo
 
 async def run_load(url: str, pid: int, users: int, epochs: int, timeout: float,
                    stagger: float = 0.0, settle_timeout: float = 30.0,
-                   class_code: str | None = None, boards: int = 0) -> LoadReport:
+                   class_code: str | None = None, boards: int = 0,
+                   reloads: bool = False) -> LoadReport:
     """Measure the idle server, warm it up with one page load, run ``users`` simulated
     users at once (``stagger`` seconds apart), then measure again once the last one has
     left and the server has gone quiet (:func:`wait_until_quiet`, at most
     ``settle_timeout`` s). With ``class_code`` the users are students of that class (in
     their address: their finished runs are shared) and ``boards`` more tabs watch its
-    board (:class:`BoardWatcher`)."""
+    board (:class:`BoardWatcher`). With ``reloads`` every user presses F5 once, half-way
+    through its run, and must find the same run again (issue 22)."""
     rss_idle, rss_before = await warm_up(url, pid, settle_timeout)
     peak = [rss_before]
     stop = asyncio.Event()
@@ -353,7 +390,8 @@ async def run_load(url: str, pid: int, users: int, epochs: int, timeout: float,
     async def one(i: int) -> UserResult:
         await asyncio.sleep(i * stagger)
         return await SimulatedUser(url, user=i, epochs=epochs, timeout=timeout,
-                                   query=query.format(i)).run()
+                                   query=query.format(i),
+                                   reload_after=max(1, epochs // 2) if reloads else None).run()
 
     results = await asyncio.gather(*(one(i) for i in range(users)))
     users_done.set()

@@ -114,6 +114,7 @@ class UserResult:
     max_ahead: int | None = None  # largest "Queued: N ahead of you" seen
     queued_s: float | None = None  # from the click to the first sign of training
     seconds: float = 0.0  # whole session, connect to finish
+    reloaded_at: int | None = None  # the epochs the chart showed when the tab was reloaded
     final_text: str = ""  # the success message
 
 
@@ -170,6 +171,23 @@ class BrowserTab:
         self._chart_cache: tuple[Element, dict[str, list]] | None = None
         self._errors_seen: set[str] = set()
 
+
+    def forget_page(self) -> None:
+        """What a browser forgets when the page is reloaded: the page's elements, widgets,
+        timers and the run it was watching (the server's session is a new one too). The
+        cookies (:attr:`headers`) stay."""
+        self.page_script_hash = ""
+        self.widget_states.clear()
+        self.timers.clear()
+        self.page.clear()
+        self.run_id, self.run_fragments = "", set()
+        self.waiting.clear()
+        self.serving.clear()
+        self.chart_waiting.clear()
+        self.chart_fragment = None
+        self.last_full_finish_started = -1.0
+        self._chart_cache = None
+        self.result.final_text = ""
 
     def connect(self, open_timeout: float = 30):
         """The websocket to the server, as the browser opens it (use with ``async with``),
