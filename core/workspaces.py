@@ -14,7 +14,10 @@ another student's. It is never part of a link: a link shares settings, not a wor
 - ``idle_seconds`` (default :data:`IDLE_SECONDS`, 2 hours): a workspace nobody has come
   back to for that long is dropped, and its runs stopped;
 - ``capacity`` (default :data:`CAPACITY`): at most that many are kept; when one more
-  arrives, the one idle longest goes first.
+  arrives, the one idle longest goes first, but an empty one (``holds(workspace)`` is
+  False: nothing trained, joined or uploaded in it) before any that holds work, so that
+  a flood of new tabs without cookies (a script, not a browser) cannot push students'
+  runs out.
 
 What is kept in a workspace is the caller's (any object); :meth:`Workspaces.dropped` hands
 the dropped ones back so that their owner can stop what they still run.
@@ -57,10 +60,12 @@ class Workspaces:
     """
 
     def __init__(self, capacity: int = CAPACITY, idle_seconds: float = IDLE_SECONDS,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic,
+                 holds: Callable[[Any], bool] = lambda workspace: True):
         if capacity < 1 or idle_seconds <= 0:
             raise ValueError("capacity must be at least 1 and idle_seconds above 0")
         self.capacity, self.idle_seconds, self._clock = capacity, idle_seconds, clock
+        self._holds = holds
         self._used: OrderedDict[str, tuple[Any, float]] = OrderedDict()  # oldest use first
         self._dropped: list[Any] = []
         self._lock = threading.Lock()
@@ -77,7 +82,7 @@ class Workspaces:
             workspace = self._used.pop(key)[0] if found else make()
             self._used[key] = (workspace, now)
             while len(self._used) > self.capacity:
-                self._dropped.append(self._used.popitem(last=False)[1][0])
+                self._dropped.append(self._used.pop(self._first_to_go())[0])
             return workspace, found
 
     def touch(self, key: str) -> None:
@@ -100,6 +105,14 @@ class Workspaces:
     def __contains__(self, key: str) -> bool:
         with self._lock:
             return key in self._used
+
+    def _first_to_go(self) -> str:
+        """The key to drop for room: the longest idle empty workspace, else the longest
+        idle one."""
+        for key, (workspace, _) in self._used.items():
+            if not self._holds(workspace):
+                return key
+        return next(iter(self._used))
 
     def _expire(self, now: float) -> None:
         while self._used:

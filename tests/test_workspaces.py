@@ -72,3 +72,17 @@ def test_the_number_of_workspaces_is_bounded_and_the_longest_idle_goes_first():
     spaces.get(keys[3], dict)
     assert len(spaces) == 3 and keys[1] not in spaces and keys[0] in spaces
     assert spaces.dropped() == [made[1]]
+
+
+def test_a_flood_of_empty_workspaces_cannot_push_out_one_that_holds_work():
+    """A script opening tab after tab without cookies makes a workspace each: when room is
+    needed, the empty ones go before a student's that holds a run."""
+    clock = Clock()
+    spaces = Workspaces(capacity=3, clock=clock, holds=lambda ws: bool(ws))
+    student = new_key()
+    spaces.get(student, dict)[0]["job"] = "run 1"
+    for _ in range(50):
+        clock.now += 1
+        spaces.get(new_key(), dict)
+    assert student in spaces and len(spaces) == 3
+    assert len(spaces.dropped()) == 48 and student in spaces

@@ -60,6 +60,13 @@ class SessionState:
     tabs: set = field(default_factory=set)  # the ids of the sessions (tabs) that used it
     returning: bool = False  # this session found the workspace made by an earlier one
 
+    @property
+    def holds_work(self) -> bool:
+        """Has anything been done here worth keeping (core.workspaces drops empty
+        workspaces first when it needs room)?"""
+        return any((self.job, self.kept_runs, self.uploaded, self.uploaded_data, self.sweep,
+                    self.classroom, self.pinned))
+
     def close(self) -> None:
         """The workspace is dropped: stop what it still runs (its jobs and its sweep)."""
         for task in [self.job, *self.kept_runs, self.sweep]:
@@ -75,7 +82,7 @@ class TabState:
     followers: dict = field(default_factory=dict)  # slider key -> ui.epoch_follower
 
 
-WORKSPACES = Workspaces()  # this server process's: browser key -> SessionState
+WORKSPACES = Workspaces(holds=lambda state: state.holds_work)  # key -> SessionState
 TOUCH_SECONDS = 60  # a page in use marks its workspace used at most this often
 
 
