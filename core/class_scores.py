@@ -1,6 +1,6 @@
 """What the board and the teacher's export read from a class beyond ``ClassroomStore.board``:
 each run's score on the class's handwriting, and every run's curves, through the store's
-public API only (``runs``, ``run_curves``, ``verify_teacher``; core/classroom/store.py is
+public API only (``runs``, ``run_curves``, ``check_teacher``; core/classroom/store.py is
 not changed for them).
 
 A run's handwriting score lives in its curves (core.classroom.handwriting), which the
@@ -81,7 +81,7 @@ def best_on_handwriting(entries: Sequence[RunEntry],
 def class_curves_csv(store: ClassroomStore, code: str, key: str) -> str:
     """Every run's curves as the teacher's long CSV (core.classroom.export.curves_csv),
     after the teacher key is checked. One read per run: built when the teacher asks."""
-    store.verify_teacher(code, key)
+    store.check_teacher(code, key)  # a logged-in teacher: never held up by guessers
     pairs = []
     for entry in store.runs(code):
         try:

@@ -1084,3 +1084,16 @@ def test_checking_a_student_is_a_read_that_says_why_they_are_out(store):
     store.remove_student(new.code, new.teacher_key, "Ana")
     with pytest.raises(NotInClass, match="removed"):
         store.check_student(ana, "a")
+
+
+def test_a_session_token_or_the_right_key_passes_check_teacher_while_guessers_wait(store):
+    new = store.create_class()
+    token = store.start_teacher_session(new.code, new.teacher_key)
+    for _ in range(3):
+        with pytest.raises(WrongTeacherKey):
+            store.verify_teacher(new.code, "AAAA-BBBB-CCCC-DDDD")
+    for credential in (new.teacher_key, token):
+        assert store.check_teacher(new.code, credential).code == new.code
+    assert store.verify_teacher(new.code, token).code == new.code  # a token is no guess
+    with pytest.raises(TooManyAttempts):
+        store.check_teacher(new.code, "AAAA-BBBB-CCCC-DDDD")
