@@ -38,7 +38,9 @@ The API (all on ``ClassroomStore``; ``code`` is a join code in any case, ``key``
     ``join(code, nickname, client=None, claim=None) -> Student(code, nickname, class_id,
     student_id, sharing)`` (``client``: the page's opaque name for the browser or address;
     ``claim``: the browser's secret that holds the nickname, see Rules)
-    ``touch(student, claim=None)``: the browser is still here; ``set_sharing(student, on)``
+    ``touch(student, claim=None)``: the browser is still here (a write);
+    ``check_student(student, claim=None)``: still in, from this browser? (a read);
+    ``set_sharing(student, on)``
     ``students(code) -> list[StudentEntry(nickname, joined_at, runs, drawings, training_now)]``
     ``set_training(student, training: bool) -> None``
     ``share_run(student, run: SharedRun) -> bool`` (False: that run id was already shared)
@@ -50,8 +52,9 @@ The API (all on ``ClassroomStore``; ``code`` is a join code in any case, ``key``
     ``drawings(code) -> ClassDrawings(images, raw, labels, nicknames, ids)``
     ``verify_teacher(code, key) -> ClassInfo`` (the teacher's log-in, throttled);
     ``start_teacher_session(code, key) -> token``, ``resume_teacher(code, token)``,
-    ``end_teacher_session(token)``, ``key_guesses(code, key) -> int``; every action below
-    takes the key or a session token (see core.classroom.teacher)
+    ``end_teacher_session(token)``, ``key_guesses(code, key) -> int``,
+    ``check_teacher(code, key_or_token) -> ClassInfo``; every action below takes the key or
+    a session token (see core.classroom.teacher)
     ``set_challenge(code, key, Challenge | None) -> None``
     ``clear_board(code, key) -> int``; ``remove_student(code, key, nickname) -> None``;
     ``remove_students(code, key, nicknames) -> int``; ``set_joining(code, key, open_)``
