@@ -84,7 +84,9 @@ def seen_step(data, W: np.ndarray, b: np.ndarray, indices: np.ndarray, learning_
               l2: float, number: int = 1) -> SeenStep:
     """One SGD step from ``W``, ``b`` on the training images ``indices`` of ``data``, taken
     by :class:`core.sgd.SGD` exactly as a run takes it."""
-    x, y = data.features("train")[indices], data.y_train[indices]
+    # only the batch is scaled to [0, 1]: data.features("train") would keep all 50,000
+    x = data.x_train[indices].astype(np.float32) / np.float32(data.pixel_scale)
+    y = data.y_train[indices]
     before = SoftmaxWeights(np.asarray(W, np.float64), np.asarray(b, np.float64))
     loss_before, full_gradient, _ = before.gradients(x.astype(np.float64), y, l2)
     gradient = full_gradient - l2 * before.W  # x^T (p - y) / B alone
