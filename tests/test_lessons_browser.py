@@ -117,3 +117,22 @@ def test_one_step_of_sgd(server, page, language):
     page.get_by_text(w["step2"]).first.wait_for(timeout=30_000)
     _no_exception(page)
     _shot(page, f"lesson-sgd-step-{language}", heading)
+
+
+def test_flip_a_drawing(server, page):
+    """A "7" drawn with the mouse, flipped to its runner-up beside the why map."""
+    open_page(page, server, "draw")
+    canvas = page.locator("canvas.upper-canvas")
+    canvas.wait_for(state="visible", timeout=30_000)
+    box = canvas.bounding_box()
+    x0, y0 = box["x"], box["y"]
+    page.mouse.move(x0 + 70, y0 + 60)
+    page.mouse.down()
+    page.mouse.move(x0 + 210, y0 + 60, steps=12)
+    page.mouse.move(x0 + 120, y0 + 240, steps=15)
+    page.mouse.up()
+    lesson = page.get_by_text(WORDS["en"]["flip"])
+    lesson.wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"as it is: read as 7")).wait_for(timeout=30_000)
+    _no_exception(page)
+    _shot(page, "lesson-flip-drawing-en", page.get_by_role("heading", name="Why 7?"))

@@ -42,14 +42,14 @@ def flip_lesson(model: SoftmaxWeights, x: np.ndarray, names, key: str) -> None:
     image = f.frames[frame]
     seen = int(model.predict(image.astype(np.float32))[0])
     c = st.columns(3)
-    c[0].image(upscale(image, 5), width=140, caption=tr(
+    c[0].image(upscale(image, 5), width=120, caption=tr(
         "{step}: read as {a}", step=_step_word(frame), a=names[seen]), alt=tr(
         "The image at {step} of the way to the flip point; the model reads it as {a}.",
         step=_step_word(frame), a=names[seen]))
-    c[1].image(upscale(f.flipped, 5), width=140,
+    c[1].image(upscale(f.flipped, 5), width=120,
                caption=tr("just flipped: read as {q}", q=names[q]),
                alt=tr("The image at the flip point, read as {q}.", q=names[q]))
-    c[2].image(diverging_rgb(f.flipped - f.frames[0], 5), width=140,
+    c[2].image(diverging_rgb(f.flipped - f.frames[0], 5), width=120,
                caption=tr("the change: red ink added, blue removed"),
                alt=tr("The change from the image to the flip point: {n} pixels changed.",
                       n=f.pixels_changed))
