@@ -15,7 +15,8 @@ Here the width comes from MNIST itself, never from our drawings:
   the image's total variation, the sum of its gradient's length, which for an anti-aliased
   edge adds up to the edge's length (the coarea formula), whatever the blur.
 - :data:`MNIST_STROKE_WIDTH` is the median of that width over MNIST's 60,000 training
-  images (``python -m core.stroke`` measures it; a test recomputes it from the bundled data).
+  images (``python -m tools.stroke_width`` measures it; a test recomputes it from the bundled
+  data).
 - :func:`restroke` thins the drawing to its skeleton (:func:`skeleton`, Zhang and Suen's
   thinning) and draws the skeleton again with a round pen whose width is chosen so that the
   digit, fitted to 20 pixels, has MNIST's median width; fitting it to 20 pixels then gives it
@@ -29,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 # The median of stroke_width over MNIST's 60,000 training images, in MNIST pixels
-# (python -m core.stroke prints it; tests/test_preprocess.py recomputes it).
+# (python -m tools.stroke_width prints it; tests/test_preprocess.py recomputes it).
 MNIST_STROKE_WIDTH = 2.360
 WORK_SIDE = 200  # a drawing is restroked at this size (its longer side), whatever its own
 CALIBRATION_ROUNDS = 4  # pen-width corrections so that the fitted digit measures the target
@@ -117,11 +118,11 @@ def _work_size(cropped: np.ndarray) -> np.ndarray:
     return np.asarray(pil.resize(size, Image.Resampling.BILINEAR), dtype=np.float32)
 
 
-def restroke(cropped: np.ndarray, target: float = MNIST_STROKE_WIDTH,
-             fit=None) -> np.ndarray:
+def restroke(cropped: np.ndarray, target: float, fit) -> np.ndarray:
     """The cropped drawing re-drawn along its skeleton with a round pen, so that once
-    fitted to 20 pixels (``fit``, default :func:`core.canvas.fit_to_box`) its strokes are
-    ``target`` MNIST pixels wide (:func:`stroke_width`).
+    fitted to 20 pixels by ``fit`` (the caller's: :func:`core.canvas.fit_to_box`) its
+    strokes are ``target`` MNIST pixels wide (:func:`stroke_width`; MNIST's median is
+    :data:`MNIST_STROKE_WIDTH`).
 
     ``cropped``: (h, w) grey levels in [0, 1] cropped to the ink. The drawing is resized to
     :data:`WORK_SIDE`, its ink (half its peak and more) thinned to a skeleton, and every
@@ -132,8 +133,6 @@ def restroke(cropped: np.ndarray, target: float = MNIST_STROKE_WIDTH,
     """
     from scipy.ndimage import distance_transform_edt  # noqa: PLC0415 (scipy where used)
 
-    if fit is None:
-        from core.canvas import fit_to_box as fit  # noqa: PLC0415 (canvas imports this)
     work = _work_size(cropped)
     ink = work >= 0.5 * work.max()
     bones = skeleton(ink)
@@ -157,20 +156,3 @@ def _pen(distance: np.ndarray, radius: float) -> np.ndarray:
     drawn = np.clip(radius + 0.5 - distance, 0.0, 1.0).astype(np.float32)
     rows, cols = np.flatnonzero(drawn.any(axis=1)), np.flatnonzero(drawn.any(axis=0))
     return drawn[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-
-
-def main() -> None:
-    """Measure MNIST's stroke width on the bundled training images (train + validation)."""
-    from core.data import load_mnist  # noqa: PLC0415
-
-    data = load_mnist()
-    stats = measure_mnist(np.concatenate([data.x_train, data.x_valid]))
-    print(f"MNIST training images: {stats['n']}")
-    print(f"stroke width (2 ink / perimeter), MNIST pixels: median {stats['median']:.3f} "
-          f"(quartiles {stats['q1']:.3f}, {stats['q3']:.3f})")
-    print(f"ink per image, median: {stats['ink']:.1f} pixels of full ink")
-    print(f"MNIST_STROKE_WIDTH in core/stroke.py: {MNIST_STROKE_WIDTH}")
-
-
-if __name__ == "__main__":
-    main()

@@ -138,7 +138,7 @@ def test_restroked_mnist_digits_are_still_read(data, model):
 
 def test_stroke_width_target_is_what_mnist_gives(data):
     """MNIST_STROKE_WIDTH is the median width over MNIST's 60,000 training images
-    (python -m core.stroke), recomputed here from the bundled files."""
+    (python -m tools.stroke_width), recomputed here from the bundled files."""
     stats = measure_mnist(np.concatenate([data.x_train, data.x_valid]))
     assert stats["n"] == 60_000
     assert MNIST_STROKE_WIDTH == pytest.approx(stats["median"], abs=5e-4)
