@@ -19,6 +19,7 @@ from core.i18n import Msg
 from ui.i18n import language, tr
 
 REDUCE_MOTION_WIDGET = "_reduce_motion"
+MOTION_CHOSEN = "_motion_chosen"  # st.session_state: the student used the switch
 BROWSER_REDUCED = "_browser_reduced_motion"  # st.session_state: what the browser asked for
 ANNOUNCED = "_announced"  # st.session_state: (text, when) of the live region's last words
 ANNOUNCE_SECONDS = 5.0  # the live region speaks at most this often (not chatty)
@@ -103,9 +104,12 @@ def _on_browser_motion() -> None:
 
 
 def motion_setting() -> None:
-    """The sidebar's "Reduce motion" switch, on by default when the browser asks for it."""
-    st.session_state.setdefault(REDUCE_MOTION_WIDGET, bool(st.session_state.get(BROWSER_REDUCED)))
+    """The sidebar's "Reduce motion" switch: as the browser asks (prefers-reduced-motion)
+    until the student switches it."""
+    if not st.session_state.get(MOTION_CHOSEN):  # follows the browser until switched
+        st.session_state[REDUCE_MOTION_WIDGET] = bool(st.session_state.get(BROWSER_REDUCED))
     st.toggle(tr("Reduce motion"), key=REDUCE_MOTION_WIDGET,
+              on_change=lambda: st.session_state.update({MOTION_CHOSEN: True}),
               help=tr("Live charts redraw every {seconds:g} s instead of twice a second, "
                       "without animation.", seconds=REDUCED_SECONDS))
 
