@@ -59,6 +59,7 @@ class SessionState:
     run_numbers: dict = field(default_factory=dict)  # a run's ticket -> its number here
     tabs: set = field(default_factory=set)  # the ids of the sessions (tabs) that used it
     returning: bool = False  # this session found the workspace made by an earlier one
+    predictions: list = field(default_factory=list)  # core.prediction.Prediction, newest last
 
     @property
     def holds_work(self) -> bool:

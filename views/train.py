@@ -9,7 +9,7 @@ from core.figures import curves_figure
 from core.presets import DEFAULTS, nearest_choice
 from core.run_state import STATUS_WORDS, RunStatus
 from core.style import references_caption
-from ui import a11y, classroom, i18n, one_change, run_view, settings_form
+from ui import a11y, classroom, i18n, one_change, prediction, run_view, settings_form
 from ui.i18n import tr
 
 MORE_WIDGET = "more_epochs"
@@ -34,6 +34,7 @@ def _start(**override) -> None:
         config = settings_form.config(**override)
         session.settings = config.to_dict()
         ui.start_run(settings_form.training_data(), config)  # Refused: too large, no place
+        prediction.attach(ui.current_job().ticket)  # the guess made before Start is for it
     except ValueError as exc:
         session.train_error = str(exc)
         return
@@ -70,6 +71,7 @@ def _reset() -> None:
 settings_form.lesson_picker(active)
 settings_form.setting_widgets(active, len(data.y_train))
 settings_form.deskew_switch(active)
+prediction.form(active)  # predict, then run (issue 25, item 1)
 
 has_run = job is not None
 can_continue = (has_run and not active and bool(job.run.history)
@@ -111,6 +113,7 @@ def _live() -> None:
     a11y.announce(epoch_announcement(job.run.history, job.run.target_epochs,
                                      STATUS_WORDS[job.run.status]), final=not alive)
     run_view.numbers(job)
+    prediction.beside(job)
     spec = curves_figure(job.run.history, references=references,
                          pinned=run_view.pinned_histories(), changes=job.run.changes,
                          tr=i18n.current())
@@ -125,4 +128,5 @@ def _live() -> None:
 st.fragment(_live, run_every=a11y.calmer(ui.live_seconds(job)))()
 
 run_view.runs_table()
+prediction.intuition_table()
 one_change.panel()  # a twin of any run with one setting changed (issue 25, item 3)
