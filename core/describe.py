@@ -281,3 +281,25 @@ def weights_summary(W: np.ndarray, class_names: Sequence[str], each: bool = Fals
         return text
     return Msg("{text}: {each}", text=text, each=listed(
         [weights_alt(name, W[:, k]) for k, name in enumerate(class_names)]))
+
+
+def class_drawing_alt(true_name: str, pred_name: str, confidence: float | None = None) -> Msg:
+    """A drawing of the class's set: "a class drawing of a 7, read as 2: wrong (81% sure)"."""
+    verdict = Msg("right") if true_name == pred_name else Msg("wrong")
+    if confidence is None:
+        return Msg("a class drawing of a {true}, read as {pred}: {verdict}", true=true_name,
+                   pred=pred_name, verdict=verdict)
+    return Msg("a class drawing of a {true}, read as {pred}: {verdict} ({p:.0%} sure)",
+               true=true_name, pred=pred_name, verdict=verdict, p=confidence)
+
+
+def board_alt(test_accuracies: Sequence[float | None]) -> Msg:
+    """The class board's scatter: "the class board: 12 shared runs, test accuracy from 12.1%
+    to 92.4%; the table below lists them"."""
+    scores = [a for a in test_accuracies if a is not None and math.isfinite(a)]
+    if not scores:
+        return Msg("the class board: {n} shared runs, none scored yet",
+                   n=len(test_accuracies))
+    return Msg("the class board: {n} shared runs, test accuracy from {low:.1%} to {high:.1%}; "
+               "the table below lists them", n=len(test_accuracies), low=min(scores),
+               high=max(scores))

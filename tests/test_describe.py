@@ -131,3 +131,14 @@ def test_weights_norms_and_sweep_tables(shipped):
     assert ENGLISH(describe.norms_summary(norms)) == (
         "the weight norm ||W|| went from 0.00 at epoch 0 to 9.25 at epoch 10")
     assert describe.norms_table(norms)[1] == {"epoch": 5, "norm": 7.5}
+
+
+def test_class_drawings_and_the_board_in_words():
+    assert ENGLISH(describe.class_drawing_alt("7", "2", 0.812)) == (
+        "a class drawing of a 7, read as 2: wrong (81% sure)")
+    assert ENGLISH(describe.class_drawing_alt("7", "7")) == (
+        "a class drawing of a 7, read as 7: right")
+    assert ENGLISH(describe.board_alt([0.121, None, 0.924])) == (
+        "the class board: 3 shared runs, test accuracy from 12.1% to 92.4%; the table below "
+        "lists them")
+    assert "none scored yet" in ENGLISH(describe.board_alt([None]))

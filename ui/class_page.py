@@ -22,6 +22,7 @@ from core.class_board import (
     history_from_curves,
 )
 from core.class_scores import SCORES, best_on_handwriting
+from core.describe import board_alt, class_drawing_alt, confusion_summary, curves_summary
 from core.figures import confusion_figure, curves_figure, upscale
 from core.i18n import Msg
 from core.metrics import select_examples
@@ -122,7 +123,8 @@ def _scatter(entries, challenge, selected: str | None, me: str | None) -> None:
     axis = st.segmented_control(tr("Across"), list(X_AXES), format_func=lambda k: t(X_AXES[k]),
                                 default="learning_rate", key="board_axis") or "learning_rate"
     st.plotly_chart(board_figure(entries, axis, challenge, selected, tr=t, me=me),
-                    key="board_scatter", config={"displayModeBar": False})
+                    key="board_scatter", config={"displayModeBar": False},
+                    alt=tr(board_alt([e.run.test_acc for e in entries])))
     st.caption(references_caption(t))
 
 
@@ -164,8 +166,9 @@ def _table(member: Membership, rows: list[dict], selected: dict | None) -> None:
         return
     curves = store().run_curves(member.code, selected["run_id"])
     st.markdown(tr("Curves of the run by {who}", who=nickname_markdown(selected["student"])))
-    st.plotly_chart(curves_figure(history_from_curves(curves), references=True, tr=current()),
-                    key="board_curves", config=CHART_CONFIG)
+    history = history_from_curves(curves)
+    st.plotly_chart(curves_figure(history, references=True, tr=current()),
+                    key="board_curves", config=CHART_CONFIG, alt=tr(curves_summary(history)))
     if member.teacher_key:
         projector.spotlight_button(member.code, selected["run_id"])
 
@@ -204,7 +207,8 @@ def _class_set() -> None:
         names = [str(k) for k in range(10)]
         matrix, wrong = st.columns([1.3, 1])
         matrix.plotly_chart(confusion_figure(ev.confusion(), names, height=400, tr=current()),
-                            key="class_confusion", config=CHART_CONFIG)
+                            key="class_confusion", config=CHART_CONFIG,
+                            alt=tr(confusion_summary(ev.confusion(), names)))
         with wrong:
             _wrong_digits(drawings, ev)
 
@@ -219,7 +223,8 @@ def _wrong_digits(drawings, ev) -> None:
     cols = st.columns(6)
     for n, i in enumerate(missed):
         cols[n % 6].image(upscale(drawings.images[i], 3),
-                          caption=f"T:{ev.y_true[i]} P:{ev.y_pred[i]}")
+                          caption=f"T:{ev.y_true[i]} P:{ev.y_pred[i]}",
+                          alt=tr(class_drawing_alt(str(ev.y_true[i]), str(ev.y_pred[i]))))
 
 
 def class_set_gallery(model) -> None:
@@ -249,4 +254,5 @@ def class_set_gallery(model) -> None:
         for n, i in enumerate(shown):
             cols[n % GALLERY_COLUMNS].image(
                 upscale(seen[n], 4), caption=f"T:{ev.y_true[i]} P:{ev.y_pred[i]} "
-                f"({ev.proba[i, ev.y_pred[i]]:.0%})")
+                f"({ev.proba[i, ev.y_pred[i]]:.0%})", alt=tr(class_drawing_alt(
+                    str(ev.y_true[i]), str(ev.y_pred[i]), ev.proba[i, ev.y_pred[i]])))

@@ -234,7 +234,8 @@ def _moderation(member: Membership) -> None:
                                format_func=lambda d: _drawing_label(drawings, index[d])
                                if d else "-")
         if drawing:
-            st.image(upscale(drawings.raw[index[drawing]], 2))
+            st.image(upscale(drawings.raw[index[drawing]], 2),
+                     alt=tr(_drawing_label(drawings, index[drawing])))
         if st.button(tr("Delete this drawing"), key="class_drop_drawing_go",
                      disabled=not drawing):
             store().delete_drawing(member.code, member.teacher_key, drawing)
