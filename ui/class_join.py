@@ -15,7 +15,7 @@ def welcome() -> None:
     gone_notice()
     join_col, teacher_col = st.columns(2, gap="large")
     with join_col:
-        st.subheader(tr("Join your class"))
+        st.header(tr("Join your class"))
         with st.form("class_join"):
             code = st.text_input(tr("Class code"), value=st.query_params.get(CLASS_QUERY, ""),
                                  max_chars=12, placeholder=tr("e.g. {code}", code="K7QMXD"))
@@ -28,7 +28,7 @@ def welcome() -> None:
                     join(code, nick)
                     st.rerun()
     with teacher_col:
-        st.subheader(tr("Teachers"))
+        st.header(tr("Teachers"))
         if st.button(tr("Open a class"), icon=":material/add_circle:", type="primary"):
             with reporting():
                 open_class()

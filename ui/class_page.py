@@ -178,7 +178,7 @@ def _table(member: Membership, rows: list[dict], selected: dict | None) -> None:
 
 def class_set() -> None:
     """The model the pages show, on the class's own drawings (a fragment)."""
-    st.subheader(tr("Our class's handwriting"))
+    st.header(tr("Our class's handwriting"))
     st.fragment(_class_set, run_every=CLASS_SET_SECONDS)()
 
 

@@ -32,7 +32,7 @@ def panel() -> None:
     if not runs:
         return
     t = current()  # format_funcs are called outside the script's run too
-    st.subheader(tr("Change one thing"))
+    st.header(tr("Change one thing"))
     st.caption(tr("A new run with the same seed (the same initial weights, the same batches in "
                   "the same order) and exactly one setting changed: whatever differs between "
                   "the two curves is that setting's doing. The run it starts from is pinned "

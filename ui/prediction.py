@@ -107,7 +107,7 @@ def intuition_table() -> None:
     """"How good is my intuition?": the session's scored predictions."""
     rows = pr.table_rows(session().predictions, _names(), current())
     if rows:
-        st.subheader(tr("How good is my intuition?"))
+        st.header(tr("How good is my intuition?"))
         st.dataframe(rows, hide_index=True)
 
 

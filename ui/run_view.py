@@ -107,7 +107,7 @@ def runs_table() -> None:
     runs = session_runs()
     if not runs:
         return
-    st.subheader(tr("Runs in this session"))
+    st.header(tr("Runs in this session"))
     earlier, t = {j.ticket: j for j in kept_runs()}, current()  # t: also outside the run
     if earlier:
         if PINNED_WIDGET not in st.session_state:  # a new tab: the workspace's pins

@@ -105,14 +105,14 @@ for warning in drawing_warnings(steps["grey"]):
 if source != "test":  # a class's set is its own handwriting, never MNIST's
     classroom.draw_share(steps["grey"], steps["centred"], pred)  # in a class: add to its set
 
-st.subheader(tr("Why {p}?", p=names[pred]))
+st.header(tr("Why {p}?", p=names[pred]))
 map_col, flip_col = st.columns([1.3, 1])
 with map_col:
     ui.show_why(model, x[0], proba, names, key="draw-why")
 with flip_col:  # the smallest change that makes it another digit (issue 25, item 4)
     flip_view.flip_lesson(model, x[0], names, key="draw-flip")
 
-st.subheader(tr("Preprocessing, step by step"))
+st.header(tr("Preprocessing, step by step"))
 st.caption(tr("The model's answer if preprocessing stopped after each step: the last step is what "
               "the training digits looked like.{deskewed}",
               deskewed=Msg(" This model learnt from deskewed digits, so the last step shears the "

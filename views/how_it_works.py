@@ -104,7 +104,7 @@ def show_code(snippets: tuple[Snippet, ...], captions: tuple[str, ...] = ()) -> 
 def show_step(step: Step, snippets: dict[str, tuple[Snippet, ...]]) -> None:
     """A bordered section: the explanation on the left, the live values on the right."""
     box = st.container(border=True)
-    box.subheader(f"{step.number}. {step.title}")
+    box.header(f"{step.number}. {step.title}")
     text, live = box.columns([1.3, 1], gap="large")
     with text:
         st.markdown(step.explanation)
