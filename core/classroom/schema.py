@@ -193,6 +193,22 @@ deleted_codes = Table(
     Column("until", Double, nullable=False, index=True),  # forgotten then (its old expiry)
 )
 
+# Issue 25 (a class question, a class experiment): new tables, made like those above.
+questions = Table("questions", metadata, Column("id", Integer, primary_key=True),
+                  _owner("class_id", "classes"), Column("question", Text, nullable=False),
+                  Column("asked_at", Double, nullable=False))  # JSON: core.classroom.class_lessons
+answers = Table("answers", metadata, Column("id", Integer, primary_key=True),
+                _owner("question_id", "questions"), _owner("student_id", "students"),
+                Column("value", Double, nullable=False), Column("reason", Text, nullable=False),
+                UniqueConstraint("question_id", "student_id"))
+experiments = Table("experiments", metadata, Column("id", Integer, primary_key=True),
+                    _owner("class_id", "classes"), Column("plan", Text, nullable=False),
+                    Column("started_at", Double, nullable=False))
+assignments = Table("assignments", metadata, Column("id", Integer, primary_key=True),
+                    _owner("experiment_id", "experiments"), _owner("student_id", "students"),
+                    Column("point", Integer, nullable=False),
+                    UniqueConstraint("experiment_id", "student_id"))
+
 
 def _add_flood_guards(conn: Connection) -> None:
     """Version 1 -> 2 (issue 19): the teacher's "no new students" switch, the joining

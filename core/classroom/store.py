@@ -65,6 +65,7 @@ from core.classroom.identity import (
     refuse_reserved,
 )
 from core.classroom.join_limiter import JoinLimiter
+from core.classroom.lessons import ClassLessons
 from core.classroom.limits import Limits, limits_from_environment
 from core.classroom.lookup import count, find_class, find_student
 from core.classroom.records import (
@@ -92,7 +93,7 @@ __all__ = ["Board", "ClassExport", "ClassInfo", "ClassroomStore", "NewClass", "S
            "StudentEntry"]
 
 
-class ClassroomStore(TeacherActions):
+class ClassroomStore(TeacherActions, ClassLessons):
     """The class database. Thread-safe: one store per process, shared by every session.
 
     ``url``: a SQLAlchemy URL (default: :func:`core.classroom.schema.default_url`).
