@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from ui import a11y, classroom, i18n
+from ui import a11y, classroom, cookies, i18n
 from ui.i18n import tr
 
 st.set_page_config(page_title=tr("Watch a classifier learn"), page_icon=":material/school:",
@@ -31,4 +31,6 @@ if navigation.url_path != projector.url_path:
     classroom.sync()  # Classroom mode: rejoin from the link, share finished runs
     ui.reclaim()  # a browser back after a reload: its run paused while nobody watched goes on
 navigation.run()
+with st.sidebar:
+    cookies.render()  # the cookies this run asked for (ui.workspace, ui.class_session)
 ui.PAGE_DRAWN.set()

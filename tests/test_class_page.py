@@ -66,18 +66,20 @@ def _open_class(at: AppTest):
     return member
 
 
-def _same_browser(monkeypatch, at: AppTest) -> None:
+def _same_browser(monkeypatch, at: AppTest, workspace_kept: bool = True) -> None:
     """Sessions started from now on come from the browser of ``at``: its cookies (the
-    browser's secret, a teacher's session) are sent (AppTest cannot send cookies itself)."""
-    from ui import class_session
+    browser's secret, its workspace's key; a teacher's session) are sent (AppTest cannot
+    send cookies itself). ``workspace_kept=False``: the server no longer has the workspace
+    (restarted, or idle for hours), so only the teacher's cookie is sent."""
+    from ui import class_session, cookies, workspace
 
     kept = {}
-    if class_session.SECRET_STATE in at.session_state:
-        kept[class_session.BROWSER_COOKIE] = at.session_state[class_session.SECRET_STATE]
+    if workspace_kept and workspace._KEY in at.session_state:
+        kept[workspace.COOKIE] = at.session_state[workspace._KEY]
     member = _member(at)
     if member is not None and member.session_token:
         kept[class_session.TEACHER_COOKIE] = f"{member.code}:{member.session_token}"
-    monkeypatch.setattr(class_session, "cookies", lambda: kept)
+    monkeypatch.setattr(cookies, "sent", lambda: kept)
 
 
 def _join(at: AppTest, code: str, nickname: str) -> AppTest:
@@ -520,8 +522,9 @@ def test_a_reload_keeps_the_teacher_logged_in_until_log_out(classroom_db, sessio
     teacher = _teacher(sessions, new)
     member = _member(teacher)
     assert member.session_token and new.teacher_key not in member.session_token
-    _same_browser(monkeypatch, teacher)
-    again = sessions(query={"class": new.code})  # F5: the cookie comes back, not the key
+    # F5 after the server lost the workspace: the teacher's cookie comes back, not the key
+    _same_browser(monkeypatch, teacher, workspace_kept=False)
+    again = sessions(query={"class": new.code})
     assert _member(again).teacher_key == member.session_token
     assert "Teacher's tools" in [h.value for h in again.header]
     assert new.teacher_key not in str(again.query_params)
@@ -529,7 +532,7 @@ def test_a_reload_keeps_the_teacher_logged_in_until_log_out(classroom_db, sessio
     assert _member(again) is None
     with pytest.raises(Exception, match="ended"):
         classroom_db.resume_teacher(new.code, member.session_token)
-    assert again.session_state["class_cookie_writes"]["mnist_teacher"] == ("", 0)
+    assert again.session_state["_cookie_writes"]["mnist_teacher"] == ("", 0)
 
 
 def test_the_challenge_form_shows_the_current_challenge(classroom_db, sessions):

@@ -249,8 +249,6 @@ def sync() -> None:
     session's runs, and name the class in the sidebar."""
     resume_teacher()
     _rejoin_from_address()
-    with st.sidebar:
-        class_session.render_cookie_writes()
     member = membership()
     if member is None:
         return

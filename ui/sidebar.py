@@ -27,7 +27,6 @@ from ui.models import add_upload, chosen_model, model_choices, page_model
 from ui.refresh import STATUS_SECONDS
 from ui.runs import current_job, job_active, retire_current_job
 from ui.state import UPLOAD_SOURCE, session
-from ui.workspace import set_cookie
 
 FOLDER = "folder"
 SOURCE_WIDGET, FOLDER_WIDGET, UPLOAD_WIDGET = "_source_select", "_folder", "_upload"
@@ -51,7 +50,6 @@ def sidebar(run_status: bool = True, page: str | None = None) -> None:
         _model_picker(page_model(page))
         if run_status:
             st.fragment(_training_status, run_every=STATUS_SECONDS if active else None)()
-        set_cookie()  # a new browser learns its workspace key (ui.workspace)
 
 
 def _on_source_change() -> None:
