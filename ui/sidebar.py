@@ -44,12 +44,23 @@ def sidebar(run_status: bool = True, page: str | None = None) -> None:
     active = job_active()
     with st.sidebar:
         language_picker()
+        _say_if_work_was_lost()
         motion_setting()  # "Reduce motion" (issue 23)
         _dataset_picker(active)
         # not in the timed fragment: at 40 users that froze the live charts
         _model_picker(page_model(page))
         if run_status:
             st.fragment(_training_status, run_every=STATUS_SECONDS if active else None)()
+
+
+def _say_if_work_was_lost() -> None:
+    """Once, to a browser whose earlier workspace the server no longer has: what is gone."""
+    state = session()
+    if state.work_lost:
+        state.work_lost = False
+        st.info(tr("Welcome back. The server was restarted, or this browser was away for more "
+                   "than 2 hours: the runs of your earlier visit are gone. Runs shared with "
+                   "a class are kept on its board."), icon=":material/history:")
 
 
 def _on_source_change() -> None:

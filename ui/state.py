@@ -18,7 +18,7 @@ import streamlit as st
 
 from core.preprocess import NO_PREPROCESSING
 from core.workspaces import Workspaces
-from ui.workspace import browser_key
+from ui.workspace import browser_key, known_browser
 
 SESSION_KEY = "session"
 TAB_KEY = "tab"
@@ -59,6 +59,7 @@ class SessionState:
     run_numbers: dict = field(default_factory=dict)  # a run's ticket -> its number here
     tabs: set = field(default_factory=set)  # the ids of the sessions (tabs) that used it
     returning: bool = False  # this session found the workspace made by an earlier one
+    work_lost: bool = False  # this browser's earlier workspace is gone (a restart, or idle)
     predictions: list = field(default_factory=list)  # core.prediction.Prediction, newest last
 
     @property
@@ -98,6 +99,9 @@ def session() -> SessionState:
             dropped.close()
         key = browser_key()
         state, state.returning = WORKSPACES.get(key, SessionState)
+        # a browser that was here before, whose workspace the server no longer has: it
+        # restarted, or the workspace was idle for hours; the sidebar says so once
+        state.work_lost = known_browser() and not state.returning
         state.tabs.add(_session_id())
         st.session_state[SESSION_KEY] = state
         st.session_state[_TOUCHED] = time.monotonic()

@@ -32,6 +32,7 @@ from ui import cookies
 COOKIE = "wcl_workspace"
 COOKIE_DAYS = 365
 _KEY = "_workspace_key"  # st.session_state: this session's key
+_SENT = "_workspace_key_sent"  # st.session_state: the browser sent that key (it was here before)
 
 
 def browser_key() -> str:
@@ -42,6 +43,13 @@ def browser_key() -> str:
         sent = cookies.read(COOKIE)
         key = sent if valid_key(sent) else new_key()
         st.session_state[_KEY] = key
+        st.session_state[_SENT] = key == sent
         if key != sent:
             cookies.write(COOKIE, key, COOKIE_DAYS * 86_400)
     return key
+
+
+def known_browser() -> bool:
+    """Did this browser bring a workspace key of ours (it has been here before)?"""
+    browser_key()
+    return bool(st.session_state.get(_SENT))
