@@ -33,22 +33,22 @@ BOARD_COLUMNS = {"student": Msg("student"), "test acc": Msg("test acc"),
                  "handwriting": Msg("our handwriting")}
 
 
+def _counted(n: int, none: Msg, one: Msg, many: Msg) -> Msg:
+    """The sentence for ``n`` things in words: none, one or many (no "run(s)")."""
+    return none if n <= 0 else one if n == 1 else many
+
+
 def meeting_challenge(n: int) -> Msg:
-    """How many of the board's runs meet the challenge, in words (no "run(s)")."""
-    if n <= 0:
-        return Msg("No run meets it yet.")
-    if n == 1:
-        return Msg("1 run meets it: the gold star.")
-    return Msg("{n} runs meet it: the gold stars.", n=n)
+    """How many of the board's runs meet the challenge, in words."""
+    return _counted(n, Msg("No run meets it yet."), Msg("1 run meets it: the gold star."),
+                    Msg("{n} runs meet it: the gold stars.", n=n))
 
 
 def runs_deleted(n: int) -> Msg:
     """What clearing the board did, in words: ``n`` runs deleted, the drawings kept."""
-    if n <= 0:
-        return Msg("The board had no runs to delete; drawings stay.")
-    if n == 1:
-        return Msg("1 run deleted; drawings stay.")
-    return Msg("{n} runs deleted; drawings stay.", n=n)
+    return _counted(n, Msg("The board had no runs to delete; drawings stay."),
+                    Msg("1 run deleted; drawings stay."),
+                    Msg("{n} runs deleted; drawings stay.", n=n))
 
 
 def board_rows(entries: Sequence[RunEntry], challenge: Challenge | None = None,
