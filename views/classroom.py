@@ -4,7 +4,7 @@ ui/class_teacher.py)."""
 
 import streamlit as st
 
-from ui import class_join, class_page, class_teacher
+from ui import class_join, class_lessons, class_page, class_teacher
 from ui.classroom import membership
 from ui.i18n import tr
 
@@ -20,6 +20,8 @@ class_page.header(member)
 if member.student is not None:
     class_page.student_panel()
 class_page.board()
+class_lessons.board_panel()  # the class's predictions and experiment (issue 25)
 class_page.class_set()
 if member.teacher_key:
     class_teacher.teacher_tools(member)
+    class_lessons.teacher_panel(member)

@@ -9,7 +9,7 @@ from core.figures import curves_figure
 from core.presets import DEFAULTS, nearest_choice
 from core.run_state import STATUS_WORDS, RunStatus
 from core.style import references_caption
-from ui import a11y, classroom, i18n, one_change, prediction, run_view, settings_form
+from ui import a11y, class_lessons, classroom, i18n, one_change, prediction, run_view, settings_form
 from ui.i18n import tr
 
 MORE_WIDGET = "more_epochs"
@@ -27,6 +27,7 @@ st.caption(tr("{name}: {n_train:,} training images, {n_valid:,} held out for val
               n_valid=len(data.y_valid), n_test=len(data.y_test)))
 settings_form.link_notes()  # what the link could not set, its values shown as typed
 classroom.train_banner()  # in a class: its challenge, and which runs are shared
+class_lessons.train_panel()  # in a class: the teacher's question, my part of the experiment
 
 
 def _start(**override) -> None:

@@ -98,3 +98,20 @@ def drawings_csv(rows: Iterable) -> str:
     """One row per drawing (rows with ``drawing_id``, ``nickname``, ``label``, ``added_at``)."""
     return _table(DRAWING_COLUMNS, ((r.drawing_id, safe_text(r.nickname), r.label,
                                      iso_time(r.added_at)) for r in rows))
+
+
+EXPERIMENT_COLUMNS = ("setting", "value", "nickname", "run_id", "seed", "train_acc",
+                      "valid_acc", "test_acc")
+
+
+def experiment_csv(board) -> str:
+    """The class experiment (core.classroom.lessons.ExperimentBoard): one row per run by
+    grid value, then one row (no run) for each value still missing; None: the header only."""
+    if board is None:
+        return _table(EXPERIMENT_COLUMNS, [])
+    name = board.experiment.setting
+    rows = [[name, value, safe_text(e.nickname), e.run.run_id, e.run.seed,
+             *("" if getattr(e.run, k) is None else getattr(e.run, k)
+               for k in ("train_acc", "valid_acc", "test_acc"))] for value, e in board.points]
+    rows += [[name, value, "", "", "", "", "", ""] for value in board.missing]
+    return _table(EXPERIMENT_COLUMNS, rows)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.classroom import class_lessons as cl
+from core.classroom import export
 from core.classroom import queries_lessons as q
 from core.classroom import queries_runs as runs
 from core.classroom.errors import InvalidInput
@@ -135,3 +136,9 @@ class ClassLessons:
         counts = [given.count(i) for i in range(len(experiment.values))]
         return ExperimentBoard(experiment, counts, [(v, by_run[id(r)]) for v, r in found],
                                missing)
+
+    def experiment_csv(self, code: str, key: str) -> str:
+        """The class experiment as CSV (core.classroom.export.experiment_csv; only the
+        header when there is none). A read, with the teacher's credential."""
+        self._authenticate(code, key)
+        return export.experiment_csv(self.experiment(code))
