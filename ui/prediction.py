@@ -56,14 +56,17 @@ def pending() -> pr.Prediction | None:
 
 
 def form(active: bool) -> None:
-    """Before Start: commit a prediction (optional), or see and withdraw the one made."""
+    """Before Start: commit a prediction (optional), or see and withdraw the one made. Not
+    drawn while a run trains (its own prediction shows beside it: :func:`beside`)."""
+    if active:
+        return
     made = pending()
     with st.expander(tr("Predict, then run"), expanded=made is not None):
         if made is not None:
             st.markdown(tr("Your prediction: **{guess}**", guess=tr(pr.guess_text(made))))
             if made.reason:
                 st.caption(markdown_literal(made.reason, pr.REASON_CHARS))
-            st.button(tr("Withdraw the prediction"), on_click=_withdraw, disabled=active)
+            st.button(tr("Withdraw the prediction"), on_click=_withdraw)
             return
         kinds = {pr.ACCURACY: tr("The validation accuracy it will reach")}
         if _last_accuracy() is not None:
@@ -77,7 +80,7 @@ def form(active: bool) -> None:
             st.number_input(tr("Validation accuracy (%)"), 0.0, 100.0, 90.0, 0.1,
                             format="%.1f", key=VALUE)
         st.text_input(tr("Why? (optional, one line)"), max_chars=pr.REASON_CHARS, key=REASON)
-        st.button(tr("Commit the prediction"), on_click=_commit, disabled=active)
+        st.button(tr("Commit the prediction"), on_click=_commit)
 
 
 def attach(ticket: int) -> None:
