@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from core.describe import digit_alt
 from core.i18n import translator
 from support.a11y import axe_findings, blocking, counts
 from support.e2e import CHROMIUM, ROOT, checked_server, chromium, open_page, settle
@@ -115,7 +116,24 @@ def test_every_page(server, person, lang):
         if path in ("weights", "how_it_works"):
             page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
         found += _scan(page, lang, f"page {path or 'train'}")
+        _headings_in_order(page, path)
+        if path == "results":  # the accessibility tree chromium gives a screen reader
+            tree = page.get_by_test_id("stMain").aria_snapshot()
+            heading = translator(lang)("Results on the test set")
+            assert f'heading "{heading}" [level=1]' in tree, tree[:2000]
+            alt = translator(lang)(digit_alt(0, "0", "1", 0.5)).split(" 0")[0]  # "test digit"
+            assert f'img "{alt} ' in tree, tree[:2000]
     _fail_on(found)
+
+
+def _headings_in_order(page, path: str) -> None:
+    """One h1, and each heading at most one level below the one before (WCAG 1.3.1)."""
+    levels = page.evaluate("""() => [...document.querySelectorAll(
+        '[data-testid="stMain"] :is(h1, h2, h3, h4, h5, h6)')]
+        .filter(h => h.offsetParent !== null).map(h => Number(h.tagName[1]))""")
+    assert levels and levels[0] == 1 and levels.count(1) == 1, (path, levels)
+    jumps = [(a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
+    assert not jumps, f"{path or 'train'}: headings skip a level: {levels}"
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -134,6 +152,8 @@ def test_after_a_short_run_a_digit_and_the_confusion_matrix(server, person, lang
     page.locator("[data-testid='stImage'] img").nth(9).wait_for(timeout=30_000)
     page.locator("[data-testid='stButton'] button:visible",
                  has_text=re.compile(r"^T:\S+ P:\S+$")).nth(2).click()
+    page.mouse.move(5, 5)  # away: the button's tooltip fades out (mid-fade, its contrast is low)
+    expect(page.locator(".stTooltipContent")).to_have_count(0, timeout=10_000)
     found += _scan(page, lang, "results: a digit opened")
     page.get_by_role("tab", name=t("Confusion matrix and per-class accuracy")).click()
     page.locator(".js-plotly-plot").nth(2).wait_for(timeout=30_000)
@@ -329,6 +349,7 @@ def test_every_task_with_the_keyboard_alone(server, person):
     page.keyboard.press("ArrowLeft")
     rate = page.locator("[data-testid='stMetric']", has_text="Learning rate")
     expect(rate).to_contain_text(re.compile(r"0\.0[0-9]+"), timeout=30_000)
+    expect(page.get_by_role("button", name="Resume", exact=True)).to_be_visible()  # still paused
     _tab_to(page, "Resume", "submit")
     page.keyboard.press("Enter")
     page.get_by_text(re.compile(r"^epoch \d+/300: batch")).wait_for(timeout=30_000)
