@@ -74,6 +74,8 @@ def test_the_class_answers_the_teacher_s_question_and_sees_the_preset_s_runs(sto
                              ("bob", 80.0, "changed my mind")]
     assert [e.run.test_acc for e in board.results] == [0.85]
     assert store.my_answer(ann) == 88.5
+    question, mine, experiment = store.for_student(ann)
+    assert (question.preset, mine, experiment) == ("lambda-too-high", 88.5, None)
     with pytest.raises(WrongTeacherKey):
         store.ask_question(new.code, "x" * 16, "q", "tutorial")
     store.ask_question(new.code, new.teacher_key, "Another?", "tutorial")  # answers go with it
@@ -103,6 +105,7 @@ def test_each_student_gets_one_value_and_the_board_draws_the_class_s_curve(store
     assert board.students == [2, 1, 1]
     assert [v for v, _ in board.points] == [1e-2] and board.points[0][1].nickname == "s2"
     assert board.missing == [1e-4, 1e-3]
+    assert store.for_student(students[3]) == (None, None, plan)
     with pytest.raises(InvalidInput):
         store.start_experiment(new.code, new.teacher_key, "seed", 1, 9, 3, BASE)
     store.end_experiment(new.code, new.teacher_key)

@@ -46,18 +46,16 @@ def _train_panel() -> None:
     if member is None or member.student is None:
         return
     with reporting():
-        board = store().question(member.code)
-        if board is not None:
+        question, mine, experiment = store().for_student(member.student)
+        if question is not None:
             with st.container(border=True):
-                _question(member, board)
-        experiment = store().experiment(member.code)
+                _question(member, question, mine)
         if experiment is not None:
             with st.container(border=True):
-                _my_part(member, experiment.experiment)
+                _my_part(member, experiment)
 
 
-def _question(member: Membership, board) -> None:
-    q = board.question
+def _question(member: Membership, q: cl.Question, mine: float | None) -> None:
     st.markdown(tr("**The teacher asks:** {question}", question=markdown_literal(q.text)))
     st.caption(tr("With the lesson \u201c{lesson}\u201d.", lesson=tr(PRESETS[q.preset].title)))
     cols = st.columns([1, 2, 1])
@@ -68,7 +66,7 @@ def _question(member: Membership, board) -> None:
     if cols[2].button(tr("Send my prediction"), key="class_answer_send"):
         store().answer_question(member.student, st.session_state["class_answer"],
                                 st.session_state.get("class_reason", ""))
-    mine = store().my_answer(member.student)
+        mine = store().my_answer(member.student)
     if mine is not None:
         st.markdown(tr("You predicted a test accuracy of **{value:.1f} %**.", value=mine))
     if st.button(tr("Use the lesson's settings"), key="class_question_settings"):

@@ -87,6 +87,17 @@ class ClassLessons:
             row = q.question_row(conn, student.class_id)
             return None if row is None else q.own_answer(conn, row.id, student.student_id)
 
+    def for_student(self, student: Student) -> tuple:
+        """What a student's Train page shows, in one small read (no runs, no answers of
+        others): (the question or None, the student's answer or None, the experiment or
+        None)."""
+        with self._tx(write=False) as conn:
+            row = q.question_row(conn, student.class_id)
+            mine = None if row is None else q.own_answer(conn, row.id, student.student_id)
+            plan = q.experiment_row(conn, student.class_id)
+        return (None if row is None else cl.Question.from_json(row.question), mine,
+                None if plan is None else cl.Experiment.from_json(plan.plan))
+
     # ------------------------------------------------------------ the class experiment
 
     def start_experiment(self, code: str, key: str, setting: str, low: float, high: float,
