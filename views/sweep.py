@@ -89,7 +89,8 @@ def _live() -> None:
     results = list(sweep.results)  # the worker appends; read one consistent copy
     sweep_view.status(sweep, results)
     ui.chart(sweep_figure(results, sweep.parameter, sweep.values, tr=t), "sweep-figure",
-             sweep_summary(results, format_value), sweep_table(results, format_value, t))
+             sweep_summary(results, format_value),  # the numbers: below, once it has ended
+             sweep_table(results, format_value, t) if sweep.alive else None)
     st.caption(tr(sweep_view.READING[sweep.parameter]))
     if results and not sweep.alive:
         sweep_view.reading(sweep, results)
