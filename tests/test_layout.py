@@ -1,25 +1,15 @@
 """The house's size rules (README, Layout): every page in views/ stays thin, under 150 lines,
 and no module in core/ or ui/ grows past 400 lines. A page that grows moves its logic into ui/
 or core/; a module that grows splits along its jobs.
-
-Some modules are over 400 lines today (issue 20 splits them): they are the known exceptions of
-OVER_400_TODAY, and every other module must stay at 400 or below. An exception that has been
-split below 400 must leave the list, so the list only ever shrinks.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_LIMIT = 150  # lines of a page in views/: under it
 MODULE_LIMIT = 400  # lines of a module in core/ or ui/: at most
-# Over MODULE_LIMIT when the rule was written down (ui/classroom.py was being split then);
-# empty it as the splits land (issue 20).
-OVER_400_TODAY = frozenset({
-})
 
 
 def _lines(path: Path) -> int:
@@ -40,16 +30,8 @@ def test_every_page_is_under_150_lines():
                       f"core/): {long}")
 
 
-def test_no_module_grows_past_400_lines_but_the_known_exceptions():
+def test_no_module_is_over_400_lines():
     modules = _modules()
     assert len(modules) > 30, "no modules found: have core/ and ui/ moved?"
-    long = {m: n for m, n in modules.items() if n > MODULE_LIMIT and m not in OVER_400_TODAY}
+    long = {m: n for m, n in modules.items() if n > MODULE_LIMIT}
     assert not long, (f"modules over {MODULE_LIMIT} lines (split them along their jobs): {long}")
-
-
-@pytest.mark.parametrize("module", sorted(OVER_400_TODAY))
-def test_a_known_exception_is_still_over_400_lines(module):
-    """Once a split lands, its module leaves OVER_400_TODAY, and the rule holds for it too."""
-    path = ROOT / module
-    assert path.exists() and _lines(path) > MODULE_LIMIT, (
-        f"{module} is gone or at most {MODULE_LIMIT} lines now: remove it from OVER_400_TODAY")
