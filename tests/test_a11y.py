@@ -322,6 +322,8 @@ def _focus_order(page, name: str, stops: int) -> list[str]:
     (SHOTS / f"a11y-focus-{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     page.reload()  # without the numbers
     page.get_by_role("heading", level=1).first.wait_for(timeout=30_000)
+    page.get_by_role("switch", name="Reduce motion").wait_for(timeout=30_000)  # the sidebar
+    _ready(page)
     return lines
 
 
@@ -364,7 +366,8 @@ def test_every_task_with_the_keyboard_alone(server, person):
     settle(page)
     page.locator("[data-testid='stImage'] img").nth(9).wait_for(timeout=30_000)
     _focus_order(page, "results", 40)
-    settle(page)
+    page.locator("[data-testid='stImage'] img").nth(9).wait_for(timeout=30_000)  # reloaded
+    _ready(page)
     _tab_to(page, re.compile(r"^T:\S+ P:\S+$"))
     page.keyboard.press("Tab")
     digit = _tab_to(page, re.compile(r"^T:\S+ P:\S+$"))  # the third digit on the page
