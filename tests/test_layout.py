@@ -5,6 +5,7 @@ or core/; a module that grows splits along its jobs.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,3 +36,12 @@ def test_no_module_is_over_400_lines():
     assert len(modules) > 30, "no modules found: have core/ and ui/ moved?"
     long = {m: n for m, n in modules.items() if n > MODULE_LIMIT}
     assert not long, (f"modules over {MODULE_LIMIT} lines (split them along their jobs): {long}")
+
+
+def test_the_readmes_layout_names_every_module():
+    """README's Layout section matches the tree: every module of core/ and ui/ is named."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout"):readme.index("## ", readme.index("## Layout") + 3)]
+    names = {Path(m).stem for m in _modules()} - {"__init__"}
+    missing = sorted(n for n in names if not re.search(rf"\b{n}\b", layout))
+    assert not missing, f"README's Layout does not name: {missing}"
