@@ -284,12 +284,12 @@ def weights_summary(W: np.ndarray, class_names: Sequence[str], each: bool = Fals
 
 
 def class_drawing_alt(true_name: str, pred_name: str, confidence: float | None = None) -> Msg:
-    """A drawing of the class's set: "a class drawing of a 7, read as 2: wrong (81% sure)"."""
+    """A drawing of the class's set: "a class drawing labelled 7, read as 2: wrong (81% sure)"."""
     verdict = Msg("right") if true_name == pred_name else Msg("wrong")
     if confidence is None:
-        return Msg("a class drawing of a {true}, read as {pred}: {verdict}", true=true_name,
+        return Msg("a class drawing labelled {true}, read as {pred}: {verdict}", true=true_name,
                    pred=pred_name, verdict=verdict)
-    return Msg("a class drawing of a {true}, read as {pred}: {verdict} ({p:.0%} sure)",
+    return Msg("a class drawing labelled {true}, read as {pred}: {verdict} ({p:.0%} sure)",
                true=true_name, pred=pred_name, verdict=verdict, p=confidence)
 
 

@@ -135,9 +135,9 @@ def test_weights_norms_and_sweep_tables(shipped):
 
 def test_class_drawings_and_the_board_in_words():
     assert ENGLISH(describe.class_drawing_alt("7", "2", 0.812)) == (
-        "a class drawing of a 7, read as 2: wrong (81% sure)")
+        "a class drawing labelled 7, read as 2: wrong (81% sure)")
     assert ENGLISH(describe.class_drawing_alt("7", "7")) == (
-        "a class drawing of a 7, read as 7: right")
+        "a class drawing labelled 7, read as 7: right")
     assert ENGLISH(describe.board_alt([0.121, None, 0.924])) == (
         "the class board: 3 shared runs, test accuracy from 12.1% to 92.4%; the table below "
         "lists them")
