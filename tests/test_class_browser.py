@@ -221,3 +221,53 @@ def test_reloads_tabs_and_a_challenge_that_reaches_the_train_page(server, browse
     expect(teacher.get_by_role("heading", name="Teacher's tools")).to_have_count(0)
     for page in (teacher, ana, other, bo):
         page.context.close()
+
+
+def test_the_whole_lesson_a_teacher_three_students_the_projector_and_a_reload_of_each(
+        server, browser):
+    """Issue 21's lesson end to end: the teacher opens a class and puts the projector view
+    up; three students join with the link and each trains a run, shared by itself; the
+    projector shows the three without anyone touching it. Then every one of them presses
+    F5: the teacher is still the teacher, each student still in the class with their run,
+    the projector still showing the board."""
+    teacher = _person(browser)
+    code, _ = _open_class(teacher, server)
+    teacher.get_by_role("button", name="I have written it down").click()
+    settle(teacher)
+    projector = _person(browser, 1920, 1080)
+    projector.goto(f"{server}/projector?class={code}")
+    expect(projector.get_by_text(code, exact=True).first).to_be_visible(timeout=30_000)
+    link = f"{server}/classroom?class={code}"
+    students = {name: _person(browser) for name in ("ana", "bo", "cy")}
+    for name, page in students.items():
+        _join(page, link, name)
+        page.get_by_role("link", name="Train").click()
+        page.get_by_role("heading", name="Train a softmax regression").wait_for(timeout=30_000)
+        settle(page)
+        set_number(page, "Epochs", 1)
+        page.get_by_role("button", name="Start").click()
+    for page in students.values():
+        page.get_by_text(re.compile("Finished 1 epoch")).wait_for(timeout=90_000)
+        expect(page.get_by_text(re.compile(r"Shared with the class: run 1 \(1 epoch"))
+               ).to_be_visible(timeout=BOARD_WAIT)
+    expect(_metric(projector, "Runs shared")).to_contain_text("3", timeout=BOARD_WAIT)
+    expect(_metric(teacher, "Students")).to_contain_text("3", timeout=BOARD_WAIT)
+    _shot(projector, "class-lesson-projector")
+
+    for page in (teacher, *students.values()):
+        page.reload()
+        page.get_by_role("heading", level=1).first.wait_for(timeout=30_000)
+        settle(page)
+    projector.reload()
+    expect(projector.get_by_text(code, exact=True).first).to_be_visible(timeout=30_000)
+    expect(teacher.get_by_role("heading", name="Teacher's tools")).to_be_visible(timeout=30_000)
+    expect(_metric(teacher, "Runs shared")).to_contain_text("3", timeout=BOARD_WAIT)
+    expect(_metric(projector, "Runs shared")).to_contain_text("3", timeout=BOARD_WAIT)
+    for name, page in students.items():
+        expect(page.get_by_text(re.compile("Finished 1 epoch"))).to_be_visible(timeout=30_000)
+        expect(page.get_by_text(re.compile(r"Shared with the class: run 1"))
+               ).to_be_visible(timeout=BOARD_WAIT)
+        assert f"nick={name}" in page.url
+    for page in (teacher, projector, *students.values()):
+        _no_exception(page)
+        page.context.close()
