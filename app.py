@@ -31,6 +31,7 @@ if navigation.url_path != projector.url_path:
     classroom.sync()  # Classroom mode: rejoin from the link, share finished runs
     ui.reclaim()  # a browser back after a reload: its run paused while nobody watched goes on
 navigation.run()
-with st.sidebar:
-    cookies.render()  # the cookies this run asked for (ui.workspace, ui.class_session)
+if navigation.url_path != projector.url_path:  # the projector has no sidebar, sets no cookie
+    with st.sidebar:
+        cookies.render()  # the cookies this run asked for (ui.workspace, ui.class_session)
 ui.PAGE_DRAWN.set()

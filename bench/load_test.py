@@ -102,7 +102,8 @@ def main() -> int:
         report = asyncio.run(run_load(url, proc.pid, args.users, args.epochs, timeout,
                                       stagger=args.stagger, class_code=code,
                                       boards=args.boards if code else 0,
-                                      reloads=args.reloads))
+                                      reload_after=max(1, args.epochs // 2)
+                                      if args.reloads else None))
         print(report.summary())
         text = log.read_text()
         problems = server_exceptions(text)

@@ -256,8 +256,14 @@ def guess_class_names(folder: Path) -> tuple[str, ...]:
 
 @lru_cache(maxsize=4)
 def load_folder(folder: str | os.PathLike, name: str | None = None) -> Dataset:
-    """Load any folder holding the four MNIST-layout IDX files (cached per process)."""
-    folder = Path(folder)
+    """Load any folder holding the four MNIST-layout IDX files (cached per process, the
+    last four; the bundled MNIST is kept apart by :func:`load_mnist`)."""
+    if Path(folder) == BUNDLED_MNIST and name == "MNIST":
+        return load_mnist()
+    return _read_folder(Path(folder), name)
+
+
+def _read_folder(folder: Path, name: str | None) -> Dataset:
     arrays = read_idx_folder(folder)
     if len(arrays[0]) <= N_VALID:
         raise DataError(
@@ -269,9 +275,11 @@ def load_folder(folder: str | os.PathLike, name: str | None = None) -> Dataset:
                         class_names=guess_class_names(folder))
 
 
+@lru_cache(maxsize=1)
 def load_mnist() -> Dataset:
-    """The MNIST copy bundled in ``data/mnist`` (no network needed)."""
-    return load_folder(BUNDLED_MNIST, "MNIST")
+    """The MNIST copy bundled in ``data/mnist`` (no network needed): loaded once per
+    process and never pushed out by other folders (every page starts from it)."""
+    return _read_folder(BUNDLED_MNIST, "MNIST")
 
 
 # --------------------------------------------------------------------------- keras (optional)

@@ -367,14 +367,14 @@ async def warm_up(url: str, pid: int, settle_timeout: float = 30.0) -> tuple[flo
 async def run_load(url: str, pid: int, users: int, epochs: int, timeout: float,
                    stagger: float = 0.0, settle_timeout: float = 30.0,
                    class_code: str | None = None, boards: int = 0,
-                   reloads: bool = False) -> LoadReport:
+                   reload_after: int | None = None) -> LoadReport:
     """Measure the idle server, warm it up with one page load, run ``users`` simulated
     users at once (``stagger`` seconds apart), then measure again once the last one has
     left and the server has gone quiet (:func:`wait_until_quiet`, at most
     ``settle_timeout`` s). With ``class_code`` the users are students of that class (in
     their address: their finished runs are shared) and ``boards`` more tabs watch its
-    board (:class:`BoardWatcher`). With ``reloads`` every user presses F5 once, half-way
-    through its run, and must find the same run again (issue 22)."""
+    board (:class:`BoardWatcher`). With ``reload_after`` every user presses F5 once its
+    chart shows that many epochs, and must find the same run again (issue 22)."""
     rss_idle, rss_before = await warm_up(url, pid, settle_timeout)
     peak = [rss_before]
     stop = asyncio.Event()
@@ -391,7 +391,7 @@ async def run_load(url: str, pid: int, users: int, epochs: int, timeout: float,
         await asyncio.sleep(i * stagger)
         return await SimulatedUser(url, user=i, epochs=epochs, timeout=timeout,
                                    query=query.format(i),
-                                   reload_after=max(1, epochs // 2) if reloads else None).run()
+                                   reload_after=reload_after).run()
 
     results = await asyncio.gather(*(one(i) for i in range(users)))
     users_done.set()

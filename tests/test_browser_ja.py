@@ -147,7 +147,7 @@ def test_a_run_in_japanese(server, browser, width):
         box.press("Enter")
         settle(page)
         page.get_by_role("button", name="開始").click()
-        page.get_by_text("エポックを").first.wait_for(timeout=60_000)  # "2 エポックを ... 完了"
+        page.get_by_text("エポックの学習が終わりました").first.wait_for(timeout=60_000)
         settle(page)
         page.wait_for_timeout(500)
         _check(page, f"train-finished-{width}")

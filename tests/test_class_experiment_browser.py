@@ -24,6 +24,19 @@ from test_class_browser import (  # noqa: F401 (fixtures)
 from support.e2e import set_number, settle
 
 
+def _type_until_kept(page, label: str, value: str, tries: int = 3) -> None:
+    """Type a number and wait until the box shows it; type it again if a rerun of one of
+    the page's live parts, racing the Enter, put the old value back (seen under load)."""
+    for attempt in range(tries):
+        set_number(page, label, value)
+        try:
+            expect(page.get_by_label(label, exact=True)).to_have_value(value, timeout=10_000)
+            return
+        except AssertionError:
+            if attempt == tries - 1:
+                raise
+
+
 def test_a_teacher_and_three_students_run_a_class_experiment(server, browser):
     teacher = _person(browser)
     code, _key = _open_class(teacher, server)
@@ -31,8 +44,7 @@ def test_a_teacher_and_three_students_run_a_class_experiment(server, browser):
     settle(teacher)
     for label, value in (("Lowest value", "0.000100"), ("Highest value", "0.010000"),
                          ("How many values", "3"), ("Epochs", "1")):
-        set_number(teacher, label, value)
-        expect(teacher.get_by_label(label, exact=True)).to_have_value(value, timeout=30_000)
+        _type_until_kept(teacher, label, value)
     teacher.get_by_role("button", name="Start the experiment").click()
     teacher.get_by_text("1 of 3 values have a run", exact=False).or_(
         teacher.get_by_text("0 of 3 values have a run", exact=False)).wait_for(timeout=30_000)

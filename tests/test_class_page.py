@@ -375,8 +375,9 @@ def test_the_teachers_tools(classroom_db, sessions):
     teacher = _teacher(sessions, new)
     assert _metrics(teacher)["Runs shared"] == "2"
     downloads = [d.label for d in teacher.get("download_button") if "CSV" in d.label]
-    assert downloads == ["Download the runs (CSV)", "Download the runs' curves (CSV)",
-                         "Download the drawings' list (CSV)"]  # curves: a file of their own
+    assert downloads[:3] == ["Download the runs (CSV)", "Download the runs' curves (CSV)",
+                             "Download the drawings' list (CSV)"]  # curves: a file of their own
+    assert downloads[3:] == ["Download the experiment (CSV)"]  # issue 25's class experiment
 
     remove = [s for s in teacher.multiselect if s.label.startswith("Remove students")][0]
     remove.set_value(["bo"]).run()

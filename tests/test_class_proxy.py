@@ -32,6 +32,7 @@ from test_proxy import COOKIE, Student, browser, nginx  # noqa: F401 (browser: a
 
 from core.classroom import ClassroomStore
 from core.classroom.schema import DB_FILE
+from core.network import lan_address
 from support.e2e import set_number, streamlit_server
 
 EPOCHS, BATCH = 2, 1000  # a short run: two epochs of 50 steps
@@ -92,7 +93,10 @@ def test_a_student_and_the_teacher_on_different_replicas_see_one_board(
         code, _key = _open_class(teacher.page, base)
         assert re.fullmatch(r"[A-Z0-9]{6}", code), code
         link = next(c for c in teacher.page.locator("code").all_inner_texts() if "?class=" in c)
-        assert link.strip() == f"{base}/classroom?class={code}", link  # the proxy's address
+        # the address students open: the proxy's port on this machine's network address
+        # (the teacher's page is on loopback: core.network.student_url)
+        port = base.rsplit(":", 1)[1]
+        assert link.strip() == f"http://{lan_address()}:{port}/classroom?class={code}", link
         teacher_documents = _documents(teacher)
 
         # the student: new browsers from the same address until the proxy deals the other
@@ -108,7 +112,8 @@ def test_a_student_and_the_teacher_on_different_replicas_see_one_board(
         assert student.replica != teacher.replica, (student.replica, teacher.replica)
         assert {student.replica, teacher.replica} == {"r1", "r2"}
 
-        _join(student.page, link.strip(), NICK)
+        # the same link at the proxy's loopback address (this test's nginx listens only there)
+        _join(student.page, f"{base}/classroom?class={code}", NICK)
         _no_exception(student.page)
         expect(_metric(teacher.page, "Students")).to_contain_text("1", timeout=BOARD_WAIT)
 

@@ -69,7 +69,7 @@ def test_without_data_folders_no_path_can_be_typed(app, monkeypatch):
     app.run()
     assert "Another folder of IDX files..." not in _picker(app).options
     assert {"MNIST (bundled)", "Upload IDX files..."} <= set(_picker(app).options)
-    assert not app.text_input
+    assert not app.sidebar.text_input  # no folder box (the page's own inputs aside)
 
 
 @pytest.mark.parametrize("name", HOSTILE_PATHS)

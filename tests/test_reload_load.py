@@ -25,15 +25,15 @@ LIMIT_SECONDS = WATCHDOG.grace + WATCHDOG.interval
 
 @pytest.mark.timeout(400)
 def test_students_who_reload_mid_run_find_their_run_and_see_it_finish():
-    users, epochs = 4, 6
+    users, epochs = 4, 30  # long enough that every run is still training at epoch 2
     with streamlit_server({"TRAINING_SLOTS": "2"}) as (url, proc, log):
         report = asyncio.run(run_load(url, proc.pid, users, epochs, timeout=240,
-                                      reloads=True))
+                                      reload_after=2))
         text = log.read_text()
     print("\n" + report.summary())
     assert not report.errors and report.finished == users, report.summary()
     reloaded = [r for r in report.results if r.reloaded_at is not None]
-    assert reloaded, report.summary()  # at least one pressed F5 before its run ended
+    assert len(reloaded) >= users // 2, report.summary()  # pressed F5 before the run ended
     whole = list(range(1, epochs + 1))
     for r in report.results:  # each run trained once, to the end: one point per epoch
         assert r.chart_epochs == {"train": whole, "validation": whole}, (r.user, r.chart_epochs)

@@ -33,11 +33,12 @@ export default function(component) {
         root.setAttribute('lang', data.lang);
     }
     if (!window.__a11yScrollables) {
-        // A formula or code block wider than its column scrolls: a keyboard user must be
-        // able to focus it to scroll it (WCAG 2.1.1), so each one that scrolls gets a tab stop.
+        // A formula or code block is a scroll box (overflow: auto): when it is wider than its
+        // column a keyboard user must be able to focus it to scroll it (WCAG 2.1.1). Whether it
+        // scrolls changes with the fonts and the window, so every one gets a tab stop.
         const mark = () => {
             document.querySelectorAll('.katex-display, .stCode pre').forEach(el => {
-                if (el.scrollWidth > el.clientWidth && !el.hasAttribute('tabindex')) {
+                if (!el.hasAttribute('tabindex')) {
                     el.setAttribute('tabindex', '0');
                 }
             });
