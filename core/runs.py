@@ -24,10 +24,10 @@ CSV_COLUMNS = {**{k: k for k in METRICS}, "learning_rate": "epoch_learning_rate"
 
 
 # the one figure of a run's speed, everywhere a page shows it (see seconds_per_epoch)
-SECONDS_PER_EPOCH = Msg("Seconds per epoch (median)")
+SECONDS_PER_EPOCH = Msg("Seconds per epoch")
 SECONDS_PER_EPOCH_HELP = Msg(
     "The median of this run's epochs: half of them took less, half more. The first epoch also "
-    "warms up, and an epoch paused half-way counts its pause: neither moves the median much.")
+    "warms up, which does not move the median much; time spent paused is not counted.")
 
 
 def seconds_per_epoch(history: Sequence) -> float | None:
