@@ -13,21 +13,35 @@ from core.classroom import schema as db
 from core.classroom.class_lessons import Experiment, Question
 
 
+def _replace_for_class(conn: Connection, parent, child_key, class_id: int,
+                       values: dict | None) -> None:
+    """The class's one row of ``parent`` (a question, an experiment) becomes ``values``
+    (None: no row); the rows that hang on the old one (``child_key``: answers,
+    assignments) go with it."""
+    old = select(parent.c.id).where(parent.c.class_id == class_id)
+    conn.execute(delete(child_key.table).where(child_key.in_(old)))
+    conn.execute(delete(parent).where(parent.c.class_id == class_id))
+    if values is not None:
+        conn.execute(insert(parent).values(class_id=class_id, **values))
+
+
+def _row_for_class(conn: Connection, column, class_id: int):
+    """(id, ``column``) of the class's one row of ``column``'s table, or None."""
+    table = column.table
+    return conn.execute(select(table.c.id, column).where(table.c.class_id == class_id)).first()
+
+
 def replace_question(conn: Connection, class_id: int, question: Question | None,
                      now: float) -> None:
     """The class's question becomes ``question`` (None: no question); old answers go."""
-    old = select(db.questions.c.id).where(db.questions.c.class_id == class_id)
-    conn.execute(delete(db.answers).where(db.answers.c.question_id.in_(old)))
-    conn.execute(delete(db.questions).where(db.questions.c.class_id == class_id))
-    if question is not None:
-        conn.execute(insert(db.questions).values(class_id=class_id, question=question.to_json(),
-                                                 asked_at=now))
+    _replace_for_class(conn, db.questions, db.answers.c.question_id, class_id,
+                       None if question is None else
+                       {"question": question.to_json(), "asked_at": now})
 
 
 def question_row(conn: Connection, class_id: int):
     """The class's question row (id, question JSON), or None."""
-    return conn.execute(select(db.questions.c.id, db.questions.c.question).where(
-        db.questions.c.class_id == class_id)).first()
+    return _row_for_class(conn, db.questions.c.question, class_id)
 
 
 def answers(conn: Connection, question_id: int) -> list[tuple[str, float, str]]:
@@ -58,18 +72,14 @@ def own_answer(conn: Connection, question_id: int, student_id: int) -> float | N
 def replace_experiment(conn: Connection, class_id: int, experiment: Experiment | None,
                        now: float) -> None:
     """The class's experiment becomes ``experiment`` (None: none); old assignments go."""
-    old = select(db.experiments.c.id).where(db.experiments.c.class_id == class_id)
-    conn.execute(delete(db.assignments).where(db.assignments.c.experiment_id.in_(old)))
-    conn.execute(delete(db.experiments).where(db.experiments.c.class_id == class_id))
-    if experiment is not None:
-        conn.execute(insert(db.experiments).values(class_id=class_id, plan=experiment.to_json(),
-                                                   started_at=now))
+    _replace_for_class(conn, db.experiments, db.assignments.c.experiment_id, class_id,
+                       None if experiment is None else
+                       {"plan": experiment.to_json(), "started_at": now})
 
 
 def experiment_row(conn: Connection, class_id: int):
     """The class's experiment row (id, plan JSON), or None."""
-    return conn.execute(select(db.experiments.c.id, db.experiments.c.plan).where(
-        db.experiments.c.class_id == class_id)).first()
+    return _row_for_class(conn, db.experiments.c.plan, class_id)
 
 
 def assigned(conn: Connection, experiment_id: int) -> dict[int, int]:
