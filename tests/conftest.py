@@ -1,4 +1,5 @@
-"""Shared fixtures: the bundled MNIST (loaded once per test session) and a briefly trained model."""
+"""Shared fixtures: the bundled MNIST (loaded once per test session), a briefly trained model,
+and Debian's chromium for the browser tests."""
 
 from __future__ import annotations
 
@@ -38,3 +39,14 @@ def trained_run(mnist):
     run = TrainingRun(mnist, TrainConfig(epochs=3))
     run.run()
     return run
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium under playwright, one per test module (browser tests fail, never
+    skip, without it: ``bash run.sh test`` installs it)."""
+    from support.e2e import CHROMIUM, chromium
+
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
+    with chromium() as b:
+        yield b

@@ -11,7 +11,6 @@ language. Without /usr/bin/chromium these tests fail, they do not skip.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -19,7 +18,7 @@ from playwright.sync_api import expect
 from core.describe import digit_alt
 from core.i18n import translator
 from support.a11y import axe_findings, blocking, counts
-from support.e2e import CHROMIUM, ROOT, checked_server, chromium, open_page, settle
+from support.e2e import ROOT, checked_server, open_page, settle
 
 REPORT = ROOT / "screenshots" / "a11y-axe.md"
 PAGES = ("", "results", "draw", "weights", "sweep", "how_it_works", "classroom")
@@ -33,13 +32,6 @@ def server(tmp_path_factory):
     with checked_server({"CLASSROOM_DIR": str(folder), "CLASSROOM_DB_URL": ""}) as url:
         yield url
     _write_report()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from support.e2e import (
-    CHROMIUM,
     ROOT,
     checked_server,
-    chromium,
     open_page,
     set_number,
     settle,
@@ -32,13 +29,6 @@ SHOTS = ROOT / "screenshots"
 def server():
     with checked_server() as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture

@@ -9,11 +9,10 @@ installs it). Without /usr/bin/chromium these tests fail, they do not skip.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from support.e2e import CHROMIUM, ROOT, checked_server, chromium, settle
+from support.e2e import ROOT, checked_server, settle
 
 SHOTS = ROOT / "screenshots" / "ja"
 PAGES = ("", "results", "draw", "weights", "sweep", "how_it_works", "classroom")
@@ -93,13 +92,6 @@ def server(tmp_path_factory):
     classes = tmp_path_factory.mktemp("classes")  # a class database of these tests' own
     with checked_server({"CLASSROOM_DIR": str(classes)}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
-    with chromium() as b:
-        yield b
 
 
 def _open(page, url: str, path: str) -> None:

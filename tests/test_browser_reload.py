@@ -8,25 +8,17 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from support.e2e import CHROMIUM, checked_server, chromium, open_page, set_number, settle
+from support.e2e import checked_server, open_page, set_number, settle
 
 
 @pytest.fixture(scope="module")
 def server():
     with checked_server({"TRAINING_SLOTS": "1"}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
-    with chromium() as b:
-        yield b
 
 
 def _points(page) -> int:

@@ -11,13 +11,12 @@ tests fail, they never skip.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
 
-from support.e2e import CHROMIUM, ROOT, checked_server, chromium, open_page, set_number, settle
+from support.e2e import ROOT, checked_server, open_page, set_number, settle
 
 SHOTS = ROOT / "screenshots"
 BOLD = "**bold** <i>x</i>"  # a nickname that must never be read as markup
@@ -29,13 +28,6 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("classroom")
     with checked_server({"CLASSROOM_DIR": str(folder), "CLASSROOM_DB_URL": ""}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
-    with chromium() as b:
-        yield b
 
 
 def _person(browser, width: int = 1280, height: int = 1000):

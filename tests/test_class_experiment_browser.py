@@ -17,7 +17,6 @@ from test_class_browser import (  # noqa: F401 (fixtures)
     _open_class,
     _person,
     _shot,
-    browser,
     server,
 )
 

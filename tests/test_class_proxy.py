@@ -28,7 +28,7 @@ import pytest
 from playwright.sync_api import expect
 from postgres_support import running_postgres
 from test_class_browser import _board_points, _join, _metric, _no_exception, _open_class
-from test_proxy import COOKIE, Student, browser, nginx  # noqa: F401 (browser: a fixture)
+from test_proxy import COOKIE, Student, nginx
 
 from core.classroom import ClassroomStore
 from core.classroom.schema import DB_FILE

@@ -7,11 +7,10 @@ screenshots/lesson-*.png for a person to look at."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from support.e2e import CHROMIUM, ROOT, checked_server, chromium, open_page, set_number, settle
+from support.e2e import ROOT, checked_server, open_page, set_number, settle
 
 SHOTS = ROOT / "screenshots"
 WORDS = {  # what each language calls the things the test reads and presses
@@ -32,13 +31,6 @@ WORDS = {  # what each language calls the things the test reads and presses
 def server():
     with checked_server() as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture

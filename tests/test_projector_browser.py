@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,7 +22,7 @@ from PIL import Image
 
 from core.classroom import Challenge, ClassroomStore, Condition, SharedRun
 from core.classroom.handwriting import HandScore, with_score
-from support.e2e import CHROMIUM, ROOT, checked_server, chromium, open_page, settle
+from support.e2e import ROOT, checked_server, open_page, settle
 
 SHOTS = ROOT / "screenshots"
 # The Draw page's canvas and its column, through the component's shadow root (as in
@@ -59,13 +58,6 @@ def classroom(tmp_path_factory):
     store.dispose()
     with checked_server({"CLASSROOM_DIR": str(folder), "CLASSROOM_DB_URL": ""}) as url:
         yield url, new
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
-    with chromium() as b:
-        yield b
 
 
 def _screen(browser):

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from support.e2e import CHROMIUM, ROOT, chromium, free_port, set_number, settle, streamlit_server
+from support.e2e import ROOT, free_port, set_number, settle, streamlit_server
 
 DEPLOY = ROOT / "deploy"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -123,13 +123,6 @@ def replicas():
 def proxy(replicas):
     with nginx([url.removeprefix("http://") for url, _ in replicas]) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
-    with chromium() as b:
-        yield b
 
 
 def _get(url: str, cookie: str | None = None):
