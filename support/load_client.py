@@ -133,13 +133,15 @@ class SimulatedUser(BrowserTab):
 BOARD_KEY = "board_scatter"  # st.plotly_chart(..., key="board_scatter") on the Class page
 BOARD_PAGE = "classroom"  # the Class page's address
 BOARD_SETTLE = 20.0  # s the board may take, once the users have left, to show every run
+BOARD_REFRESHES = 2  # fresh board charts (drawn by a run begun after a timer's request) to see
 
 
 class BoardWatcher(BrowserTab):
     """A tab on the Class page of a class (joined from the address, like a reload), watching
     the board: its fragment re-runs itself every few seconds; the latencies are those
-    refreshes (request -> end of the fragment run), and ``board_runs`` the "Runs shared"
-    the board showed last."""
+    refreshes (request -> end of the fragment run; request -> the chart drawn again by a run
+    begun after it, ``chart_latencies``), and ``board_runs`` the "Runs shared" the board
+    showed last."""
 
     def __init__(self, url: str, code: str, user: int = 0, timeout: float = 120.0):
         super().__init__(url, user, timeout, query=f"class={code}&nick=board-{user}",
@@ -147,8 +149,9 @@ class BoardWatcher(BrowserTab):
         self.board_runs: int | None = None
 
     async def watch(self, users_done: asyncio.Event, expect_runs: int) -> UserResult:
-        """Open the board and watch it until the users are done and it shows
-        ``expect_runs`` runs (at most BOARD_SETTLE s later); never raises."""
+        """Open the board and watch it until the users are done, it shows ``expect_runs``
+        runs and it has drawn its chart afresh BOARD_REFRESHES times by itself (at most
+        BOARD_SETTLE s after the users are done); never raises."""
         t0 = time.monotonic()
         deadline, phase = t0 + self.timeout, "connect"
         settled_by: list[float] = []
@@ -158,7 +161,9 @@ class BoardWatcher(BrowserTab):
             if not users_done.is_set():
                 return False
             settled_by[:] = settled_by or [time.monotonic() + BOARD_SETTLE]
-            return (self.board_runs or 0) >= expect_runs or time.monotonic() > settled_by[0]
+            shown = (self.board_runs or 0) >= expect_runs
+            refreshed = len(self.result.chart_latencies) >= BOARD_REFRESHES
+            return (shown and refreshed) or time.monotonic() > settled_by[0]
 
         try:
             async with self.connect() as ws:
@@ -186,6 +191,12 @@ class BoardWatcher(BrowserTab):
 
 
 # ------------------------------------------------------------------ many users
+
+
+def quantile(xs: list[float], q: float) -> float:
+    """The nearest-rank quantile ``q`` of ``xs`` (nan when there are none)."""
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, max(0, math.ceil(q * len(xs)) - 1))] if xs else float("nan")
 
 
 @dataclass
@@ -218,25 +229,26 @@ class LoadReport:
     def latency(self, q: float, chart: bool = False) -> float:
         """A quantile (nearest rank) of the refresh latencies, in seconds; ``chart``: of the
         latencies to the first fresh chart instead of to the end of the run."""
-        xs = sorted(x for r in self.results for x in (r.chart_latencies if chart else r.latencies))
-        if not xs:
-            return float("nan")
-        return xs[min(len(xs) - 1, max(0, math.ceil(q * len(xs)) - 1))]
+        return quantile([x for r in self.results
+                         for x in (r.chart_latencies if chart else r.latencies)], q)
 
-    def board_latency(self, q: float) -> float:
-        """A quantile (nearest rank) of the board's refresh latencies, in seconds."""
-        xs = sorted(x for r in self.board for x in r.latencies)
-        return xs[min(len(xs) - 1, max(0, math.ceil(q * len(xs)) - 1))] if xs else float("nan")
+    def board_latency(self, q: float, chart: bool = False) -> float:
+        """The same for the board's refreshes."""
+        return quantile([x for r in self.board
+                         for x in (r.chart_latencies if chart else r.latencies)], q)
 
     def _board_lines(self) -> list[str]:
         if not self.board:
             return []
-        n = sum(len(r.latencies) for r in self.board)
-        return [f"class board ({len(self.board)} tabs open): refresh latency median "
-                f"{self.board_latency(0.5) * 1000:.0f} ms, p95 "
-                f"{self.board_latency(0.95) * 1000:.0f} ms, max "
-                f"{self.board_latency(1.0) * 1000:.0f} ms ({n} refreshes); runs shared on "
-                f"the board at the end: {self.board_runs} (users {self.users})"]
+        ends = sum(len(r.latencies) for r in self.board)
+        fresh = sum(len(r.chart_latencies) for r in self.board)
+        ms = [f"{self.board_latency(q, chart) * 1000:.0f}" for chart in (True, False)
+              for q in (0.5, 0.95, 1.0)]
+        return [f"class board ({len(self.board)} tabs open): request -> fresh chart median "
+                f"{ms[0]} ms, p95 {ms[1]} ms, max {ms[2]} ms ({fresh} refreshes); "
+                f"-> end of a run reported whole: median {ms[3]} ms, p95 {ms[4]} ms, max "
+                f"{ms[5]} ms ({ends}); runs shared on the board at the end: "
+                f"{self.board_runs} (users {self.users})"]
 
     def _reload_lines(self) -> list[str]:
         at = [r.reloaded_at for r in self.results if r.reloaded_at is not None]

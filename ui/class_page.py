@@ -86,7 +86,6 @@ def header(member: Membership) -> None:
         st.markdown(tr("You are {who}.", who=who_markdown(member)))
         if member.teacher_key is None:
             st.button(tr("Leave the class"), on_click=leave, icon=":material/logout:")
-    st.fragment(watch, run_every=BOARD_SECONDS)()
     gone_notice()  # e.g. a newcomer to a closed class: why they only see the board
 
 
@@ -99,11 +98,15 @@ def student_panel() -> None:
 
 
 def board() -> None:
-    """The live board (a fragment refreshed every BOARD_SECONDS)."""
+    """The live board (a fragment refreshed every BOARD_SECONDS). Each refresh first checks
+    that this session is still in the class (:func:`ui.classroom.watch`): one fragment run a
+    tick, not two (fragments due together run one after the other, and each but the last
+    has its end reported as cut short)."""
     st.fragment(_board, run_every=BOARD_SECONDS)()
 
 
 def _board() -> None:
+    watch()
     member = membership()
     if member is None:
         return

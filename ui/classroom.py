@@ -154,8 +154,9 @@ def gone_notice(where=st) -> None:
 
 
 def watch() -> None:
-    """On the Class page, every few seconds (a fragment): a class its teacher deleted, or a
-    student the teacher removed, takes this session out of the class at once."""
+    """On the Class page, every few seconds (at the start of each refresh of the board's
+    fragment): a class its teacher deleted, or a student the teacher removed, takes this
+    session out of the class at once."""
     member = membership()
     if member is None:
         return
