@@ -49,8 +49,8 @@ import sys
 import tempfile
 
 from core.jobs import usable_cores
-from support.e2e import streamlit_server
-from support.load_client import run_load, server_exceptions
+from support.e2e import server_exceptions, streamlit_server
+from support.load_client import run_load
 
 
 def main() -> int:

@@ -34,7 +34,7 @@ from support.load_protocol import (
 from ui.workspace import COOKIE as WORKSPACE_COOKIE
 
 __all__ = ["BoardWatcher", "LoadReport", "LoadTestError", "SimulatedUser", "UserResult",
-           "run_load", "sample_peak", "server_exceptions", "wait_until_quiet", "warm_up"]
+           "run_load", "sample_peak", "wait_until_quiet", "warm_up"]
 
 
 # ------------------------------------------------------------------ one user
@@ -309,25 +309,6 @@ class LoadReport:
             f"total time: {self.seconds:.1f} s",
         ]
         return "\n".join(lines)
-
-
-# Known and harmless: Streamlit 1.67's websocket handler (starlette_websocket.py) logs this
-# pair when a tab closes while the server is still sending to it: receive_bytes() raises
-# WebSocketDisconnected (a RuntimeError), the handler then calls close() on the closed socket.
-BENIGN_SERVER_EXCEPTIONS = ("starlette.websockets.WebSocketDisconnected:",)
-
-
-def server_exceptions(log: str, ignore: tuple[str, ...] = BENIGN_SERVER_EXCEPTIONS) -> list[str]:
-    """The exception line ending each traceback in a server log, known harmless ones left out."""
-    found, in_traceback = [], False
-    for line in log.splitlines():
-        if line.startswith("Traceback (most recent call last)"):
-            in_traceback = True
-        elif in_traceback and line and not line[0].isspace():
-            in_traceback = False
-            if not line.startswith(ignore):
-                found.append(line)
-    return found
 
 
 async def sample_peak(pid: int, peak: list[float], stop: asyncio.Event) -> None:

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bench.drawn_digits import SHAPES, canvas_strokes
-from support.e2e import CHROMIUM, chromium, open_page, settle, streamlit_server
+from support.e2e import CHROMIUM, chromium, open_page, server_exceptions, settle, streamlit_server
 
 SLANTS = (-20, 30)
 # True once the page shows a drawing canvas other than ``old`` (it lives in a shadow root)
@@ -33,7 +33,7 @@ def draw_page():
         page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         open_page(page, url, "draw")
         yield page
-        assert "Traceback" not in log.read_text(), log.read_text()
+        assert not server_exceptions(log.read_text()), log.read_text()[-5000:]
 
 
 def _choose_model(page, label: str) -> None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
-from support.e2e import ROOT, checked_server, settle
+from support.e2e import ROOT, checked_server, drawn, settle
 
 SHOTS = ROOT / "screenshots" / "ja"
 PAGES = ("", "results", "draw", "weights", "sweep", "how_it_works", "classroom")
@@ -97,11 +98,7 @@ def server(tmp_path_factory):
 def _open(page, url: str, path: str) -> None:
     page.goto(f"{url}/{path}?lang=ja")
     page.get_by_role("heading", level=1).first.wait_for(timeout=30_000)
-    settle(page)
-    page.wait_for_function(  # the charts drawn (a chart is a grey skeleton until then)
-        "() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=30_000)
-    page.wait_for_timeout(300)
-    page.evaluate("document.fonts.ready.then(() => true)")
+    drawn(page)
 
 
 def _check(page, name: str) -> None:
@@ -140,8 +137,7 @@ def test_a_run_in_japanese(server, browser, width):
         settle(page)
         page.get_by_role("button", name="開始").click()
         page.get_by_text("エポックの学習が終わりました").first.wait_for(timeout=60_000)
-        settle(page)
-        page.wait_for_timeout(500)
+        drawn(page)
         _check(page, f"train-finished-{width}")
     finally:
         context.close()
@@ -155,8 +151,10 @@ def test_what_a_click_shows_in_japanese(server, browser):
     page = context.new_page()
     try:
         _open(page, server, "results")
-        page.get_by_role("tab", name="混同行列とクラスごとの正解率").click()
-        page.wait_for_timeout(500)
+        tab = page.get_by_role("tab", name="混同行列とクラスごとの正解率")
+        tab.click()
+        expect(tab).to_have_attribute("aria-selected", "true")
+        drawn(page)
         _check(page, "results-confusion-1280")
         _open(page, server, "draw")
         canvas = page.locator("canvas.upper-canvas")
@@ -169,12 +167,12 @@ def test_what_a_click_shows_in_japanese(server, browser):
         page.mouse.move(x0 + 120, y0 + 240, steps=15)
         page.mouse.up()
         page.get_by_role("heading", name="なぜ 7 なのか？").wait_for(timeout=30_000)
-        settle(page)
+        drawn(page)
         _check(page, "draw-seven-1280")
         _open(page, server, "classroom")
         page.get_by_role("button", name="クラスを開く").click()
         page.get_by_text("先生の道具").wait_for(timeout=30_000)
-        settle(page)
+        drawn(page)
         _check(page, "class-teacher-1280")
     finally:
         context.close()

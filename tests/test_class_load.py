@@ -8,8 +8,8 @@ import asyncio
 
 import pytest
 
-from support.e2e import streamlit_server
-from support.load_client import BOARD_REFRESHES, run_load, server_exceptions
+from support.e2e import server_exceptions, streamlit_server
+from support.load_client import BOARD_REFRESHES, run_load
 
 USERS = 4
 EPOCHS = 30  # runs long enough for the board to refresh while they arrive

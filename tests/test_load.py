@@ -17,8 +17,8 @@ from collections import Counter
 
 import pytest
 
-from support.e2e import ROOT, SERVER_ENV, streamlit_server
-from support.load_client import run_load, server_exceptions
+from support.e2e import ROOT, SERVER_ENV, server_exceptions, streamlit_server
+from support.load_client import run_load
 from ui.refresh import QUEUED_SECONDS
 
 USERS = 10

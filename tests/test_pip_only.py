@@ -40,8 +40,7 @@ from hosting_support import (
     writable_by_nobody,
 )
 
-from support.e2e import ROOT
-from support.load_client import server_exceptions
+from support.e2e import ROOT, server_exceptions
 from support.load_protocol import rss_mb
 
 UID = 65534  # nobody
@@ -132,7 +131,7 @@ def test_pip_install_then_streamlit_run_works_read_only_as_nobody(host):
     private = tmp / f"watch-a-classifier-{UID}"
     assert (private / "classroom" / "classes.sqlite3").stat().st_size > 0
     assert any((private / "numba").rglob("*.nbi")), "numba cached nothing"
-    assert not server_exceptions(text) and "Traceback" not in text, text[-3000:]
+    assert not server_exceptions(text), text[-3000:]
     assert not any(p.stat().st_uid == UID for p in copy.rglob("*"))  # nothing in the code
 
 

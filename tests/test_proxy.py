@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from support.e2e import ROOT, free_port, set_number, settle, streamlit_server
+from support.e2e import ROOT, free_port, server_exceptions, set_number, settle, streamlit_server
 
 DEPLOY = ROOT / "deploy"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -116,7 +116,7 @@ def replicas():
         yield [(url, log) for url, _, log in started]
         for url, proc, log in started:
             assert proc.poll() is None, f"the replica at {url} died: {log.read_text()}"
-            assert "Traceback" not in log.read_text(), log.read_text()
+            assert not server_exceptions(log.read_text()), log.read_text()[-5000:]
 
 
 @pytest.fixture(scope="module")

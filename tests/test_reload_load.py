@@ -12,8 +12,8 @@ import time
 import pytest
 
 from core.tasks import WATCHDOG
-from support.e2e import streamlit_server
-from support.load_client import SimulatedUser, run_load, server_exceptions
+from support.e2e import server_exceptions, streamlit_server
+from support.load_client import SimulatedUser, run_load
 from support.load_protocol import cpu_seconds
 
 DROPPED = 10
