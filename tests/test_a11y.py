@@ -11,6 +11,7 @@ language. Without /usr/bin/chromium these tests fail, they do not skip.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -18,7 +19,7 @@ from playwright.sync_api import expect
 from core.describe import digit_alt
 from core.i18n import translator
 from support.a11y import axe_findings, blocking, counts
-from support.e2e import ROOT, checked_server, open_page, settle
+from support.e2e import ROOT, checked_server, drawn, open_page, settle
 
 REPORT = ROOT / "screenshots" / "a11y-axe.md"
 PAGES = ("", "results", "draw", "weights", "sweep", "how_it_works", "classroom")
@@ -55,14 +56,22 @@ def _link(lang: str, path: str = "", query: str = "") -> str:
     return f"{path}?{params}"
 
 
+# every drawing canvas's toolbar (in the component's shadow root) drawn and given its style
+A11Y_SCRIPT_DONE = """() => [
+    ...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
+    .map(host => host.shadowRoot).filter(root => root)
+    .every(root => !(root.querySelector('canvas.upper-canvas')
+                     || root.querySelector('.dc-icon-button'))
+                   || (root.querySelector('.dc-icon-button')
+                       && root.querySelector('style[data-a11y]')))"""
+
+
 def _ready(page) -> None:
-    """The script run is over and every image and chart it drew has arrived."""
-    settle(page)
-    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')",
-                           timeout=30_000)  # elements of the last run fade out, then go
-    page.wait_for_load_state("networkidle")
-    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stImage"] img')]
-                                   .every(img => img.complete)""", timeout=30_000)
+    """The page is drawn for good (:func:`support.e2e.drawn`) and its a11y script is done."""
+    drawn(page)
+    # the page's own a11y script has given the drawing toolbar (in a shadow root) its
+    # 24 px targets: it does so after a short quiet spell, which a scan must not beat
+    page.wait_for_function(A11Y_SCRIPT_DONE, timeout=30_000)
 
 
 def _scan(page, lang: str, name: str) -> list:
@@ -240,6 +249,37 @@ def test_reduced_motion_and_the_polite_live_region(server, browser):
         context.close()
 
 
+def _full_runs_of(page) -> list[float]:
+    """The full script runs of ``page`` from now on, as they start (a websocket frame that
+    is a ForwardMsg new_session with no fragment ids)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    starts: list[float] = []
+
+    def frame(payload) -> None:
+        if isinstance(payload, bytes):
+            msg = ForwardMsg()
+            msg.ParseFromString(payload)
+            if msg.WhichOneof("type") == "new_session" and not msg.metadata.run.fragment_ids:
+                starts.append(time.monotonic())
+
+    page.on("websocket", lambda ws: ws.on("framereceived", frame))
+    return starts
+
+
+def test_a_fresh_tab_costs_one_script_run(server, person):
+    """The page's a11y script reports the browser's prefers-reduced-motion only when it is
+    on (the test above): a report is a rerun, and one on every first load could cut short a
+    click made meanwhile (a student's Join, pressed at once, was lost that way about one
+    time in five here)."""
+    page = person("en")
+    runs = _full_runs_of(page)
+    open_page(page, server, "classroom")
+    page.wait_for_function("() => window.__a11yScrollables !== undefined")  # it has run
+    drawn(page)
+    assert len(runs) == 1, runs
+
+
 # ------------------------------------------------------------------ the keyboard alone
 
 ACTIVE = """() => {
@@ -368,18 +408,24 @@ def test_every_task_with_the_keyboard_alone(server, person):
     page.get_by_text(f"test image #{index}:").wait_for(timeout=30_000)
     expect(page.get_by_role("img", name=re.compile(f"^test digit {index:,}: true"))
            ).to_have_count(2)  # in the grid and opened
+    _ready(page)  # the digit's run is over: the tabs are not redrawn under the keys
     _tab_to(page, "Digits", "tab", back=True)
     page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
+    confusion = page.get_by_role("tab", name=re.compile("^Confusion matrix"))
+    expect(confusion).to_have_attribute("aria-selected", "true")
+    # the Digits tab has boxes of the same names: these are the drill-down's, on this tab
     _tab_to(page, "True class", "combobox")
     page.keyboard.type("3")
     page.keyboard.press("Enter")
-    settle(page)
+    expect(page.get_by_text(re.compile(r"test digits of true class 3 predicted as"))
+           ).to_be_visible(timeout=30_000)
+    _ready(page)
     _tab_to(page, "Predicted class", "combobox")
     page.keyboard.type("5")
     page.keyboard.press("Enter")
-    page.get_by_text(re.compile(r"test digits of true class 3 predicted as 5")
-                     ).wait_for(timeout=30_000)
+    expect(page.get_by_text(re.compile(r"test digits of true class 3 predicted as 5"))
+           ).to_be_visible(timeout=30_000)
 
     # Draw: without a mouse, a test digit goes through the same steps
     _tab_to(page, "Draw", back=True)

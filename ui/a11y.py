@@ -43,9 +43,18 @@ export default function(component) {
                 }
             });
             // The drawing canvas's toolbar (in its own shadow root): 24 px targets (2.5.8).
+            // A shadow root's changes do not reach an observer of the body: each root is
+            // watched itself, as it appears (its toolbar may be drawn later).
             document.querySelectorAll('[data-testid="stBidiComponentIsolated"]').forEach(host => {
                 const root = host.shadowRoot;
-                if (root && root.querySelector('.dc-icon-button')
+                if (!root) {
+                    return;
+                }
+                if (!watched.has(root)) {
+                    watched.add(root);
+                    observer.observe(root, {childList: true, subtree: true});
+                }
+                if (root.querySelector('.dc-icon-button')
                         && !root.querySelector('style[data-a11y]')) {
                     const style = document.createElement('style');
                     style.setAttribute('data-a11y', '');
@@ -54,17 +63,21 @@ export default function(component) {
                 }
             });
         };
+        const watched = new WeakSet();
         let timer = null;
-        window.__a11yScrollables = new MutationObserver(() => {
+        const observer = new MutationObserver(() => {
             clearTimeout(timer);
             timer = setTimeout(mark, 150);
         });
-        window.__a11yScrollables.observe(document.body, {childList: true, subtree: true});
+        window.__a11yScrollables = observer;
+        observer.observe(document.body, {childList: true, subtree: true});
         window.addEventListener('resize', mark);
         mark();
     }
+    // Reported only when it differs from what the server assumes (no reduced motion): a
+    // report is a rerun, and one on every first load could cut short a click made meanwhile.
     const reduced = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
-    if (data && data.reduced !== reduced) {
+    if (data && Boolean(data.reduced) !== reduced) {
         setStateValue('reduced', reduced);
     }
 }
@@ -86,9 +99,10 @@ CODE_COLOURS = """<style>
 
 def page_setup() -> None:
     """Set the page's ``lang`` (again after every run: a rerun may redraw the page) and
-    learn the browser's prefers-reduced-motion; darker colours for code."""
+    learn the browser's prefers-reduced-motion (assumed off until the browser says it is
+    on); darker colours for code."""
     st.html(CODE_COLOURS)
-    known = st.session_state.get(BROWSER_REDUCED)
+    known = bool(st.session_state.get(BROWSER_REDUCED))
     result = _page_script(key="_a11y_page", data={"lang": language(), "reduced": known},
                           default={"reduced": known}, on_reduced_change=_on_browser_motion,
                           height=0)
