@@ -409,6 +409,8 @@ def test_the_teacher_stops_a_flood_of_nicknames(classroom_db, sessions):
     click(teacher, "Stop new students joining")
     assert classroom_db.class_info(new.code).joins_closed
     assert "No new students can join now." in teacher.success.values
+    teacher.run()  # another run (a live part's, or one cut short): the notice stays
+    assert "No new students can join now." in teacher.success.values
     bot = _join(sessions(), new.code, "bot 4")
     assert _member(bot) is None
     assert any("takes no new students" in w for w in bot.warning.values)

@@ -50,7 +50,8 @@ class Membership(Sharing):
     code: str
     teacher_key: str | None = None  # the key, or a teacher-session token (both work)
     new_key: str | None = None
-    notice: str | None = None  # what the teacher's last action did, shown once
+    notice: Msg | str | None = None  # what the teacher's last action did ...
+    notice_until: float = 0.0  # ... shown by every run until then (time.monotonic())
     session_token: str | None = None  # the teacher session kept in a cookie (class_session)
     touched_at: float = 0.0  # when the store last heard this student's browser is here
 

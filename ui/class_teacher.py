@@ -8,6 +8,8 @@ closed class is read-only here too: its challenge and board cannot change.
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import streamlit as st
 
@@ -24,6 +26,7 @@ from ui.classroom import leave, log_out
 from ui.i18n import current, tr
 
 ROSTER_SECONDS = 3.0  # the roster asks the database again this often (as the board)
+NOTICE_SECONDS = 15.0  # what a teacher's action did stays at the top of the tools this long
 # The teacher's constraint choices: label -> (field, operator).
 CONSTRAINTS = {"no constraint": None, "lambda ≥": ("l2", ">="), "lambda ≤": ("l2", "<="),
                "learning rate ≤": ("learning_rate", "<="),
@@ -36,9 +39,8 @@ CONSTRAINT_WORDS = {"no constraint": Msg("no constraint"), "lambda ≥": Msg("la
 def teacher_tools(member: Membership) -> None:
     """Key, log out, challenge, students, moderation, class data, projector."""
     st.header(tr("Teacher's tools"))
-    if member.notice:
+    if member.notice and time.monotonic() < member.notice_until:
         st.success(tr(member.notice))
-        member.notice = None
     _key_and_log_out(member)
     with reporting():
         problem = store().problem()  # read-only, or its file deleted: writes stopped
@@ -87,8 +89,9 @@ def _key_and_log_out(member: Membership) -> None:
 
 def _done(member: Membership, message: Msg) -> None:
     """After a teacher's action: run the page again (the board above shows the change at
-    once) and say what was done at the top of the tools."""
-    member.notice = message
+    once) and say what was done at the top of the tools, for NOTICE_SECONDS (not once: a
+    run cut short by the next one, a live part's or a click's, would lose it)."""
+    member.notice, member.notice_until = message, time.monotonic() + NOTICE_SECONDS
     st.rerun()
 
 
