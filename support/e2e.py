@@ -111,12 +111,17 @@ def settle(page, timeout: int = 30_000) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 
 
+# no element of an earlier run is left: while a run draws, an element whose place moved is
+# drawn anew and its old copy stays (marked stale) until the run ends
+NO_STALE = "() => !document.querySelector('[data-stale=\"true\"]')"
+
+
 def drawn(page, timeout: int = 30_000) -> None:
     """Wait until the page is drawn for good: the script run is over, the elements of the
     last run are gone (they fade out, then go), no chart is a grey skeleton, every image has
     arrived and the fonts are loaded (for screenshots and measurements)."""
     settle(page, timeout)
-    for condition in ("() => !document.querySelector('[data-stale=\"true\"]')",
+    for condition in (NO_STALE,
                       "() => !document.querySelector('[data-testid=\"stSkeleton\"]')",
                       """() => [...document.querySelectorAll('[data-testid="stImage"] img')]
                                .every(img => img.complete)"""):
@@ -132,6 +137,9 @@ def open_page(page, url: str, path: str = "") -> None:
 
 
 def set_number(page, label: str, value: int) -> None:
+    """Type ``value`` into the number box ``label`` (its one copy: none left stale) and
+    commit it with Enter."""
+    page.wait_for_function(NO_STALE, timeout=30_000)
     box = page.get_by_label(label, exact=True)
     box.fill(str(value))
     box.press("Enter")

@@ -20,7 +20,7 @@ from test_class_browser import (  # noqa: F401 (fixtures)
     server,
 )
 
-from support.e2e import set_number, settle
+from support.e2e import drawn, set_number, settle
 
 
 def _type_until_kept(page, label: str, value: str, tries: int = 3) -> None:
@@ -39,8 +39,14 @@ def _type_until_kept(page, label: str, value: str, tries: int = 3) -> None:
 def test_a_teacher_and_three_students_run_a_class_experiment(server, browser):
     teacher = _person(browser)
     code, _key = _open_class(teacher, server)
+    drawn(teacher)
+    low = teacher.get_by_label("Lowest value", exact=True).element_handle()
     teacher.get_by_role("button", name="I have written it down").click()
-    settle(teacher)
+    expect(teacher.get_by_role("button", name="I have written it down")).to_have_count(0)
+    drawn(teacher)
+    # the key's block went away above the form, and the form's boxes stayed where they were:
+    # not drawn anew (typing into the old copy of a box drawn anew, during the run, is lost)
+    assert low.evaluate("box => box.isConnected")
     for label, value in (("Lowest value", "0.000100"), ("Highest value", "0.010000"),
                          ("How many values", "3"), ("Epochs", "1")):
         _type_until_kept(teacher, label, value)

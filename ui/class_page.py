@@ -86,7 +86,8 @@ def header(member: Membership) -> None:
         st.markdown(tr("You are {who}.", who=who_markdown(member)))
         if member.teacher_key is None:
             st.button(tr("Leave the class"), on_click=leave, icon=":material/logout:")
-    gone_notice()  # e.g. a newcomer to a closed class: why they only see the board
+    with st.container():  # always there: a notice coming or going moves nothing below
+        gone_notice()  # e.g. a newcomer to a closed class: why they only see the board
 
 
 def student_panel() -> None:

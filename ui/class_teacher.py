@@ -39,21 +39,30 @@ CONSTRAINT_WORDS = {"no constraint": Msg("no constraint"), "lambda ≥": Msg("la
 def teacher_tools(member: Membership) -> None:
     """Key, log out, challenge, students, moderation, class data, projector."""
     st.header(tr("Teacher's tools"))
-    if member.notice and time.monotonic() < member.notice_until:
-        st.success(tr(member.notice))
-    _key_and_log_out(member)
+    # The notices that come and go sit in one container that is always there: an element
+    # coming or going above a widget moves the widget, which the browser then draws anew,
+    # with the old copy left on screen until the run ends (typing into it is lost).
+    notices = st.container()
+    with notices:
+        if member.notice and time.monotonic() < member.notice_until:
+            st.success(tr(member.notice))
+        _new_key(member)
+    st.button(tr("Log out"), on_click=log_out, icon=":material/logout:", key="class_log_out",
+              help=tr("This browser stays logged in as the teacher across reloads until you "
+                      "log out."))
     with reporting():
-        problem = store().problem()  # read-only, or its file deleted: writes stopped
-        if problem:
-            st.warning(tr(problem), icon=":material/database:")
-        guesses = store().key_guesses(member.code, member.teacher_key)
-        if guesses:
-            st.warning(tr("Someone tried {n} wrong teacher keys for this class in the last "
-                          "minutes. Your session is not affected; keep your key to yourself.",
-                          n=guesses), icon=":material/shield:")
-        closed = store().class_info(member.code).closed
-        if closed:
-            st.info(tr("This class is closed: it is read-only (export or delete it)."))
+        with notices:
+            problem = store().problem()  # read-only, or its file deleted: writes stopped
+            if problem:
+                st.warning(tr(problem), icon=":material/database:")
+            guesses = store().key_guesses(member.code, member.teacher_key)
+            if guesses:
+                st.warning(tr("Someone tried {n} wrong teacher keys for this class in the last "
+                              "minutes. Your session is not affected; keep your key to "
+                              "yourself.", n=guesses), icon=":material/shield:")
+            closed = store().class_info(member.code).closed
+            if closed:
+                st.info(tr("This class is closed: it is read-only (export or delete it)."))
         tabs = st.tabs([tr("Challenge"), tr("Students"), tr("Moderation"), tr("Class data"),
                         tr("Projector")], key="class_tools", on_change="rerun")
         with tabs[0]:
@@ -72,9 +81,8 @@ def _dismiss_key(member: Membership) -> None:
     member.new_key = None
 
 
-def _key_and_log_out(member: Membership) -> None:
-    """The key of a class just opened, folded away (a projector must not catch it), and
-    the log-out button."""
+def _new_key(member: Membership) -> None:
+    """The key of a class just opened, folded away (a projector must not catch it)."""
     if member.new_key:
         st.warning(tr("**Write down your teacher key now.** It is shown only this once and "
                       "cannot be recovered. You need it to log in again as the teacher on "
@@ -82,9 +90,6 @@ def _key_and_log_out(member: Membership) -> None:
         with st.expander(tr("Show the teacher key"), icon=":material/visibility:"):
             st.code(member.new_key, language=None)
         st.button(tr("I have written it down"), on_click=_dismiss_key, args=(member,))
-    st.button(tr("Log out"), on_click=log_out, icon=":material/logout:", key="class_log_out",
-              help=tr("This browser stays logged in as the teacher across reloads until you "
-                      "log out."))
 
 
 def _done(member: Membership, message: Msg) -> None:
