@@ -94,8 +94,8 @@ def _new_key(member: Membership) -> None:
 
 def _done(member: Membership, message: Msg) -> None:
     """After a teacher's action: run the page again (the board above shows the change at
-    once) and say what was done at the top of the tools, for NOTICE_SECONDS (not once: a
-    run cut short by the next one, a live part's or a click's, would lose it)."""
+    once) and say what was done at the top of the tools, for NOTICE_SECONDS (not just in
+    the next run: a run cut short by a click would lose it)."""
     member.notice, member.notice_until = message, time.monotonic() + NOTICE_SECONDS
     st.rerun()
 
